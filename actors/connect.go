@@ -1,0 +1,208 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/capability"
+)
+
+// conn is one live MCP client session and what it runs on.
+type conn struct {
+	session   *mcp.ClientSession
+	proc      *process           // stdio only
+	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
+	cancel    context.CancelFunc // ends life
+	handshake time.Duration
+}
+
+// dial opens a session to spec: spawn or dial, then the MCP handshake, bounded by
+// spec.ConnectTimeout and ctx. On failure nothing is left running.
+func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, onStderr func(string)) (*conn, error) {
+	start := time.Now()
+	// The session's context must outlive the handshake (the SSE transport binds its stream to
+	// it), so the connect timeout is a timer that cancels it rather than a derived context.
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
+	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
+
+	c := &conn{life: life, cancel: cancel}
+	transport, err := c.transport(spec, onStderr)
+	if err == nil {
+		var opts *mcp.ClientSessionOptions
+		if spec.Protocol != capability.ProtocolAuto {
+			opts = &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol}
+		}
+		c.session, err = client.Connect(life, transport, opts)
+	}
+	timerFired := !timer.Stop()
+	stopOnCallerCancel()
+	if err != nil || timerFired {
+		if err == nil {
+			err = context.DeadlineExceeded
+		}
+		c.close()
+		return nil, connectError(spec, c, err, timerFired, start)
+	}
+	c.handshake = time.Since(start)
+	return c, nil
+}
+
+func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mcp.Transport, error) {
+	switch spec.Transport {
+	case capability.TransportStdio:
+		p, err := startProcess(spec, onStderr)
+		if err != nil {
+			return nil, err
+		}
+		c.proc = p
+		return &mcp.IOTransport{Reader: p.stdout, Writer: p.stdin}, nil
+	case capability.TransportSSE:
+		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec)}, nil
+	default:
+		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec)}, nil
+	}
+}
+
+func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
+	switch {
+	case timedOut:
+		err = fmt.Errorf("no handshake within connect_timeout %s (raise connect_timeout for slow first starts such as npx or uvx): %w",
+			spec.ConnectTimeout, context.DeadlineExceeded)
+	case c.proc != nil && processGone(c.proc):
+		err = fmt.Errorf("handshake: %w", c.proc.exitError())
+	default:
+		err = fmt.Errorf("handshake after %s: %w", time.Since(start).Round(time.Millisecond), err)
+	}
+	return redact(spec, err)
+}
+
+func processGone(p *process) bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// close ends the session: in-flight calls must already be cancelled, since
+// ClientSession.Close waits for them. A stdio server's whole process group is terminated.
+func (c *conn) close() {
+	closed := make(chan struct{})
+	if c.session != nil {
+		go func() {
+			defer close(closed)
+			c.session.Close()
+		}()
+	} else {
+		close(closed)
+	}
+	if c.proc != nil {
+		c.proc.terminate()
+	}
+	c.cancel()
+	<-closed
+}
+
+// exited is closed when the session's process has exited (nil for HTTP sessions).
+func (c *conn) exited() <-chan struct{} {
+	if c.proc == nil {
+		return nil
+	}
+	return c.proc.exited
+}
+
+// headersKey carries per-call HTTP headers on a call's context to headerTransport.
+type headersKey struct{}
+
+// withCallHeaders returns ctx carrying the per-call headers h.
+func withCallHeaders(ctx context.Context, h map[string][]string) context.Context {
+	if len(h) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, headersKey{}, h)
+}
+
+// headerTransport adds a server's configured headers, and the per-call headers riding on the
+// request's context, to every request of a session. The SDK's transports have no header field.
+type headerTransport struct {
+	base    http.RoundTripper
+	headers map[string]string
+}
+
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	perCall, _ := req.Context().Value(headersKey{}).(map[string][]string)
+	if len(t.headers) == 0 && len(perCall) == 0 {
+		return t.base.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
+	}
+	for k, vs := range perCall {
+		req.Header.Del(k)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	return t.base.RoundTrip(req)
+}
+
+// httpClient builds the client of an HTTP server's sessions. It has no Timeout on purpose:
+// that would cut the long-lived server-to-client stream; calls carry their own deadlines.
+func httpClient(spec *capability.ServerSpec) *http.Client {
+	return &http.Client{Transport: &headerTransport{base: http.DefaultTransport, headers: spec.Headers}}
+}
+
+// redact removes the values of a server's env and headers from err's text: they hold
+// secrets, and errors end up in logs.
+func redact(spec *capability.ServerSpec, err error) error {
+	if err == nil {
+		return nil
+	}
+	var secrets []string
+	for _, v := range spec.Env {
+		secrets = append(secrets, v)
+	}
+	for _, v := range spec.Headers {
+		secrets = append(secrets, v)
+		if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer TOKEN"
+			secrets = append(secrets, tok)
+		}
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if len(s) >= 4 && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactedError shows a redacted message but still matches what it wraps.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+var errNotReady = errors.New("session not ready")
+
+// cancelled is closed once the session's lifetime context ends (on close).
+func (c *conn) cancelled() <-chan struct{} { return c.life.Done() }

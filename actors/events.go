@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// EventKind names a pool or lifecycle event.
+type EventKind string
+
+// The events a server actor reports through its EventHook.
+const (
+	EventSessionOpened  EventKind = "session_opened"  // handshake done; Duration = handshake time
+	EventSessionClosed  EventKind = "session_closed"  // closed on purpose (idle, recycled, teardown); Reason says which
+	EventSessionLost    EventKind = "session_lost"    // died: process exit, dead connection, failed probe
+	EventConnectFailed  EventKind = "connect_failed"  // spawn, dial or handshake failed
+	EventBackoff        EventKind = "backoff"         // a replacement session is opened after Duration
+	EventCircuitOpened  EventKind = "circuit_opened"  // calls fail fast for Duration
+	EventCircuitClosed  EventKind = "circuit_closed"  // a probe connect succeeded
+	EventHealthFailed   EventKind = "health_failed"   // an idle session failed its probe and is replaced
+	EventRecycled       EventKind = "recycled"        // a session past max_lifetime is drained and replaced
+	EventListChanged    EventKind = "list_changed"    // the server said its tools/resources/prompts changed; Reason says which
+	EventSessionRestart EventKind = "session_restart" // a session actor is restarted after a panic
+)
+
+// Event is one thing that happened to a server's pool. Events are plain values; one hook
+// receives them all (see LogEvents).
+type Event struct {
+	Kind     EventKind
+	Server   string
+	Session  uint64
+	Pool     string        // the pool key: "" (shared), "identity:…" or "affinity:…"
+	Duration time.Duration // handshake time, backoff delay, circuit reset, lifetime
+	Reason   string
+	Err      error
+}
+
+// String renders the event for people.
+func (e Event) String() string {
+	s := fmt.Sprintf("%s server=%s", e.Kind, e.Server)
+	if e.Session != 0 {
+		s += fmt.Sprintf(" session=%d", e.Session)
+	}
+	if e.Duration != 0 {
+		s += " duration=" + e.Duration.String()
+	}
+	if e.Reason != "" {
+		s += " reason=" + e.Reason
+	}
+	if e.Err != nil {
+		s += " error=" + e.Err.Error()
+	}
+	return s
+}
+
+// EventHook receives every pool and lifecycle event. It is called from actor goroutines and
+// must not block.
+type EventHook func(Event)
+
+// LogEvents returns a hook that logs each event through logger with structured fields:
+// failures at warn, the rest at debug (opened/closed at info would drown a busy pool).
+func LogEvents(logger zerolog.Logger) EventHook {
+	return func(e Event) {
+		var ev *zerolog.Event
+		switch e.Kind {
+		case EventSessionLost, EventConnectFailed, EventCircuitOpened, EventHealthFailed, EventSessionRestart:
+			ev = logger.Warn()
+		case EventCircuitClosed:
+			ev = logger.Info()
+		default:
+			ev = logger.Debug()
+		}
+		ev = ev.Str("event", string(e.Kind)).Str("server", e.Server)
+		if e.Session != 0 {
+			ev = ev.Uint64("session", e.Session)
+		}
+		if e.Pool != "" {
+			ev = ev.Str("pool", e.Pool)
+		}
+		if e.Duration != 0 {
+			ev = ev.Dur("duration", e.Duration)
+		}
+		if e.Reason != "" {
+			ev = ev.Str("reason", e.Reason)
+		}
+		if e.Err != nil {
+			ev = ev.Err(e.Err)
+		}
+		ev.Msg(string(e.Kind))
+	}
+}

@@ -1,0 +1,287 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// spawn opens one more session in pool p, unless the circuit forbids it.
+func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
+	if !s.circuit.allowConnect(time.Now()) {
+		return nil
+	}
+	id := sessionIDs.Add(1)
+	props := newSessionProps(id, s.spec, s.client, s.tools == nil, s.log)
+	pid, err := ctx.SpawnNamed(props, "session-"+strconv.FormatUint(id, 10))
+	if err != nil {
+		s.log.Error().Err(err).Str("server", s.spec.Name).Msg("spawn session actor")
+		return nil
+	}
+	now := time.Now()
+	r := &sessionRef{id: id, pid: pid, pool: p, state: stateConnecting, created: now, lastUsed: now}
+	p.sessions = append(p.sessions, r)
+	s.sessions[id] = r
+	s.byPID[pid.Id] = r
+	s.stats.created.Add(1)
+	if s.streak > 0 {
+		s.stats.restarts.Add(1)
+	}
+	return r
+}
+
+// grow opens a session for calls that wait while the pool is below its cap and no session
+// being opened would take them.
+func (s *serverActor) grow(ctx actor.Context, p *pool) {
+	if len(p.waiting) == 0 || s.drain != nil {
+		return
+	}
+	live, connecting := p.counts()
+	if live >= p.maxSize || connecting*s.spec.MaxInflight >= len(p.waiting) {
+		return
+	}
+	if _, pending := s.respawns[p.key]; pending {
+		return
+	}
+	if d := backoff(s.streak); d > 0 {
+		s.scheduleRespawn(ctx, p, d)
+		return
+	}
+	if s.spawn(ctx, p) != nil {
+		for _, pc := range p.waiting {
+			if !pc.spawned {
+				pc.spawned = true
+				break
+			}
+		}
+	}
+}
+
+// replenish keeps min_sessions open and grows for waiting calls, with backoff after failures.
+func (s *serverActor) replenish(ctx actor.Context, p *pool) {
+	if s.drain != nil {
+		return
+	}
+	live, _ := p.counts()
+	if live < p.minSize {
+		if _, pending := s.respawns[p.key]; !pending {
+			if d := backoff(s.streak); d > 0 {
+				s.scheduleRespawn(ctx, p, d)
+			} else {
+				for ; live < p.minSize && s.spawn(ctx, p) != nil; live++ {
+				}
+			}
+		}
+	}
+	s.grow(ctx, p)
+	s.recount()
+}
+
+func (s *serverActor) scheduleRespawn(ctx actor.Context, p *pool, d time.Duration) {
+	s.events(Event{Kind: EventBackoff, Server: s.spec.Name, Pool: p.key, Duration: d})
+	root, self, key := ctx.ActorSystem().Root, s.self, p.key
+	s.respawns[key] = time.AfterFunc(d, func() { root.Send(self, &respawn{pool: key}) })
+}
+
+func (s *serverActor) sessionReady(ctx actor.Context, m *sessionReady) {
+	r := s.sessions[m.session]
+	if r == nil || r.state != stateConnecting {
+		return
+	}
+	r.state, r.lastUsed = stateReady, time.Now()
+	if s.circuit.succeeded() {
+		s.stats.circuit.Store(circuitClosed.String())
+		s.events(Event{Kind: EventCircuitClosed, Server: s.spec.Name})
+	}
+	if m.toolsErr == nil && m.tools != nil {
+		s.learnTools(m.tools)
+	}
+	s.events(Event{Kind: EventSessionOpened, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Duration: m.handshake})
+	s.pump(ctx, r.pool)
+}
+
+// sessionLost handles a session that could not connect or that died.
+func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
+	r := s.sessions[m.session]
+	if r == nil || r.state == stateDead {
+		return
+	}
+	if !m.connect {
+		s.sessionFailed(ctx, r, m.err)
+		return
+	}
+	now := time.Now()
+	r.state = stateDead
+	r.pool.remove(r)
+	s.streak++
+	s.events(Event{Kind: EventConnectFailed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: m.err})
+	if s.circuit.failed(now, m.err) {
+		s.stats.circuit.Store(circuitOpen.String())
+		s.events(Event{Kind: EventCircuitOpened, Server: s.spec.Name, Duration: s.spec.CircuitReset, Err: m.err})
+	}
+	// Callers that wait on a pool with no other session learn why now, rather than at their
+	// acquire timeout; background restarts go on for min_sessions.
+	if live, _ := r.pool.counts(); live == 0 {
+		err := fmt.Errorf("connect: %w", m.err)
+		if s.circuit.rejects(now) {
+			err = s.circuitError(now)
+		}
+		for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
+			s.reply(ctx, pc, nil, err)
+		}
+	}
+	s.replenish(ctx, r.pool)
+}
+
+// sessionFailed takes a dead session out of its pool, stops its actor and replaces it.
+func (s *serverActor) sessionFailed(ctx actor.Context, r *sessionRef, err error) {
+	if r.state == stateDead {
+		return
+	}
+	r.state = stateDead
+	r.pool.remove(r)
+	s.streak++
+	s.events(Event{Kind: EventSessionLost, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: err})
+	ctx.Stop(r.pid)
+	for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
+		if pc.only() == r.id {
+			s.reply(ctx, pc, nil, fmt.Errorf("%w: the pinned session died: %v", ErrSessionLost, err))
+		}
+	}
+	s.replenish(ctx, r.pool)
+}
+
+// retire closes a session on purpose (idle, recycled, reconnect, evicted): at once when it
+// is idle, otherwise once its calls and batches are done.
+func (s *serverActor) retire(ctx actor.Context, r *sessionRef, reason string) {
+	if r.inflight > 0 || r.pins > 0 {
+		r.state, r.reason = stateDraining, reason
+		return
+	}
+	if r.state == stateDead {
+		return
+	}
+	r.state = stateDead
+	r.pool.remove(r)
+	s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Reason: reason})
+	ctx.Stop(r.pid)
+}
+
+// terminated forgets a session actor that has stopped, whatever stopped it.
+func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
+	r := s.byPID[who.Id]
+	if r == nil {
+		return
+	}
+	delete(s.byPID, who.Id)
+	delete(s.sessions, r.id)
+	s.stats.closed.Add(1)
+	if r.state != stateDead { // stopped from outside the pool's decisions, e.g. after a panic
+		r.state = stateDead
+		r.pool.remove(r)
+		s.events(Event{Kind: EventSessionRestart, Server: s.spec.Name, Session: r.id, Reason: "session actor stopped"})
+		s.streak++
+		s.replenish(ctx, r.pool)
+	}
+	s.recount()
+}
+
+// dueProbe reports whether an idle session must pass a health check before its next call.
+func (s *serverActor) dueProbe(r *sessionRef) bool {
+	if r.suspect {
+		return true
+	}
+	return s.spec.HealthInterval > 0 && time.Since(r.lastUsed) > s.spec.HealthInterval && !onlySkip(s.spec.HealthMethods)
+}
+
+func onlySkip(methods []string) bool {
+	for _, m := range methods {
+		if m != "skip" {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *serverActor) startProbe(ctx actor.Context, r *sessionRef) {
+	r.state = stateProbing
+	methods := s.spec.HealthMethods
+	if r.suspect && onlySkip(methods) {
+		methods = []string{"ping", "list_tools"}
+	}
+	ctx.Send(r.pid, &probe{methods: methods})
+}
+
+// probeDone: a passed probe returns the session to the pool; a failed one replaces that
+// session only — a failed probe never takes down the rest of the pool.
+func (s *serverActor) probeDone(ctx actor.Context, m *probeDone) {
+	r := s.sessions[m.session]
+	if r == nil || r.state != stateProbing {
+		return
+	}
+	if m.err != nil {
+		s.events(Event{Kind: EventHealthFailed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: m.err})
+		s.sessionFailed(ctx, r, fmt.Errorf("health probe: %w", m.err))
+		s.pump(ctx, r.pool)
+		return
+	}
+	r.state, r.suspect, r.lastUsed = stateReady, false, time.Now()
+	s.pump(ctx, r.pool)
+}
+
+// maintain runs every tick: close idle sessions above the minimum, recycle old ones, keep
+// the minimum, forget idle per-identity and per-affinity pools, publish the circuit state.
+func (s *serverActor) maintain(ctx actor.Context) {
+	now := time.Now()
+	for key, p := range s.pools {
+		live, _ := p.counts()
+		for _, r := range append([]*sessionRef(nil), p.sessions...) {
+			if r.state != stateReady {
+				continue
+			}
+			switch {
+			case s.spec.MaxLifetime > 0 && now.Sub(r.created) > s.spec.MaxLifetime:
+				s.events(Event{Kind: EventRecycled, Server: s.spec.Name, Session: r.id, Pool: key, Duration: now.Sub(r.created)})
+				s.retire(ctx, r, "max_lifetime")
+				live--
+			case s.spec.IdleTimeout > 0 && r.inflight == 0 && r.pins == 0 && live > p.minSize &&
+				now.Sub(r.lastUsed) > s.spec.IdleTimeout:
+				s.retire(ctx, r, "idle_timeout")
+				live--
+			}
+		}
+		s.replenish(ctx, p)
+		if key != "" && len(p.sessions) == 0 && !p.busy() && now.Sub(p.lastUsed) > s.spec.IdleTimeout {
+			delete(s.pools, key)
+		}
+	}
+	if s.circuit.state == circuitOpen && !now.Before(s.circuit.openUntil) {
+		s.stats.circuit.Store(circuitHalfOpen.String())
+	}
+	s.recount()
+	s.scheduleMaintenance(ctx)
+}
+
+// recount publishes the session gauges.
+func (s *serverActor) recount() {
+	var connecting, busy, idle int64
+	for _, p := range s.pools {
+		for _, r := range p.sessions {
+			switch {
+			case r.state == stateConnecting:
+				connecting++
+			case r.state == stateDead:
+			case r.inflight > 0:
+				busy++
+			default:
+				idle++
+			}
+		}
+	}
+	s.stats.connecting.Store(connecting)
+	s.stats.busy.Store(busy)
+	s.stats.idle.Store(idle)
+	s.stats.ready.Store(busy + idle)
+}

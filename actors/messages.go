@@ -1,0 +1,105 @@
+package actors
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Op names what a Request asks of a server.
+type Op uint8
+
+// The operations a server actor serves.
+const (
+	OpCallTool Op = iota + 1
+	OpReadResource
+	OpGetPrompt
+	OpListTools
+	OpListResources
+	OpListResourceTemplates
+	OpListPrompts
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpCallTool:
+		return "call_tool"
+	case OpReadResource:
+		return "read_resource"
+	case OpGetPrompt:
+		return "get_prompt"
+	case OpListTools:
+		return "list_tools"
+	case OpListResources:
+		return "list_resources"
+	case OpListResourceTemplates:
+		return "list_resource_templates"
+	case OpListPrompts:
+		return "list_prompts"
+	}
+	return "unknown"
+}
+
+// isList reports whether the operation reads a list that the pool caches.
+func (o Op) isList() bool { return o >= OpListTools }
+
+// Request asks a server actor to run one MCP operation on a pooled session. It is plain data:
+// arguments travel as JSON, the deadline as a time, so that requests can later cross a process
+// boundary. The answer is a *Response sent to the request's sender.
+type Request struct {
+	ID       uint64          // unique per runtime; Cancel names it
+	Op       Op              // what to do
+	Name     string          // tool name, resource URI or prompt name
+	Args     json.RawMessage // tool arguments (object) or prompt arguments (object of strings)
+	Identity string          // pool key part for isolation = "identity"
+	Affinity string          // pool key part for isolation = "affinity"
+	Session  uint64          // when non-zero, run on this session only (a pinned batch)
+	Headers  map[string][]string
+	Deadline time.Time // the caller's deadline; zero = only the server's call timeout applies
+}
+
+// Response answers a Request. Result holds the go-sdk result type of the operation
+// (*mcp.CallToolResult, *mcp.ReadResourceResult, *mcp.GetPromptResult, []*mcp.Tool,
+// []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt): plain, JSON-serialisable data.
+type Response struct {
+	ID      uint64
+	Result  any
+	Err     error
+	Session uint64 // the session that served the call (0 if none did)
+	Hit     bool   // served by a session that was already open
+}
+
+// Cancel asks a server actor to abandon request ID: a queued request is answered with
+// context.Canceled, an in-flight one has its context cancelled (the server is told).
+type Cancel struct{ ID uint64 }
+
+// Pin reserves one session of a pool for a batch of calls; the answer is a *Pinned.
+type Pin struct {
+	ID       uint64
+	Identity string
+	Affinity string
+	Deadline time.Time
+}
+
+// Pinned answers Pin: Session is the reserved session, or Err why none could be had.
+type Pinned struct {
+	ID      uint64
+	Session uint64
+	Err     error
+}
+
+// Unpin releases a session reserved by Pin.
+type Unpin struct{ Session uint64 }
+
+// Reconnect asks a server actor to replace all of its sessions: idle ones at once,
+// busy ones once their in-flight calls are done. The answer is a *Reconnected.
+type Reconnect struct{}
+
+// Reconnected answers Reconnect.
+type Reconnected struct{ Replaced int }
+
+// Drain asks a server actor to refuse new requests and answer with *Drained once no call is
+// in flight or the deadline passes; calls still running then are cancelled.
+type Drain struct{ Deadline time.Time }
+
+// Drained answers Drain.
+type Drained struct{ Cancelled int }

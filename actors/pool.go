@@ -1,0 +1,140 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+type sessionState uint8
+
+const (
+	stateConnecting sessionState = iota
+	stateReady                   // may take calls
+	stateProbing                 // a health probe runs; no calls
+	stateDraining                // no new calls; stopped once its calls are done
+	stateDead
+)
+
+// sessionRef is the server actor's view of one of its session actors.
+type sessionRef struct {
+	id       uint64
+	pid      *actor.PID
+	pool     *pool
+	state    sessionState
+	inflight int
+	pins     int       // batches holding this session
+	suspect  bool      // a timeout or transport hiccup: probe before the next call
+	created  time.Time // spawn time
+	lastUsed time.Time // last call finished (or ready)
+	reason   string    // why it is draining
+}
+
+func (r *sessionRef) live() bool { return r.state != stateDead && r.state != stateDraining }
+
+// pool is the set of sessions one pool key may use, and its FIFO of waiting requests.
+// A shared server has one pool (key ""); identity and affinity isolation give one per key.
+type pool struct {
+	key      string
+	sessions []*sessionRef // spawn order
+	waiting  []*pendingCall
+	lastUsed time.Time
+	maxSize  int
+	minSize  int
+}
+
+// pick returns the least-loaded ready session with free capacity (earliest spawned on a tie),
+// or nil. A pinned request may use only its own session.
+func (p *pool) pick(maxInflight int, only uint64) *sessionRef {
+	var best *sessionRef
+	for _, s := range p.sessions {
+		if s.state != stateReady || s.inflight >= maxInflight || (only != 0 && s.id != only) {
+			continue
+		}
+		if best == nil || s.inflight < best.inflight {
+			best = s
+		}
+	}
+	return best
+}
+
+// counts returns how many sessions are live (not dead or draining) and how many of them
+// are still connecting.
+func (p *pool) counts() (live, connecting int) {
+	for _, s := range p.sessions {
+		if s.live() {
+			live++
+			if s.state == stateConnecting {
+				connecting++
+			}
+		}
+	}
+	return live, connecting
+}
+
+func (p *pool) remove(s *sessionRef) {
+	for i, x := range p.sessions {
+		if x == s {
+			p.sessions = append(p.sessions[:i], p.sessions[i+1:]...)
+			return
+		}
+	}
+}
+
+func (p *pool) dequeue(pc *pendingCall) bool {
+	for i, x := range p.waiting {
+		if x == pc {
+			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (p *pool) busy() bool {
+	if len(p.waiting) > 0 {
+		return true
+	}
+	for _, s := range p.sessions {
+		if s.inflight > 0 || s.pins > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingCall is a request the server actor has accepted and not yet answered.
+type pendingCall struct {
+	req      *Request
+	pin      *Pin // set for a batch's session reservation instead of a call
+	sender   *actor.PID
+	pool     *pool
+	session  *sessionRef // while dispatched
+	attempts int
+	enqueued time.Time
+	queued   bool
+	spawned  bool // a session was opened for it: a pool miss
+	timer    *time.Timer
+	refresh  string // the list-cache key this call refreshes
+}
+
+func (pc *pendingCall) id() uint64 {
+	if pc.pin != nil {
+		return pc.pin.ID
+	}
+	return pc.req.ID
+}
+
+func (pc *pendingCall) deadline() time.Time {
+	if pc.pin != nil {
+		return pc.pin.Deadline
+	}
+	return pc.req.Deadline
+}
+
+func (pc *pendingCall) only() uint64 {
+	if pc.req != nil {
+		return pc.req.Session
+	}
+	return 0
+}

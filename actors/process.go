@@ -1,0 +1,209 @@
+package actors
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spine-mcp/spine/capability"
+)
+
+// How long a stdio server gets to exit after its stdin is closed, and then after SIGTERM,
+// before its whole process group is killed. Short on purpose: some servers (the Node
+// reference servers among them) never exit when stdin closes.
+const (
+	exitGrace = 250 * time.Millisecond
+	termGrace = 2 * time.Second
+)
+
+// stderrTail is how much of a server's stderr is kept for error messages.
+const stderrTail = 2048
+
+// process is one stdio server subprocess, started in its own process group so that the
+// whole tree (npx, uvx and sh -c wrappers included) can be signalled at once.
+//
+// SPINE owns the pipes rather than using exec.Cmd's: cmd.Wait closes StdoutPipe readers as
+// soon as the process exits, which would race the SDK's reads of the last frames.
+type process struct {
+	cmd    *exec.Cmd
+	stdin  *os.File // our write end of the server's stdin
+	stdout *os.File // our read end of the server's stdout
+
+	exited  chan struct{} // closed once the process has been reaped
+	waitErr error         // valid after exited is closed
+
+	stderr     *tail
+	stderrDone chan struct{}
+}
+
+// startProcess starts spec's command with its stdin and stdout connected to pipes, stderr
+// drained into a bounded tail (and to onStderr, line by line, for debug logs).
+func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*process, error) {
+	cmd := exec.Command(spec.Command, spec.Args...)
+	cmd.Dir = spec.Cwd
+	cmd.Env = os.Environ()
+	for k, v := range spec.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		closeAll(inR, inW)
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		closeAll(inR, inW, outR, outW)
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	if err := cmd.Start(); err != nil {
+		closeAll(inR, inW, outR, outW, errR, errW)
+		return nil, startError(spec.Command, err)
+	}
+	// The child holds its own copies now; keeping ours would hide its exit from the reads.
+	closeAll(inR, outW, errW)
+
+	p := &process{
+		cmd: cmd, stdin: inW, stdout: outR,
+		exited: make(chan struct{}), stderr: &tail{max: stderrTail}, stderrDone: make(chan struct{}),
+	}
+	go p.drainStderr(errR, onStderr)
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+func startError(command string, err error) error {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		hint := "is it installed and on PATH?"
+		switch command {
+		case "npx", "node", "npm":
+			hint = "is Node.js installed?"
+		case "uvx", "uv":
+			hint = "is uv installed?"
+		case "python", "python3":
+			hint = "is Python installed?"
+		}
+		return fmt.Errorf("start %q: %w (%s)", command, err, hint)
+	}
+	return fmt.Errorf("start %q: %w", command, err)
+}
+
+func (p *process) drainStderr(r *os.File, onLine func(string)) {
+	defer close(p.stderrDone)
+	defer r.Close()
+	buf := make([]byte, 32*1024)
+	var partial []byte
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			p.stderr.Write(buf[:n])
+			if onLine != nil {
+				partial = append(partial, buf[:n]...)
+				for {
+					i := bytes.IndexByte(partial, '\n')
+					if i < 0 {
+						break
+					}
+					onLine(string(partial[:i]))
+					partial = partial[i+1:]
+				}
+				if len(partial) > stderrTail { // a server writing megabytes without newlines
+					onLine(string(partial))
+					partial = partial[:0]
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// pid returns the process id, which is also its process group id.
+func (p *process) pid() int { return p.cmd.Process.Pid }
+
+// exitError describes how the process ended, with the tail of its stderr.
+func (p *process) exitError() error {
+	err := p.waitErr
+	if err == nil {
+		err = errors.New("exited")
+	}
+	if t := strings.TrimSpace(p.stderr.String()); t != "" {
+		return fmt.Errorf("server process %w; stderr: %s", err, t)
+	}
+	return fmt.Errorf("server process %w", err)
+}
+
+// terminate ends the server and every process of its group: close stdin and give it
+// exitGrace, then SIGTERM the group and give it termGrace, then SIGKILL the group. The group
+// is killed even when the leader exited on its own, so that forked children go too.
+func (p *process) terminate() {
+	p.stdin.Close()
+	if !p.waitExit(exitGrace) {
+		_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
+		p.waitExit(termGrace)
+	}
+	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+	<-p.exited
+	p.stdout.Close()
+	select {
+	case <-p.stderrDone:
+	case <-time.After(termGrace): // a descendant outside the group holds stderr open
+	}
+}
+
+func (p *process) waitExit(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func closeAll(files ...io.Closer) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(b), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

@@ -1,0 +1,256 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/capability"
+)
+
+// DefaultDrainTimeout bounds how long Close lets in-flight calls finish when its context
+// has no deadline.
+const DefaultDrainTimeout = 10 * time.Second
+
+// RuntimeOptions configures a Runtime.
+type RuntimeOptions struct {
+	Log    zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
+	Events EventHook      // pool and lifecycle events; nil = logged through Log
+}
+
+// Runtime is a running actor tree for one project: the app actor and one server actor per
+// enabled server. It is the mechanism under the executor: it sends requests to server
+// actors and waits for their answers together with the caller's context.
+type Runtime struct {
+	system  *actor.ActorSystem
+	app     *actor.PID
+	servers map[string]*serverHandle
+	order   []string
+	ids     atomic.Uint64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type serverHandle struct {
+	pid   *actor.PID
+	stats *ServerStats
+	spec  capability.ServerSpec
+}
+
+// Start builds the actor tree for project's enabled servers. Sessions open lazily, except
+// min_sessions, which open now in the background.
+func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
+	log := opts.Log
+	events := opts.Events
+	if events == nil {
+		events = LogEvents(log)
+	}
+	system := actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
+		}),
+		actor.WithDeadLetterThrottleCount(0),
+	)
+	servers := serverOptions(project, events, log)
+	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
+	if err != nil {
+		return nil, fmt.Errorf("start actor system: %w", err)
+	}
+	res, err := system.Root.RequestFuture(app, &serversQuery{}, 10*time.Second).Result()
+	if err != nil {
+		return nil, fmt.Errorf("start actor system: %w", err)
+	}
+	pids := res.(*serversAnswer).pids
+	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}}
+	for i, o := range servers {
+		rt.servers[o.Spec.Name] = &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
+		rt.order = append(rt.order, o.Spec.Name)
+	}
+	return rt, nil
+}
+
+// Servers returns the names of the running servers in config order.
+func (rt *Runtime) Servers() []string { return append([]string(nil), rt.order...) }
+
+// Spec returns the configuration a server runs with.
+func (rt *Runtime) Spec(server string) (capability.ServerSpec, bool) {
+	h, ok := rt.servers[server]
+	if !ok {
+		return capability.ServerSpec{}, false
+	}
+	return h.spec, true
+}
+
+// NextID returns a request id unique in this runtime.
+func (rt *Runtime) NextID() uint64 { return rt.ids.Add(1) }
+
+func (rt *Runtime) handle(server string) (*serverHandle, error) {
+	h, ok := rt.servers[server]
+	if !ok {
+		known := strings.Join(rt.order, ", ")
+		if known == "" {
+			known = "none"
+		}
+		return nil, fmt.Errorf("server %q: %w (configured and enabled: %s)", server, ErrUnknownServer, known)
+	}
+	return h, nil
+}
+
+// Do sends req to the server actor of server and waits for its answer or for ctx. The
+// request's ID is set here and its Deadline from ctx. When ctx ends first the call is
+// cancelled on its session and ctx's error is returned.
+func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Response, error) {
+	h, err := rt.handle(server)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, serverError(server, req, err)
+	}
+	req.ID = rt.NextID()
+	if dl, ok := ctx.Deadline(); ok {
+		req.Deadline = dl
+	}
+	msg, err := rt.ask(ctx, h.pid, req, func() { rt.system.Root.Send(h.pid, &Cancel{ID: req.ID}) })
+	if err != nil {
+		return nil, serverError(server, req, err)
+	}
+	resp, ok := msg.(*Response)
+	if !ok {
+		return nil, serverError(server, req, fmt.Errorf("%w: the server actor is gone", ErrClosed))
+	}
+	if resp.Err != nil {
+		return resp, resp.Err
+	}
+	return resp, nil
+}
+
+// ask sends msg with a channel-backed reply address and waits for the answer or ctx.
+func (rt *Runtime) ask(ctx context.Context, pid *actor.PID, msg any, onCancel func()) (any, error) {
+	reply, ch := newReply(rt.system)
+	rt.system.Root.RequestWithCustomSender(pid, msg, reply)
+	select {
+	case m := <-ch:
+		if _, dead := m.(*actor.DeadLetterResponse); dead {
+			return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+		}
+		return m, nil
+	case <-ctx.Done():
+		if onCancel != nil {
+			onCancel()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// Pin reserves a session of server for a batch; Unpin releases it.
+func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (uint64, error) {
+	h, err := rt.handle(server)
+	if err != nil {
+		return 0, err
+	}
+	pin := &Pin{ID: rt.NextID(), Identity: identity, Affinity: affinity}
+	if dl, ok := ctx.Deadline(); ok {
+		pin.Deadline = dl
+	}
+	msg, err := rt.ask(ctx, h.pid, pin, func() { rt.system.Root.Send(h.pid, &Cancel{ID: pin.ID}) })
+	if err != nil {
+		return 0, serverError(server, nil, err)
+	}
+	p, ok := msg.(*Pinned)
+	if !ok {
+		return 0, serverError(server, nil, fmt.Errorf("%w: the server actor is gone", ErrClosed))
+	}
+	if p.Err != nil {
+		return 0, p.Err
+	}
+	if ctx.Err() != nil { // pinned just as the caller gave up
+		rt.Unpin(server, p.Session)
+		return 0, serverError(server, nil, ctx.Err())
+	}
+	return p.Session, nil
+}
+
+// Unpin releases a session reserved by Pin.
+func (rt *Runtime) Unpin(server string, session uint64) {
+	if h, ok := rt.servers[server]; ok {
+		rt.system.Root.Send(h.pid, &Unpin{Session: session})
+	}
+}
+
+// Reconnect replaces all sessions of server.
+func (rt *Runtime) Reconnect(ctx context.Context, server string) error {
+	h, err := rt.handle(server)
+	if err != nil {
+		return err
+	}
+	if _, err := rt.ask(ctx, h.pid, &Reconnect{}, nil); err != nil {
+		return serverError(server, nil, err)
+	}
+	return nil
+}
+
+// Subscribe has pid told (*ListChanged) when server's lists change.
+func (rt *Runtime) Subscribe(server string, pid *actor.PID) error {
+	h, err := rt.handle(server)
+	if err != nil {
+		return err
+	}
+	rt.system.Root.Send(h.pid, &Subscribe{PID: pid})
+	return nil
+}
+
+// System returns the actor system, for actors that work beside the servers (workflow runs,
+// capability scans).
+func (rt *Runtime) System() *actor.ActorSystem { return rt.system }
+
+// Stats returns a snapshot of every server's counters.
+func (rt *Runtime) Stats() map[string]StatsSnapshot {
+	out := make(map[string]StatsSnapshot, len(rt.servers))
+	for name, h := range rt.servers {
+		out[name] = h.stats.Snapshot()
+	}
+	return out
+}
+
+// Close drains in-flight calls until ctx's deadline (DefaultDrainTimeout without one), cancels
+// what still runs, then stops the servers last to first, each stopping its sessions last to
+// first and ending their processes. It is idempotent.
+func (rt *Runtime) Close(ctx context.Context) error {
+	rt.closeOnce.Do(func() { rt.closeErr = rt.close(ctx) })
+	return rt.closeErr
+}
+
+func (rt *Runtime) close(ctx context.Context) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(DefaultDrainTimeout)
+	}
+	var wg sync.WaitGroup
+	for _, h := range rt.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// The drain answers by the deadline: the server cancels what still runs then.
+			// The extra second covers the cancelled calls coming back.
+			f := rt.system.Root.RequestFuture(h.pid, &Drain{Deadline: deadline}, time.Until(deadline)+time.Second)
+			_, _ = f.Result()
+		}()
+	}
+	wg.Wait()
+	err := rt.system.Root.StopFuture(rt.app).Wait()
+	rt.system.Shutdown()
+	if err != nil && !errors.Is(err, actor.ErrTimeout) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,353 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/capability"
+)
+
+// probeTimeout bounds one health probe of an idle session.
+const probeTimeout = 5 * time.Second
+
+// Messages between a server actor and its session actors.
+type (
+	dispatch struct {
+		req      *Request
+		deadline time.Time
+	}
+	probe        struct{ methods []string }
+	sessionReady struct {
+		session   uint64
+		handshake time.Duration
+		tools     []*mcp.Tool // listed right after the handshake when the pool asked for it
+		toolsErr  error
+	}
+	sessionLost struct {
+		session uint64
+		err     error
+		connect bool // the session never became ready
+	}
+	callDone struct {
+		session uint64
+		id      uint64
+		result  any
+		err     error
+		class   errClass
+	}
+	probeDone struct {
+		session uint64
+		err     error
+	}
+	// sent by a session actor's own goroutines to itself, stamped with its incarnation
+	connectDone struct{ gen uint64 }
+	sessionDied struct {
+		gen uint64
+		err error
+	}
+)
+
+// generations stamps each session actor incarnation: continuations of an instance that was
+// restarted or stopped find a different generation and are dropped.
+var generations atomic.Uint64
+
+// sessionActor owns one persistent MCP client session: one process or one HTTP session.
+// It connects on Started, runs every call on its own goroutine with a deadline and reports
+// the outcome straight to its server actor, watches the process and the connection for
+// death, and releases everything on Restarting and Stopping.
+type sessionActor struct {
+	id        uint64
+	spec      *capability.ServerSpec
+	client    *mcp.Client
+	listTools bool
+	log       zerolog.Logger
+	system    *actor.ActorSystem
+
+	gen    uint64
+	self   *actor.PID
+	parent *actor.PID
+
+	mu         sync.Mutex
+	conn       *conn
+	released   bool
+	dead       bool
+	inflight   map[uint64]context.CancelFunc
+	stopDial   context.CancelFunc
+	dialDone   chan struct{}
+	lastReason error
+	ready      *sessionReady
+}
+
+func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log}
+	})
+}
+
+// Receive implements actor.Actor.
+func (a *sessionActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.start(ctx)
+	case *connectDone:
+		if m.gen == a.gen {
+			a.connected(ctx)
+		}
+	case *dispatch:
+		a.run(ctx, m)
+	case *Cancel:
+		a.mu.Lock()
+		cancel := a.inflight[m.ID]
+		a.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+	case *probe:
+		a.probe(ctx, m.methods)
+	case *sessionDied:
+		if m.gen == a.gen && !a.isReleased() {
+			a.markDead()
+			ctx.Send(a.parent, &sessionLost{session: a.id, err: m.err})
+			ctx.Stop(ctx.Self())
+		}
+	case *actor.Restarting, *actor.Stopping:
+		a.release()
+	}
+}
+
+func (a *sessionActor) start(ctx actor.Context) {
+	a.gen = generations.Add(1)
+	a.self, a.parent, a.system = ctx.Self(), ctx.Parent(), ctx.ActorSystem()
+	a.inflight = make(map[uint64]context.CancelFunc)
+	dialCtx, stop := context.WithCancel(context.Background())
+	a.stopDial, a.dialDone = stop, make(chan struct{})
+	gen, root := a.gen, ctx.ActorSystem().Root
+	go func() {
+		defer close(a.dialDone)
+		c, err := dial(dialCtx, a.spec, a.client, a.stderrLine)
+		var ready *sessionReady
+		if c != nil {
+			ready = &sessionReady{session: a.id, handshake: c.handshake}
+			if a.listTools { // the pool needs tool annotations for its retry policy
+				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
+				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools})
+				cancel()
+				ready.tools, _ = res.([]*mcp.Tool)
+				ready.toolsErr = lerr
+			}
+		}
+		a.mu.Lock()
+		if a.released {
+			a.mu.Unlock()
+			if c != nil {
+				c.close()
+			}
+			return
+		}
+		a.conn, a.lastReason, a.ready = c, err, ready
+		a.mu.Unlock()
+		root.Send(a.self, &connectDone{gen: gen})
+	}()
+}
+
+func (a *sessionActor) stderrLine(line string) {
+	a.log.Debug().Str("server", a.spec.Name).Uint64("session", a.id).Str("stderr", line).Msg("server stderr")
+}
+
+func (a *sessionActor) connected(ctx actor.Context) {
+	a.mu.Lock()
+	c, err, ready := a.conn, a.lastReason, a.ready
+	a.mu.Unlock()
+	if c == nil {
+		ctx.Send(a.parent, &sessionLost{session: a.id, err: err, connect: true})
+		ctx.Stop(ctx.Self())
+		return
+	}
+	ctx.Send(a.parent, ready)
+	a.watch(c)
+}
+
+// watch reports the death of the session: its process exiting, or its connection closing.
+// Both goroutines end when the session is released.
+func (a *sessionActor) watch(c *conn) {
+	gen, root, self := a.gen, a.system.Root, a.self
+	go func() {
+		err := c.session.Wait()
+		if c.proc != nil { // the process exit says more than the broken pipe
+			if !c.proc.waitExit(exitGrace) {
+				err = fmt.Errorf("connection closed: %w", errOrClosed(err))
+			} else {
+				err = c.proc.exitError()
+			}
+		} else {
+			err = fmt.Errorf("connection closed: %w", errOrClosed(err))
+		}
+		root.Send(self, &sessionDied{gen: gen, err: redact(a.spec, err)})
+	}()
+	if ch := c.exited(); ch != nil {
+		go func() {
+			select {
+			case <-ch:
+				a.markDead()
+				// Close our end so that calls in flight fail now rather than at their deadline.
+				c.proc.stdout.Close()
+			case <-c.cancelled():
+			}
+		}()
+	}
+}
+
+func errOrClosed(err error) error {
+	if err == nil {
+		return mcp.ErrConnectionClosed
+	}
+	return err
+}
+
+// run executes one call on its own goroutine. The outcome goes straight to the server actor,
+// so that it is not lost if this session stops meanwhile.
+func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
+	a.mu.Lock()
+	c, dead := a.conn, a.dead || a.released
+	a.mu.Unlock()
+	if c == nil || dead {
+		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, err: errNotReady, class: classNotSent})
+		return
+	}
+	callCtx, cancel := context.WithDeadline(withCallHeaders(context.Background(), d.req.Headers), d.deadline)
+	a.mu.Lock()
+	a.inflight[d.req.ID] = cancel
+	a.mu.Unlock()
+	root, parent, req := a.system.Root, a.parent, d.req
+	go func() {
+		res, err := runOp(callCtx, c.session, req)
+		a.mu.Lock()
+		delete(a.inflight, req.ID)
+		dead := a.dead
+		a.mu.Unlock()
+		class := classify(callCtx, err, false)
+		if dead && class != classOK && class != classProtocol {
+			class = classDead
+		}
+		cancel()
+		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, err: redact(a.spec, err), class: class})
+	}()
+}
+
+// probe runs the health chain: each method in order; "method not found" moves to the next,
+// "skip" passes, any other error fails the session.
+func (a *sessionActor) probe(ctx actor.Context, methods []string) {
+	a.mu.Lock()
+	c := a.conn
+	a.mu.Unlock()
+	root, parent, id := a.system.Root, a.parent, a.id
+	if c == nil {
+		ctx.Send(parent, &probeDone{session: id, err: errNotReady})
+		return
+	}
+	go func() {
+		pctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+		defer cancel()
+		var err error
+		for _, m := range methods {
+			switch m {
+			case "ping":
+				err = c.session.Ping(pctx, nil)
+			case "list_tools":
+				_, err = c.session.ListTools(pctx, nil)
+			default: // "skip"
+				err = nil
+			}
+			if err == nil || !isMethodNotFound(err) {
+				break
+			}
+		}
+		root.Send(parent, &probeDone{session: id, err: err})
+	}()
+}
+
+func (a *sessionActor) markDead() {
+	a.mu.Lock()
+	a.dead = true
+	a.mu.Unlock()
+}
+
+func (a *sessionActor) isReleased() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.released
+}
+
+// release cancels every call in flight (ClientSession.Close waits for them), then closes the
+// session and ends the server's process group. It runs on Stopping and on Restarting.
+func (a *sessionActor) release() {
+	a.mu.Lock()
+	if a.released {
+		a.mu.Unlock()
+		return
+	}
+	a.released = true
+	c := a.conn
+	for _, cancel := range a.inflight {
+		cancel()
+	}
+	a.mu.Unlock()
+	if a.stopDial != nil {
+		a.stopDial()
+		<-a.dialDone
+	}
+	if c != nil {
+		c.close()
+	}
+}
+
+// runOp performs one MCP operation on a session. Params are built fresh for every call:
+// the SDK writes into them.
+func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request) (any, error) {
+	switch req.Op {
+	case OpCallTool:
+		params := &mcp.CallToolParams{Name: req.Name}
+		if len(req.Args) > 0 {
+			params.Arguments = req.Args
+		}
+		return cs.CallTool(ctx, params)
+	case OpReadResource:
+		return cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: req.Name})
+	case OpGetPrompt:
+		params := &mcp.GetPromptParams{Name: req.Name}
+		if len(req.Args) > 0 {
+			if err := json.Unmarshal(req.Args, &params.Arguments); err != nil {
+				return nil, fmt.Errorf("prompt arguments must be an object of strings: %w", err)
+			}
+		}
+		return cs.GetPrompt(ctx, params)
+	case OpListTools:
+		return collect(cs.Tools(ctx, nil))
+	case OpListResources:
+		return collect(cs.Resources(ctx, nil))
+	case OpListResourceTemplates:
+		return collect(cs.ResourceTemplates(ctx, nil))
+	case OpListPrompts:
+		return collect(cs.Prompts(ctx, nil))
+	}
+	return nil, fmt.Errorf("unknown operation %d", req.Op)
+}
+
+func collect[T any](seq func(func(T, error) bool)) ([]T, error) {
+	out := []T{}
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

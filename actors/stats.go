@@ -1,0 +1,92 @@
+package actors
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// ServerStats are the counters of one server actor. The actor writes them; anyone may read
+// them at any time without a message round trip (Snapshot).
+type ServerStats struct {
+	connecting, ready, busy, idle atomic.Int64
+
+	created, closed, restarts   atomic.Int64
+	calls, errors, hits, misses atomic.Int64
+
+	waitCount, waitTotalNs, waitMaxNs atomic.Int64
+	cacheHits, cacheMisses            atomic.Int64
+	circuit                           atomic.Value // string
+}
+
+// StatsSnapshot is a point-in-time copy of a server's counters, in the JSON shape every
+// `--output json` uses.
+type StatsSnapshot struct {
+	Sessions        SessionCounts `json:"sessions"`
+	SessionsCreated int64         `json:"sessions_created"`
+	SessionsClosed  int64         `json:"sessions_closed"`
+	Restarts        int64         `json:"restarts"`
+	Calls           int64         `json:"calls"`
+	Errors          int64         `json:"errors"`
+	Hits            int64         `json:"hits"`
+	Misses          int64         `json:"misses"`
+	AcquireWait     AcquireWait   `json:"acquire_wait"`
+	Circuit         string        `json:"circuit"`
+	CacheHits       int64         `json:"cache_hits"`
+	CacheMisses     int64         `json:"cache_misses"`
+}
+
+// SessionCounts counts a server's sessions by state. Ready = Busy + Idle.
+type SessionCounts struct {
+	Connecting int64 `json:"connecting"`
+	Ready      int64 `json:"ready"`
+	Busy       int64 `json:"busy"`
+	Idle       int64 `json:"idle"`
+}
+
+// AcquireWait sums up how long calls waited in the queue for a free session.
+type AcquireWait struct {
+	Count   int64   `json:"count"`
+	TotalMs float64 `json:"total_ms"`
+	MaxMs   float64 `json:"max_ms"`
+}
+
+// Snapshot copies the counters.
+func (s *ServerStats) Snapshot() StatsSnapshot {
+	circuit, _ := s.circuit.Load().(string)
+	if circuit == "" {
+		circuit = circuitClosed.String()
+	}
+	return StatsSnapshot{
+		Sessions: SessionCounts{
+			Connecting: s.connecting.Load(), Ready: s.ready.Load(), Busy: s.busy.Load(), Idle: s.idle.Load(),
+		},
+		SessionsCreated: s.created.Load(),
+		SessionsClosed:  s.closed.Load(),
+		Restarts:        s.restarts.Load(),
+		Calls:           s.calls.Load(),
+		Errors:          s.errors.Load(),
+		Hits:            s.hits.Load(),
+		Misses:          s.misses.Load(),
+		AcquireWait: AcquireWait{
+			Count:   s.waitCount.Load(),
+			TotalMs: ms(s.waitTotalNs.Load()),
+			MaxMs:   ms(s.waitMaxNs.Load()),
+		},
+		Circuit:     circuit,
+		CacheHits:   s.cacheHits.Load(),
+		CacheMisses: s.cacheMisses.Load(),
+	}
+}
+
+func ms(ns int64) float64 { return float64(ns) / float64(time.Millisecond) }
+
+func (s *ServerStats) recordWait(d time.Duration) {
+	s.waitCount.Add(1)
+	s.waitTotalNs.Add(int64(d))
+	for {
+		cur := s.waitMaxNs.Load()
+		if int64(d) <= cur || s.waitMaxNs.CompareAndSwap(cur, int64(d)) {
+			return
+		}
+	}
+}

@@ -1,0 +1,131 @@
+// Command spine runs MCP tool calls, workflows and self-descriptions over warm, pooled,
+// supervised sessions. See `spine help` and the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitOK          = 0
+	exitFailed      = 1   // a call, step or server failed (including a tool result with isError)
+	exitUsage       = 2   // bad usage, config or workflow: nothing was run
+	exitInterrupted = 130 // SIGINT or SIGTERM
+)
+
+// command is one `spine` subcommand.
+type command struct {
+	name    string
+	usage   string // the synopsis line after "spine "
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--output text|json]", "call one tool and print its result", runCall},
+		{"tools", "tools [SERVER] [--output text|json]", "list the tools of one or every server", runList("tools")},
+		{"resources", "resources [SERVER] [--output text|json]", "list resources and resource templates", runList("resources")},
+		{"prompts", "prompts [SERVER] [--output text|json]", "list prompts", runList("prompts")},
+		{"servers", "servers [--output text|json]", "connect each server: ok or failed, handshake time, counts", runServers},
+		{"demo-server", "demo-server [--http 127.0.0.1:PORT]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
+		{"version", "version", "print SPINE's version", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole CLI, separated from main for tests: it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	g, rest, err := parseGlobal(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "spine: %v\n\n", err)
+		usage(stderr)
+		return exitUsage
+	}
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		if len(rest) > 1 {
+			if c, ok := lookup(rest[1]); ok {
+				commandUsage(stdout, c)
+				return exitOK
+			}
+		}
+		usage(stdout)
+		if len(rest) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := lookup(rest[0])
+	if !ok {
+		fmt.Fprintf(stderr, "spine: unknown command %q\n\n", rest[0])
+		usage(stderr)
+		return exitUsage
+	}
+	e := &env{global: g, stdout: stdout, stderr: stderr, cmd: c}
+	defer e.close()
+	err = c.run(ctx, e, rest[1:])
+	return e.exitCode(ctx, err)
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// exitCode maps an outcome to the documented exit codes and reports the error on stderr.
+func (e *env) exitCode(ctx context.Context, err error) int {
+	var u *usageError
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(e.stderr, "spine: interrupted")
+		return exitInterrupted
+	case err == nil:
+		return exitOK
+	case errors.As(err, &u):
+		fmt.Fprintf(e.stderr, "spine %s: %v\n", e.cmd.name, u.err)
+		if u.showUsage {
+			fmt.Fprintf(e.stderr, "usage: spine %s\n", e.cmd.usage)
+		}
+		return exitUsage
+	case errors.Is(err, errReported):
+		return exitFailed
+	default:
+		fmt.Fprintf(e.stderr, "spine %s: %v\n", e.cmd.name, err)
+		return exitFailed
+	}
+}
+
+// usageError is bad usage, config or workflow: exit 2, nothing was run.
+type usageError struct {
+	err       error
+	showUsage bool
+}
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+func badUsage(format string, a ...any) error {
+	return &usageError{err: fmt.Errorf(format, a...), showUsage: true}
+}
+
+func badInput(err error) error { return &usageError{err: err} }
+
+// errReported means the failure was already printed (e.g. a tool result with isError).
+var errReported = errors.New("failed")

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/executor"
+)
+
+// serverCheck is what `spine servers` reports for one server.
+type serverCheck struct {
+	Name        string  `json:"name"`
+	Transport   string  `json:"transport"`
+	OK          bool    `json:"ok"`
+	Error       string  `json:"error,omitempty"`
+	HandshakeMs float64 `json:"handshake_ms"`
+	Tools       int     `json:"tools"`
+	Resources   int     `json:"resources"`
+	Prompts     int     `json:"prompts"`
+}
+
+func runServers(ctx context.Context, e *env, args []string) error {
+	var output string
+	if _, err := e.flags(args, func(fs *flag.FlagSet) { outputFlag(fs, &output, "text", "json") }); err != nil {
+		return err
+	}
+	if err := checkOutput(output, "text", "json"); err != nil {
+		return err
+	}
+	p, err := e.project()
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	handshakes := map[string]time.Duration{}
+	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEvents(func(ev actors.Event) {
+		if ev.Kind == actors.EventSessionOpened {
+			mu.Lock()
+			if _, seen := handshakes[ev.Server]; !seen {
+				handshakes[ev.Server] = ev.Duration
+			}
+			mu.Unlock()
+		}
+		actors.LogEvents(e.log)(ev)
+	}))
+	if err != nil {
+		return err
+	}
+	e.ex = ex
+
+	checks := make([]serverCheck, 0, len(p.Servers))
+	for _, s := range p.Enabled() {
+		checks = append(checks, serverCheck{Name: s.Name, Transport: string(s.Transport)})
+	}
+	var wg sync.WaitGroup
+	for i := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &checks[i]
+			tools, err := ex.ListTools(ctx, c.Name)
+			if err != nil {
+				c.Error = err.Error()
+				return
+			}
+			c.OK, c.Tools = true, len(tools)
+			// Resources and prompts are optional capabilities: a server without them has none.
+			if res, err := ex.ListResources(ctx, c.Name); err == nil {
+				c.Resources = len(res)
+			}
+			if pr, err := ex.ListPrompts(ctx, c.Name); err == nil {
+				c.Prompts = len(pr)
+			}
+		}()
+	}
+	wg.Wait()
+	failed := false
+	for i := range checks {
+		checks[i].HandshakeMs = float64(handshakes[checks[i].Name].Microseconds()) / 1000
+		failed = failed || !checks[i].OK
+	}
+	if output == "json" {
+		if err := writeJSON(e.stdout, map[string]any{"servers": checks}); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERVER\tTRANSPORT\tSTATUS\tHANDSHAKE\tTOOLS\tRESOURCES\tPROMPTS")
+		for _, c := range checks {
+			if c.OK {
+				fmt.Fprintf(tw, "%s\t%s\tok\t%.1fms\t%d\t%d\t%d\n", c.Name, c.Transport, c.HandshakeMs, c.Tools, c.Resources, c.Prompts)
+			} else {
+				fmt.Fprintf(tw, "%s\t%s\tfailed\t-\t-\t-\t-\n", c.Name, c.Transport)
+			}
+		}
+		tw.Flush()
+		for _, c := range checks {
+			if !c.OK {
+				fmt.Fprintf(e.stderr, "%s: %s\n", c.Name, c.Error)
+			}
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}

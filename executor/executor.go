@@ -1,0 +1,144 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/capability"
+)
+
+// Executor runs MCP operations on warm, pooled, supervised sessions. It is safe for
+// concurrent use by many goroutines. Every method that can block takes a context: its
+// deadline bounds the call (with the server's call_timeout, whichever is shorter) and its
+// cancellation cancels the call on the server.
+type Executor struct {
+	rt      *actors.Runtime
+	opts    options
+	project *capability.Project
+	closed  atomic.Bool
+}
+
+// New starts the actor tree for project's enabled servers. Sessions open lazily on first
+// use, except min_sessions, which start opening now.
+func New(project *capability.Project, opts ...Option) (*Executor, error) {
+	o := options{log: zerolog.Nop()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	rt, err := actors.Start(project, actors.RuntimeOptions{Log: o.log, Events: o.events})
+	if err != nil {
+		return nil, err
+	}
+	return &Executor{rt: rt, opts: o, project: project}, nil
+}
+
+// Project returns the project the executor serves.
+func (e *Executor) Project() *capability.Project { return e.project }
+
+// Servers returns the names of the enabled servers, in config order.
+func (e *Executor) Servers() []string { return e.rt.Servers() }
+
+// CallTool calls tool on server with args (anything that marshals to a JSON object; nil for
+// none). A tool that fails returns a result with IsError set and a nil error.
+func (e *Executor) CallTool(ctx context.Context, server, tool string, args any) (*mcp.CallToolResult, error) {
+	raw, err := marshalArgs(server, tool, args)
+	if err != nil {
+		return nil, err
+	}
+	return do[*mcp.CallToolResult](ctx, e, server, &actors.Request{Op: actors.OpCallTool, Name: tool, Args: raw})
+}
+
+// ReadResource reads the resource at uri from server.
+func (e *Executor) ReadResource(ctx context.Context, server, uri string) (*mcp.ReadResourceResult, error) {
+	return do[*mcp.ReadResourceResult](ctx, e, server, &actors.Request{Op: actors.OpReadResource, Name: uri})
+}
+
+// GetPrompt fetches prompt name from server with args.
+func (e *Executor) GetPrompt(ctx context.Context, server, name string, args map[string]string) (*mcp.GetPromptResult, error) {
+	var raw json.RawMessage
+	if len(args) > 0 {
+		raw, _ = json.Marshal(args) // a map of strings always marshals
+	}
+	return do[*mcp.GetPromptResult](ctx, e, server, &actors.Request{Op: actors.OpGetPrompt, Name: name, Args: raw})
+}
+
+// ListTools lists server's tools (all pages), after enabled_tools / disabled_tools. Lists are
+// cached for tools_cache_ttl and refreshed when the server says they changed.
+func (e *Executor) ListTools(ctx context.Context, server string) ([]*mcp.Tool, error) {
+	return do[[]*mcp.Tool](ctx, e, server, &actors.Request{Op: actors.OpListTools})
+}
+
+// ListResources lists server's resources (all pages, cached like ListTools).
+func (e *Executor) ListResources(ctx context.Context, server string) ([]*mcp.Resource, error) {
+	return do[[]*mcp.Resource](ctx, e, server, &actors.Request{Op: actors.OpListResources})
+}
+
+// ListResourceTemplates lists server's resource templates (all pages, cached like ListTools).
+func (e *Executor) ListResourceTemplates(ctx context.Context, server string) ([]*mcp.ResourceTemplate, error) {
+	return do[[]*mcp.ResourceTemplate](ctx, e, server, &actors.Request{Op: actors.OpListResourceTemplates})
+}
+
+// ListPrompts lists server's prompts (all pages, cached like ListTools).
+func (e *Executor) ListPrompts(ctx context.Context, server string) ([]*mcp.Prompt, error) {
+	return do[[]*mcp.Prompt](ctx, e, server, &actors.Request{Op: actors.OpListPrompts})
+}
+
+// Reconnect replaces server's sessions: idle ones at once, busy ones when their calls end.
+func (e *Executor) Reconnect(ctx context.Context, server string) error {
+	if e.closed.Load() {
+		return fmt.Errorf("server %q: %w", server, ErrClosed)
+	}
+	return e.rt.Reconnect(ctx, server)
+}
+
+// Stats returns a snapshot of every server's pool counters.
+func (e *Executor) Stats() Stats { return Stats{Servers: e.rt.Stats()} }
+
+// Close refuses new calls (they return ErrClosed), lets in-flight calls finish until ctx's
+// deadline (10s without one), cancels the rest, then stops the servers in reverse config
+// order, each closing its sessions last to first; no server process outlives it. Close is
+// idempotent.
+func (e *Executor) Close(ctx context.Context) error {
+	e.closed.Store(true)
+	return e.rt.Close(ctx)
+}
+
+// do sends one request with the caller's scope and converts the answer.
+func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (T, error) {
+	var zero T
+	if e.closed.Load() {
+		return zero, fmt.Errorf("server %q: %w", server, ErrClosed)
+	}
+	e.scope(ctx, server, req)
+	resp, err := e.rt.Do(ctx, server, req)
+	if err != nil {
+		return zero, err
+	}
+	res, ok := resp.Result.(T)
+	if !ok {
+		return zero, fmt.Errorf("server %q: %s: unexpected result type %T", server, req.Op, resp.Result)
+	}
+	return res, nil
+}
+
+func marshalArgs(server, tool string, args any) (json.RawMessage, error) {
+	switch a := args.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		return a, nil
+	case []byte:
+		return json.RawMessage(a), nil
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("server %q: tool %q: arguments: %w", server, tool, err)
+	}
+	return raw, nil
+}

@@ -1,0 +1,34 @@
+package executor
+
+import (
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/actors"
+)
+
+// Option configures an Executor.
+type Option func(*options)
+
+type options struct {
+	log      zerolog.Logger
+	events   actors.EventHook
+	identity func(http.Header) string
+}
+
+// WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.
+func WithLogger(logger zerolog.Logger) Option { return func(o *options) { o.log = logger } }
+
+// WithEvents receives every pool and lifecycle event (session opened, lost, backoff, circuit
+// opened…). Default: events are logged through the logger.
+func WithEvents(hook actors.EventHook) Option { return func(o *options) { o.events = hook } }
+
+// WithIdentityExtractor derives a caller's identity from the per-call headers of
+// WithHeaders, for servers with isolation = "identity": return something stable across
+// credential refreshes (e.g. the subject of a JWT) so that pools don't multiply with every
+// token. Default: a hash of the identity headers (Authorization, Cookie, X-Api-Key,
+// X-Tenant-Id, X-User-Id).
+func WithIdentityExtractor(f func(http.Header) string) Option {
+	return func(o *options) { o.identity = f }
+}
