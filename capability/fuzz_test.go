@@ -1,0 +1,44 @@
+package capability
+
+import (
+	"os"
+	"testing"
+)
+
+func addSeeds(f *testing.F, files ...string) {
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
+
+// FuzzParse checks that no spine.toml, nor a workflow's servers, makes the loader panic.
+func FuzzParse(f *testing.F) {
+	addSeeds(f, "testdata/full/spine.toml", "testdata/example/spine.toml", "testdata/workflow.toml")
+	base := &Project{Defaults: DefaultPolicy()}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("spine.toml", data)
+		if err == nil {
+			if verr := p.Validate(); verr != nil {
+				t.Errorf("Parse accepted a project that Validate rejects: %v", verr)
+			}
+		}
+		_, _ = base.MergeTOML("wf.toml", data)
+	})
+}
+
+// FuzzParseMCPJSON checks that no .mcp.json makes the loader panic.
+func FuzzParseMCPJSON(f *testing.F) {
+	addSeeds(f, "testdata/full/.mcp.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParseMCPJSON(".mcp.json", data)
+		if err == nil {
+			if verr := p.Validate(); verr != nil {
+				t.Errorf("ParseMCPJSON accepted a project that Validate rejects: %v", verr)
+			}
+		}
+	})
+}

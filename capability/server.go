@@ -1,0 +1,202 @@
+package capability
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// serverKeys are the keys of a [servers.NAME] table besides the Policy keys.
+var serverKeys = []string{
+	"command", "args", "env", "cwd", "url", "transport", "headers",
+	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts",
+}
+
+// codexAliases are the keys Codex's config.toml uses for two Policy knobs, in seconds.
+var codexAliases = map[string]string{
+	"startup_timeout_sec": "connect_timeout",
+	"tool_timeout_sec":    "call_timeout",
+}
+
+// tomlServerHints suggest keys that other tools spell differently.
+var tomlServerHints = map[string]string{"type": "transport", "http_headers": "headers", "cmd": "command"}
+
+// tomlServerKeys returns every key a [servers.NAME] table may set.
+func tomlServerKeys() []string {
+	keys := append(slices.Clone(serverKeys), policyNames()...)
+	return append(keys, slices.Sorted(maps.Keys(codexAliases))...)
+}
+
+// newServer returns the server named name as it is before any of its keys are read:
+// enabled, with the project's default policy.
+func newServer(name string, defaults Policy) ServerSpec {
+	return ServerSpec{Name: name, Enabled: true, Policy: defaults.clone()}
+}
+
+// applyTOMLServer reads a [servers.NAME] table over s, and reports what is wrong.
+func applyTOMLServer(t *table, s *ServerSpec) {
+	t.aliases = map[string]string{}
+	for alias, key := range codexAliases {
+		t.aliases[key] = alias
+	}
+	t.checkKeys(tomlServerKeys(), tomlServerHints)
+	applyServerKeys(t, s)
+	explicit := false
+	if v, ok := t.str("transport", false); ok && v != "" {
+		s.Transport, explicit = Transport(v), true
+	}
+	applyPolicy(t, &s.Policy)
+	for _, alias := range slices.Sorted(maps.Keys(codexAliases)) {
+		key := codexAliases[alias]
+		switch d, ok := t.seconds(alias); {
+		case ok && t.has(key):
+			t.fail(fmt.Sprintf("set either %s or %s, not both", key, alias), alias)
+		case ok && key == "connect_timeout":
+			s.ConnectTimeout = d
+		case ok:
+			s.CallTimeout = d
+		}
+	}
+	finishServer(t, s, explicit)
+}
+
+// applyServerKeys reads over s the server keys other than transport and the policy knobs.
+func applyServerKeys(t *table, s *ServerSpec) {
+	if v, ok := t.str("command", true); ok {
+		s.Command = v
+	}
+	if v, ok := t.strList("args", true); ok {
+		s.Args = v
+	}
+	if v, ok := t.strMap("env"); ok {
+		s.Env = v
+	}
+	if v, ok := t.str("cwd", true); ok {
+		s.Cwd = ""
+		if v != "" {
+			s.Cwd = v
+			if !filepath.IsAbs(v) {
+				s.Cwd = filepath.Join(t.dir, v)
+			}
+		}
+	}
+	if v, ok := t.str("url", true); ok {
+		s.URL = v
+	}
+	if v, ok := t.strMap("headers"); ok {
+		s.Headers = v
+	}
+	if v, ok := t.boolean("enabled"); ok {
+		s.Enabled = v
+	}
+	if v, ok := t.strList("enabled_tools", false); ok {
+		s.EnabledTools = v
+	}
+	if v, ok := t.strList("disabled_tools", false); ok {
+		s.DisabledTools = v
+	}
+	if v, ok := t.durationMap("tool_timeouts"); ok {
+		s.ToolTimeouts = v
+	}
+}
+
+// finishServer infers the transport when the table did not name it, defaults the working
+// directory of a stdio server to the config file's, and reports what is wrong.
+func finishServer(t *table, s *ServerSpec, explicitTransport bool) {
+	if !explicitTransport {
+		cmd, remote := s.Command != "", s.URL != ""
+		switch {
+		case cmd && !remote:
+			s.Transport = TransportStdio
+		case remote && !cmd && s.Transport != TransportSSE:
+			s.Transport = TransportHTTP
+		}
+	}
+	if s.Transport == TransportStdio && s.Cwd == "" {
+		s.Cwd = t.dir
+	}
+	t.report(s.problems())
+}
+
+// problems returns what is wrong with a resolved server.
+func (s *ServerSpec) problems() []problem {
+	var out []problem
+	if msg := checkServerName(s.Name); msg != "" {
+		out = append(out, problem{msg: msg, always: true})
+	}
+	if pr, ok := s.transportProblem(); ok {
+		out = append(out, pr)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			out = append(out, problem{key: []string{"env", k}, msg: "not a valid environment variable name"})
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {
+		if !isToken(k) {
+			out = append(out, problem{key: []string{"headers", k}, msg: "not a valid HTTP header name"})
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.ToolTimeouts)) {
+		if d := s.ToolTimeouts[k]; d < 0 {
+			out = append(out, problem{key: []string{"tool_timeouts", k}, msg: fmt.Sprintf("must not be negative, got %s", d)})
+		}
+	}
+	return append(out, s.Policy.problems()...)
+}
+
+// transportProblem says what is wrong with how the server is reached. URLs are never shown:
+// they may carry tokens.
+func (s *ServerSpec) transportProblem() (problem, bool) {
+	cmd, remote := s.Command != "", s.URL != ""
+	transport := []string{"transport"}
+	switch {
+	case s.Transport != "" && s.Transport != TransportStdio && s.Transport != TransportHTTP && s.Transport != TransportSSE:
+		return problem{key: transport, msg: fmt.Sprintf("unknown transport %q (want stdio, http or sse)", s.Transport), always: true}, true
+	case cmd && remote:
+		return problem{key: []string{"url"}, alt: "command", msg: "set either command (stdio) or url (http, sse), not both", always: true}, true
+	case !cmd && !remote:
+		return problem{msg: "set command (a stdio server) or url (an http or sse server)", always: true, missing: true}, true
+	case s.Transport == TransportStdio && !cmd:
+		return problem{key: transport, msg: `transport "stdio" needs command, not url`, always: true}, true
+	case (s.Transport == TransportHTTP || s.Transport == TransportSSE) && !remote:
+		return problem{key: transport, msg: fmt.Sprintf("transport %q needs url, not command", s.Transport), always: true}, true
+	case s.Transport == "":
+		return problem{key: transport, msg: "transport is not set", always: true}, true
+	case remote:
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return problem{key: []string{"url"}, msg: "want an http:// or https:// URL", always: true}, true
+		}
+	}
+	return problem{}, false
+}
+
+// checkServerName says what is wrong with a server name, or "".
+func checkServerName(name string) string {
+	if name == "" {
+		return "server name is empty"
+	}
+	for _, c := range name {
+		if !(c == '_' || c == '.' || c == '-' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return fmt.Sprintf("server name %q may only contain A-Z, a-z, 0-9, '_', '.' and '-'", name)
+		}
+	}
+	return ""
+}
+
+// isToken reports whether s is a valid HTTP header name (an RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		alnum := (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if !alnum && !strings.ContainsRune("!#$%&'*+-.^_`|~", c) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,39 @@
+// Package describe writes the 4-layer self-description of an MCP server
+// from what a capability scan found, so that an agent knows when and how
+// to use the server before it calls anything:
+//
+//   - L0, the server instructions: identity, when to use it, a tool
+//     selection guide ("to add two numbers, use `add`"), a typical
+//     workflow, safety and retry notes, triggers.
+//   - L1, the resource <server>://schema: the parameters of every tool as
+//     JSON Schema and as readable tables.
+//   - L2, prompts: workflows as steps an agent follows (a typical
+//     workflow, use_<tool> for each tool that takes arguments, one per
+//     project workflow file that uses the server).
+//   - L3, static documents: README.md, SKILL.md (with YAML front matter)
+//     and MCP_INFO.md.
+//
+// A Config holds what the generator knows about one server; FromCapability
+// makes one from a capability.Snapshot. A Generator writes the layers in
+// standalone mode: pure Go, no I/O, the same bytes for the same Config.
+// Delegate asks a builder tool on an MCP server instead, and falls back to
+// standalone, saying why, when the builder is missing, fails or answers
+// something invalid. NewBuilderServer is the builder SPINE ships.
+//
+// Every layer has a token budget (Budgets). Text that would exceed it is
+// condensed a section at a time (lower-value sections go first,
+// descriptions shrink to their first sentence, tools are listed by name);
+// nothing is cut mid-sentence, and Metadata.Condensed says what was done.
+//
+// The package knows nothing of actors: where it needs to call a server it
+// takes a ToolCaller, which the executor satisfies.
+//
+//	cfg := describe.FromCapability(snapshot)
+//	cfg.Workflows = workflowsUsing(snapshot.Server)
+//	var g describe.Generator
+//	r, err := g.Generate(cfg)
+//	if err != nil {
+//		return err
+//	}
+//	err = describe.WriteDir("describe-out", r)
+package describe

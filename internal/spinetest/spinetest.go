@@ -1,0 +1,152 @@
+package spinetest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spine-mcp/spine/capability"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	binPath   string
+	buildErr  error
+)
+
+// Main runs a package's tests and removes the binary built for them.
+func Main(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// Binary returns the path of a spine binary built from this checkout (once per process).
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := moduleRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildDir, buildErr = os.MkdirTemp("", "spinetest-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(buildDir, "spine")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/spine")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/spine: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("not inside the spine module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Demo returns the spec of a stdio demo server named name, with the default policy, run from
+// the test binary of Binary.
+func Demo(t testing.TB, name string) capability.ServerSpec {
+	return capability.ServerSpec{
+		Name:      name,
+		Transport: capability.TransportStdio,
+		Command:   Binary(t),
+		Args:      []string{"demo-server"},
+		Enabled:   true,
+		Policy:    capability.DefaultPolicy(),
+	}
+}
+
+// Project returns a project of the given servers.
+func Project(servers ...capability.ServerSpec) *capability.Project {
+	return &capability.Project{Dir: ".", Defaults: capability.DefaultPolicy(), Servers: servers}
+}
+
+// Eventually waits until cond holds, polling, and fails the test after timeout.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// NoLeaks checks, when the test ends, that the goroutine count is back to where it was and
+// that no process started from the spine test binary is left running.
+func NoLeaks(t testing.TB) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			procs := Processes(binPath)
+			if n <= before && len(procs) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("leak: %d goroutines (was %d), spine processes still running: %v\n%s", n, before, procs, buf)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// Processes returns the pids of running processes whose command line contains substr
+// (zombies excluded). An empty substr matches nothing.
+func Processes(substr string) []int {
+	if substr == "" {
+		return nil
+	}
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	self := os.Getpid()
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil || pid == self {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(substr)) {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
+			if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+				continue
+			}
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}

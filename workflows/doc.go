@@ -1,0 +1,57 @@
+// Package workflows is the model of a SPINE workflow file (`spine run workflow.toml`): it parses
+// and checks the file, plans the order of its steps, and renders the templates that pass data
+// from step to step. It does no I/O and knows nothing of actors or sessions: callers hand it
+// the file's bytes and the results of the calls they made.
+//
+// # Types
+//
+// A [Workflow] holds [Step]s (each one tool call, resource read or prompt fetch on a named
+// server) and [Output]s. A step's Deps are the steps it waits for: the ones its needs list
+// names and the ones its templates reference. [Workflow.Order] and [Workflow.Ready] plan the
+// run from them; steps with no dependency between them may run in parallel.
+//
+// Templates are text/template with missingkey=error, executed on a [Scope]: .vars.NAME,
+// .steps.ID.text, .steps.ID.json and .steps.ID.is_error, where a step's [Result] comes from
+// [ToolResult], [ResourceResult] or [PromptResult]. A string that is exactly one action, such
+// as "{{ .steps.list.json.items }}", keeps its value's type (number, list, map); any other
+// string renders to text. Besides the built-ins, templates may call json, which encodes a value
+// as JSON text.
+//
+// # Checks
+//
+// Every problem with a file is an [*Error] that names the file, the line and the step, and is
+// found before anything runs: [Parse] checks syntax, keys, types, ids, and references between
+// steps (unknown steps, cycles); [Workflow.Validate] checks servers and vars, once
+// [ApplyVars] has added the command line's.
+//
+// # Example
+//
+//	w, err := workflows.Parse("triage.toml", data)
+//	if err != nil {
+//		return err // triage.toml:14: step "brief": args.topic: template references unknown step "helo" (did you mean "hello"?)
+//	}
+//	if err := workflows.ApplyVars(w, map[string]string{"topic": "pooling"}); err != nil {
+//		return err
+//	}
+//	if err := w.Validate(serverNames); err != nil {
+//		return err
+//	}
+//	done, started := map[string]bool{}, map[string]bool{}
+//	scope := workflows.Scope{Vars: w.Vars, Steps: map[string]workflows.Result{}}
+//	for ready := w.Ready(done, started); len(ready) > 0; ready = w.Ready(done, started) {
+//		for _, s := range ready { // these could run in parallel
+//			started[s.ID] = true
+//			target, args, err := s.Render(scope)
+//			if err != nil {
+//				return err
+//			}
+//			res, err := callTool(s.Server, target, args) // the caller's I/O
+//			if err != nil {
+//				return err
+//			}
+//			scope.Steps[s.ID] = workflows.ToolResult(res)
+//			done[s.ID] = true
+//		}
+//	}
+//	outputs, err := workflows.RenderOutputs(w, scope)
+package workflows

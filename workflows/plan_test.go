@@ -1,0 +1,132 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// flow builds a workflow file from steps written as "id: needs...; template".
+func flow(steps ...string) []byte {
+	var b strings.Builder
+	for _, s := range steps {
+		head, tmpl, _ := strings.Cut(s, ";")
+		id, needs, _ := strings.Cut(head, ":")
+		fmt.Fprintf(&b, "[[steps]]\nid = %q\nserver = \"s\"\ntool = \"t\"\n", strings.TrimSpace(id))
+		if f := strings.Fields(needs); len(f) > 0 {
+			fmt.Fprintf(&b, "needs = [\"%s\"]\n", strings.Join(f, `", "`))
+		}
+		if tmpl = strings.TrimSpace(tmpl); tmpl != "" {
+			fmt.Fprintf(&b, "args = { x = %q }\n", tmpl)
+		}
+		b.WriteString("\n")
+	}
+	return []byte(b.String())
+}
+
+func TestDeps(t *testing.T) {
+	w, err := Parse("f.toml", flow(
+		"a",
+		"b",
+		"c: b; {{ .steps.a.text }} {{ if .steps.b.is_error }}{{ .steps.a.json }}{{ end }}",
+		"d; {{ with .steps.c.json }}{{ .items }}{{ end }} {{ printf \"%v\" (index .steps.b.json 0) }}",
+		"e; {{ range $i, $x := .vars.list }}{{ $.steps.d.text }}{{ end }}",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"a": nil, "b": nil, "c": {"a", "b"}, "d": {"b", "c"}, "e": {"d"}}
+	for _, s := range w.Steps {
+		if !reflect.DeepEqual(s.Deps, want[s.ID]) {
+			t.Errorf("%s.Deps = %v, want %v", s.ID, s.Deps, want[s.ID])
+		}
+	}
+}
+
+func TestCycle(t *testing.T) {
+	tests := []struct {
+		steps []string
+		step  string
+		want  string
+	}{
+		{[]string{"a: b", "b: a"}, "a", "a -> b -> a"},
+		{[]string{"x", "a; {{ .steps.c.text }}", "b: a", "c: b x"}, "a", "a -> c -> b -> a"},
+		{[]string{"x", "y: z", "z; {{ .steps.w.text }}", "w: y"}, "y", "y -> z -> w -> y"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("f.toml", flow(tt.steps...))
+		var e *Error
+		if !errors.As(err, &e) || e.Step != tt.step || !strings.Contains(e.Msg, "dependency cycle: "+tt.want) {
+			t.Errorf("%v: error %v; want a cycle %s at step %q", tt.steps, err, tt.want, tt.step)
+		}
+	}
+}
+
+func TestOrder(t *testing.T) {
+	tests := []struct {
+		steps []string
+		want  string
+	}{
+		{[]string{"a", "b", "c"}, "a b c"},
+		{[]string{"a: c", "b", "c"}, "b c a"},
+		{[]string{"d: b", "c: a", "b", "a"}, "b d a c"},
+		{[]string{"a; {{ .steps.b.text }}", "b: c", "c", "d"}, "c b a d"},
+	}
+	for _, tt := range tests {
+		w, err := Parse("f.toml", flow(tt.steps...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(w.Order(), " "); got != tt.want {
+			t.Errorf("%v: Order = %s, want %s", tt.steps, got, tt.want)
+		}
+	}
+
+	byHand := &Workflow{Steps: []Step{{ID: "a", Deps: []string{"gone"}}, {ID: "b"}, {ID: "c", Deps: []string{"a"}}}}
+	if got := byHand.Order(); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Errorf("Order with an unknown dep = %v, want [b]", got)
+	}
+}
+
+func TestReady(t *testing.T) {
+	w, err := Parse("f.toml", flow("a", "b", "c: a; {{ .steps.b.text }}", "d: a", "e: c d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(steps []*Step) string {
+		var s []string
+		for _, st := range steps {
+			s = append(s, st.ID)
+		}
+		return strings.Join(s, " ")
+	}
+	set := func(ids ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	tests := []struct {
+		done, started map[string]bool
+		want          string
+	}{
+		{nil, nil, "a b"},
+		{set(), set("a"), "b"},
+		{set("a"), set("a", "b"), "d"},
+		{set("a", "b"), set("a", "b"), "c d"},
+		{set("a", "b", "c"), set("a", "b", "c", "d"), ""},
+		{set("a", "b", "c", "d"), set("a", "b", "c", "d"), "e"},
+		{set("a", "b", "c", "d", "e"), set("a", "b", "c", "d", "e"), ""},
+	}
+	for _, tt := range tests {
+		if got := ids(w.Ready(tt.done, tt.started)); got != tt.want {
+			t.Errorf("Ready(done %v, started %v) = %q, want %q", tt.done, tt.started, got, tt.want)
+		}
+	}
+	if r := w.Ready(nil, nil); r[0] != &w.Steps[0] {
+		t.Error("Ready does not point into w.Steps")
+	}
+}

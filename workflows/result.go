@@ -1,0 +1,133 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Result is what a step produced, as templates see it: .steps.ID.text, .steps.ID.json and
+// .steps.ID.is_error.
+type Result struct {
+	Text    string // the text contents, joined with "\n"
+	JSON    any    // structured content, else Text parsed as JSON, else nil; decoded as encoding/json decodes into any
+	IsError bool   // the tool reported an error (a result, not a Go error)
+}
+
+// ToolResult converts a tool call's result. Text joins the text contents with "\n" (images,
+// audio and links are left out). JSON is the structured content, decoded to plain maps, slices,
+// float64s, strings and booleans; without structured content, it is Text parsed as JSON when
+// Text is JSON, else nil.
+func ToolResult(r *mcp.CallToolResult) Result {
+	if r == nil {
+		return Result{}
+	}
+	var texts []string
+	for _, c := range r.Content {
+		if t, ok := c.(*mcp.TextContent); ok && t != nil {
+			texts = append(texts, t.Text)
+		}
+	}
+	res := Result{Text: strings.Join(texts, "\n"), IsError: r.IsError}
+	if r.StructuredContent != nil {
+		if v, ok := plainJSON(r.StructuredContent); ok {
+			res.JSON = v
+			return res
+		}
+	}
+	res.JSON = parseJSON(res.Text)
+	return res
+}
+
+// ResourceResult converts a resource read's result. Text joins the text of the contents with
+// "\n" (blobs are left out); JSON is Text parsed as JSON when it is JSON, else nil.
+func ResourceResult(r *mcp.ReadResourceResult) Result {
+	if r == nil {
+		return Result{}
+	}
+	var texts []string
+	for _, c := range r.Contents {
+		if c != nil && c.Blob == nil {
+			texts = append(texts, c.Text)
+		}
+	}
+	text := strings.Join(texts, "\n")
+	return Result{Text: text, JSON: parseJSON(text)}
+}
+
+// PromptResult converts a prompt fetch's result. Text joins the text contents of the messages
+// with "\n"; JSON is Text parsed as JSON when it is JSON, else nil.
+func PromptResult(r *mcp.GetPromptResult) Result {
+	if r == nil {
+		return Result{}
+	}
+	var texts []string
+	for _, m := range r.Messages {
+		if m == nil {
+			continue
+		}
+		if t, ok := m.Content.(*mcp.TextContent); ok && t != nil {
+			texts = append(texts, t.Text)
+		}
+	}
+	text := strings.Join(texts, "\n")
+	return Result{Text: text, JSON: parseJSON(text)}
+}
+
+// plainJSON returns v as encoding/json would decode it into an any: a server written in Go may
+// hand over its own types, a client receives maps, and templates need one shape.
+func plainJSON(v any) (any, bool) {
+	b, ok := v.(json.RawMessage)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return nil, false
+		}
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// parseJSON returns text decoded as JSON, or nil when it is not JSON.
+func parseJSON(text string) any {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return nil
+	}
+	return v
+}
+
+// PromptArgs converts rendered arguments for a prompt fetch, whose arguments MCP types as
+// strings: strings pass as they are, numbers and booleans are formatted, lists and tables
+// become their JSON text, and a null becomes "".
+func PromptArgs(args map[string]any) map[string]string {
+	if args == nil {
+		return nil
+	}
+	out := make(map[string]string, len(args))
+	for k, v := range args {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case nil:
+			out[k] = ""
+		case []any, map[string]any, []map[string]any:
+			if b, err := json.Marshal(v); err == nil {
+				out[k] = string(b)
+			} else {
+				out[k] = fmt.Sprint(v)
+			}
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+package workflows
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// steps reads the [[steps]] array.
+func (p *parser) steps(top *table) ([]Step, error) {
+	v, ok := top.m["steps"]
+	if !ok {
+		return nil, &Error{File: p.file, Msg: "no steps: add at least one [[steps]] table"}
+	}
+	var elems []any
+	switch v := v.(type) {
+	case []map[string]any:
+		for _, m := range v {
+			elems = append(elems, m)
+		}
+	case []any:
+		elems = v
+	default:
+		return nil, top.errorf("steps", "must be an array of tables ([[steps]]), not %s", typeName(v))
+	}
+	if len(elems) == 0 {
+		return nil, top.errorf("steps", "no steps: add at least one [[steps]] table")
+	}
+	steps := make([]Step, 0, len(elems))
+	firstLine := make(map[string]int, len(elems))
+	for i, e := range elems {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, p.errorAt(stepPath(i), "", fmt.Sprintf("steps[%d]", i), "must be a table, not %s", typeName(e))
+		}
+		s, err := p.step(i, m)
+		if err != nil {
+			return nil, err
+		}
+		if l, dup := firstLine[s.ID]; dup {
+			return nil, p.errorAt(append(stepPath(i), "id"), s.ID, "id",
+				"duplicate id (the first step with it is at line %d); ids must be unique", l)
+		}
+		firstLine[s.ID] = s.Line
+		steps = append(steps, s)
+	}
+	return steps, nil
+}
+
+// step reads the i-th [[steps]] element, on its own: references to other steps are checked
+// by link once every step is known.
+func (p *parser) step(i int, m map[string]any) (Step, error) {
+	t := &table{p: p, m: m, path: stepPath(i), key: fmt.Sprintf("steps[%d].", i)}
+	s := Step{Line: lineOf(p.pos, t.path...), OnError: OnErrorFail}
+
+	id, ok, err := t.string("id")
+	switch {
+	case err != nil:
+		return s, err
+	case !ok:
+		return s, t.errorf("", "missing id: every step needs one (id = \"...\")")
+	case !validID(id):
+		return s, t.errorf("id", "%q is not a valid id: use letters, digits and _, not starting with a digit "+
+			"(templates refer to it as .steps.ID)", id)
+	}
+	s.ID, t.step, t.key = id, id, ""
+
+	if err := t.onlyKeys(stepKeys); err != nil {
+		return s, err
+	}
+	switch s.Server, ok, err = t.string("server"); {
+	case err != nil:
+		return s, err
+	case !ok || s.Server == "":
+		return s, t.errorf("", "missing server: say which server the step runs on (server = \"...\")")
+	}
+	if err := s.readKind(t); err != nil {
+		return s, err
+	}
+	if s.Args, err = t.table("args"); err != nil {
+		return s, err
+	}
+	if s.Kind == KindResource && s.Args != nil {
+		return s, t.errorf("args", "a resource read takes no arguments (put parameters in the URI)")
+	}
+	if s.Needs, err = t.strings("needs"); err != nil {
+		return s, err
+	}
+	if s.Timeout, err = t.duration("timeout"); err != nil {
+		return s, err
+	}
+	if v, ok := m["retries"]; ok {
+		n, isInt := v.(int64)
+		switch {
+		case !isInt:
+			return s, t.errorf("retries", "must be an integer, not %s", typeName(v))
+		case n < 0:
+			return s, t.errorf("retries", "must not be negative (got %d)", n)
+		case n > 1000:
+			return s, t.errorf("retries", "%d is too many (at most 1000)", n)
+		}
+		s.Retries = int(n)
+	}
+	if onErr, ok, err := t.string("on_error"); err != nil {
+		return s, err
+	} else if ok {
+		s.OnError = OnError(onErr)
+		if s.OnError != OnErrorFail && s.OnError != OnErrorContinue {
+			return s, t.errorf("on_error", "%q is not a policy: use \"fail\" (stop the run) or \"continue\"%s",
+				onErr, didYouMean(onErr, []string{string(OnErrorFail), string(OnErrorContinue)}))
+		}
+	}
+	return s, nil
+}
+
+// readKind sets Kind and Target from the one key among tool, resource and prompt.
+func (s *Step) readKind(t *table) error {
+	var found []Kind
+	for _, k := range kinds {
+		v, ok, err := t.string(string(k))
+		if err != nil {
+			return err
+		}
+		if ok {
+			found = append(found, k)
+			s.Kind, s.Target = k, v
+		}
+	}
+	switch len(found) {
+	case 0:
+		return t.errorf("", "say what the step does: one of tool, resource or prompt")
+	case 1:
+		if s.Target == "" {
+			return t.errorf(string(s.Kind), "must not be empty")
+		}
+		return nil
+	default:
+		// Point at the second one in the file: the first is most likely the one meant.
+		slices.SortStableFunc(found, func(a, b Kind) int {
+			return cmp.Compare(lineOf(t.p.pos, append(slices.Clip(t.path), string(a))...),
+				lineOf(t.p.pos, append(slices.Clip(t.path), string(b))...))
+		})
+		names := make([]string, len(found))
+		for i, k := range found {
+			names[i] = string(k)
+		}
+		list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+		return t.errorf(string(found[1]), "a step does one thing, and this one has %s: keep one of them", list)
+	}
+}
+
+// validID reports whether id can be written in a template field chain (.steps.ID).
+func validID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i, r := range id {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case '0' <= r && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// field is a templated string of a step, with where it sits in the step.
+type field struct {
+	key  string   // for messages: "args.items[0]"
+	path []string // for line numbers, relative to the step
+	src  string
+}
+
+// fields returns the step's templated strings: Target and every string in Args, at any depth.
+func (s *Step) fields() []field {
+	fs := []field{{key: string(s.Kind), path: []string{string(s.Kind)}, src: s.Target}}
+	if s.Args != nil {
+		collectFields(s.Args, "args", []string{"args"}, &fs)
+	}
+	return fs
+}
+
+func collectFields(v any, key string, path []string, fs *[]field) {
+	switch v := v.(type) {
+	case string:
+		*fs = append(*fs, field{key: key, path: path, src: v})
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			collectFields(v[k], key+"."+k, append(slices.Clip(path), k), fs)
+		}
+	case []any:
+		for i, e := range v {
+			collectFields(e, fmt.Sprintf("%s[%d]", key, i), append(slices.Clip(path), strconv.Itoa(i)), fs)
+		}
+	case []map[string]any:
+		for i, e := range v {
+			collectFields(e, fmt.Sprintf("%s[%d]", key, i), append(slices.Clip(path), strconv.Itoa(i)), fs)
+		}
+	}
+}
