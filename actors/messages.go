@@ -17,6 +17,7 @@ const (
 	OpListResources
 	OpListResourceTemplates
 	OpListPrompts
+	OpServerInfo // the handshake's InitializeResult: server info, instructions, capabilities
 )
 
 func (o Op) String() string {
@@ -35,12 +36,14 @@ func (o Op) String() string {
 		return "list_resource_templates"
 	case OpListPrompts:
 		return "list_prompts"
+	case OpServerInfo:
+		return "server_info"
 	}
 	return "unknown"
 }
 
 // isList reports whether the operation reads a list that the pool caches.
-func (o Op) isList() bool { return o >= OpListTools }
+func (o Op) isList() bool { return o >= OpListTools && o <= OpListPrompts }
 
 // Request asks a server actor to run one MCP operation on a pooled session. It is plain data:
 // arguments travel as JSON, the deadline as a time, so that requests can later cross a process
@@ -59,7 +62,8 @@ type Request struct {
 
 // Response answers a Request. Result holds the go-sdk result type of the operation
 // (*mcp.CallToolResult, *mcp.ReadResourceResult, *mcp.GetPromptResult, []*mcp.Tool,
-// []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt): plain, JSON-serialisable data.
+// []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt, *mcp.InitializeResult): plain,
+// JSON-serialisable data.
 type Response struct {
 	ID      uint64
 	Result  any

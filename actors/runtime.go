@@ -90,6 +90,16 @@ func (rt *Runtime) Spec(server string) (capability.ServerSpec, bool) {
 	return h.spec, true
 }
 
+// ServerPID returns the server actor of server, for actors that send it requests themselves
+// (workflow runs, capability scans). Answers go to the request's sender.
+func (rt *Runtime) ServerPID(server string) (*actor.PID, error) {
+	h, err := rt.handle(server)
+	if err != nil {
+		return nil, err
+	}
+	return h.pid, nil
+}
+
 // NextID returns a request id unique in this runtime.
 func (rt *Runtime) NextID() uint64 { return rt.ids.Add(1) }
 

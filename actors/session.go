@@ -337,6 +337,8 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request) (any, error
 		return collect(cs.ResourceTemplates(ctx, nil))
 	case OpListPrompts:
 		return collect(cs.Prompts(ctx, nil))
+	case OpServerInfo:
+		return cs.InitializeResult(), nil
 	}
 	return nil, fmt.Errorf("unknown operation %d", req.Op)
 }

@@ -142,3 +142,13 @@ func marshalArgs(server, tool string, args any) (json.RawMessage, error) {
 	}
 	return raw, nil
 }
+
+// ServerInfo returns what server said about itself in the handshake: its name and version,
+// instructions and capabilities.
+func (e *Executor) ServerInfo(ctx context.Context, server string) (*mcp.InitializeResult, error) {
+	return do[*mcp.InitializeResult](ctx, e, server, &actors.Request{Op: actors.OpServerInfo})
+}
+
+// Runtime returns the actor runtime under the executor, for code that works with the actors
+// directly (workflow runs, capability scans).
+func (e *Executor) Runtime() *actors.Runtime { return e.rt }
