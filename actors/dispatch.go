@@ -65,7 +65,7 @@ func scopeOf(pc *pendingCall) (identity, affinity string) {
 
 func (s *serverActor) circuitError(now time.Time) error {
 	return fmt.Errorf("%w after %d failed starts; retrying in %s (last error: %v)",
-		ErrCircuitOpen, s.circuit.failures, s.circuit.openUntil.Sub(now).Round(time.Second), s.circuit.lastErr)
+		ErrCircuitOpen, s.circuit.failures, s.circuit.openUntil.Sub(now).Round(time.Millisecond), s.circuit.lastErr)
 }
 
 // enqueue puts a call at the back of its pool's FIFO, arms its acquire timeout and pumps.
@@ -100,7 +100,7 @@ func (s *serverActor) pump(ctx actor.Context, p *pool) {
 		}
 		s.dispatch(ctx, pc, r)
 	}
-	s.grow(ctx, p)
+	s.grow(ctx, p, false)
 	s.recount()
 }
 

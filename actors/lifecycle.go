@@ -33,20 +33,17 @@ func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
 }
 
 // grow opens a session for calls that wait while the pool is below its cap and no session
-// being opened would take them.
-func (s *serverActor) grow(ctx actor.Context, p *pool) {
+// being opened or probed would take them. After failures it waits out a backoff first
+// (afterBackoff says that this call is the end of one).
+func (s *serverActor) grow(ctx actor.Context, p *pool, afterBackoff bool) {
 	if len(p.waiting) == 0 || s.drain != nil {
 		return
 	}
-	live, connecting := p.counts()
-	if live >= p.maxSize || connecting*s.spec.MaxInflight >= len(p.waiting) {
+	live, coming := p.counts()
+	if live >= p.maxSize || coming*s.spec.MaxInflight >= len(p.waiting) {
 		return
 	}
-	if _, pending := s.respawns[p.key]; pending {
-		return
-	}
-	if d := backoff(s.streak); d > 0 {
-		s.scheduleRespawn(ctx, p, d)
+	if !s.backoffServed(ctx, p, afterBackoff) {
 		return
 	}
 	if s.spawn(ctx, p) != nil {
@@ -59,23 +56,33 @@ func (s *serverActor) grow(ctx actor.Context, p *pool) {
 	}
 }
 
+// backoffServed reports whether a session may be opened now, scheduling a respawn after the
+// backoff due for the current failure streak otherwise.
+func (s *serverActor) backoffServed(ctx actor.Context, p *pool, afterBackoff bool) bool {
+	if afterBackoff {
+		return true
+	}
+	if _, pending := s.respawns[p.key]; pending {
+		return false
+	}
+	if d := backoff(s.streak); d > 0 {
+		s.scheduleRespawn(ctx, p, d)
+		return false
+	}
+	return true
+}
+
 // replenish keeps min_sessions open and grows for waiting calls, with backoff after failures.
-func (s *serverActor) replenish(ctx actor.Context, p *pool) {
+func (s *serverActor) replenish(ctx actor.Context, p *pool, afterBackoff bool) {
 	if s.drain != nil {
 		return
 	}
-	live, _ := p.counts()
-	if live < p.minSize {
-		if _, pending := s.respawns[p.key]; !pending {
-			if d := backoff(s.streak); d > 0 {
-				s.scheduleRespawn(ctx, p, d)
-			} else {
-				for ; live < p.minSize && s.spawn(ctx, p) != nil; live++ {
-				}
-			}
+	if live, _ := p.counts(); live < p.minSize && s.backoffServed(ctx, p, afterBackoff) {
+		for ; live < p.minSize && s.spawn(ctx, p) != nil; live++ {
 		}
+		afterBackoff = true // this round's backoff covers growth too
 	}
-	s.grow(ctx, p)
+	s.grow(ctx, p, afterBackoff)
 	s.recount()
 }
 
@@ -115,6 +122,7 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 	now := time.Now()
 	r.state = stateDead
 	r.pool.remove(r)
+	ctx.Stop(r.pid)
 	s.streak++
 	s.events(Event{Kind: EventConnectFailed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: m.err})
 	if s.circuit.failed(now, m.err) {
@@ -132,7 +140,7 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 			s.reply(ctx, pc, nil, err)
 		}
 	}
-	s.replenish(ctx, r.pool)
+	s.replenish(ctx, r.pool, false)
 }
 
 // sessionFailed takes a dead session out of its pool, stops its actor and replaces it.
@@ -150,7 +158,7 @@ func (s *serverActor) sessionFailed(ctx actor.Context, r *sessionRef, err error)
 			s.reply(ctx, pc, nil, fmt.Errorf("%w: the pinned session died: %v", ErrSessionLost, err))
 		}
 	}
-	s.replenish(ctx, r.pool)
+	s.replenish(ctx, r.pool, false)
 }
 
 // retire closes a session on purpose (idle, recycled, reconnect, evicted): at once when it
@@ -183,7 +191,7 @@ func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
 		r.pool.remove(r)
 		s.events(Event{Kind: EventSessionRestart, Server: s.spec.Name, Session: r.id, Reason: "session actor stopped"})
 		s.streak++
-		s.replenish(ctx, r.pool)
+		s.replenish(ctx, r.pool, false)
 	}
 	s.recount()
 }
@@ -252,7 +260,7 @@ func (s *serverActor) maintain(ctx actor.Context) {
 				live--
 			}
 		}
-		s.replenish(ctx, p)
+		s.replenish(ctx, p, false)
 		if key != "" && len(p.sessions) == 0 && !p.busy() && now.Sub(p.lastUsed) > s.spec.IdleTimeout {
 			delete(s.pools, key)
 		}

@@ -59,17 +59,17 @@ func (p *pool) pick(maxInflight int, only uint64) *sessionRef {
 }
 
 // counts returns how many sessions are live (not dead or draining) and how many of them
-// are still connecting.
-func (p *pool) counts() (live, connecting int) {
+// are about to take calls: connecting, or being probed.
+func (p *pool) counts() (live, coming int) {
 	for _, s := range p.sessions {
 		if s.live() {
 			live++
-			if s.state == stateConnecting {
-				connecting++
+			if s.state == stateConnecting || s.state == stateProbing {
+				coming++
 			}
 		}
 	}
-	return live, connecting
+	return live, coming
 }
 
 func (p *pool) remove(s *sessionRef) {

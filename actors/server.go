@@ -127,7 +127,7 @@ func (s *serverActor) Receive(ctx actor.Context) {
 	case *respawn:
 		delete(s.respawns, m.pool)
 		if p := s.pools[m.pool]; p != nil {
-			s.replenish(ctx, p)
+			s.replenish(ctx, p, true)
 		}
 	case *maintain:
 		s.maintain(ctx)
@@ -160,7 +160,7 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.tickEach = maintenanceInterval(s.spec)
 	s.scheduleMaintenance(ctx)
 	if s.spec.MinSessions > 0 && s.spec.Isolation == capability.IsolationShared {
-		s.replenish(ctx, s.poolFor(ctx, "", ""))
+		s.replenish(ctx, s.poolFor(ctx, "", ""), false)
 	}
 }
 
@@ -337,7 +337,7 @@ func (s *serverActor) reconnect(ctx actor.Context) int {
 				n++
 			}
 		}
-		s.replenish(ctx, p)
+		s.replenish(ctx, p, false)
 	}
 	s.recount()
 	return n

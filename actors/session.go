@@ -15,7 +15,7 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// probeTimeout bounds one health probe of an idle session.
+// probeTimeout bounds one health probe of an idle session (call_timeout if shorter).
 const probeTimeout = 5 * time.Second
 
 // Messages between a server actor and its session actors.
@@ -115,8 +115,9 @@ func (a *sessionActor) Receive(ctx actor.Context) {
 	case *sessionDied:
 		if m.gen == a.gen && !a.isReleased() {
 			a.markDead()
+			// The server actor stops this actor: stopping here would deliver Terminated
+			// (a system message, which overtakes user messages) before the news.
 			ctx.Send(a.parent, &sessionLost{session: a.id, err: m.err})
-			ctx.Stop(ctx.Self())
 		}
 	case *actor.Restarting, *actor.Stopping:
 		a.release()
@@ -168,7 +169,6 @@ func (a *sessionActor) connected(ctx actor.Context) {
 	a.mu.Unlock()
 	if c == nil {
 		ctx.Send(a.parent, &sessionLost{session: a.id, err: err, connect: true})
-		ctx.Stop(ctx.Self())
 		return
 	}
 	ctx.Send(a.parent, ready)
@@ -254,7 +254,7 @@ func (a *sessionActor) probe(ctx actor.Context, methods []string) {
 		return
 	}
 	go func() {
-		pctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+		pctx, cancel := context.WithTimeout(context.Background(), min(probeTimeout, a.spec.CallTimeout))
 		defer cancel()
 		var err error
 		for _, m := range methods {

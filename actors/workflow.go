@@ -1,0 +1,136 @@
+package actors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/spine-mcp/spine/workflows"
+)
+
+// StepStatus is where a workflow step stands. A finished step ends in StepOK, StepFailed,
+// StepSkipped or StepCancelled.
+type StepStatus string
+
+// The states of a step.
+const (
+	StepPending   StepStatus = "pending"   // waiting for its dependencies
+	StepRunning   StepStatus = "running"   // an attempt is in flight
+	StepRetrying  StepStatus = "retrying"  // an attempt failed; the next one starts after a backoff
+	StepOK        StepStatus = "ok"        // answered; a tool result without isError
+	StepFailed    StepStatus = "failed"    // the last attempt failed, or the tool answered with isError
+	StepSkipped   StepStatus = "skipped"   // never started: a dependency did not succeed, or the run stopped first
+	StepCancelled StepStatus = "cancelled" // in flight or waiting to retry when the run stopped
+)
+
+// Finished reports whether the status is final.
+func (s StepStatus) Finished() bool {
+	return s == StepOK || s == StepFailed || s == StepSkipped || s == StepCancelled
+}
+
+// StepEvent reports progress of one step of a run: it started an attempt, is waiting to
+// retry, or finished. Events are plain values handed to the run's Progress hook.
+type StepEvent struct {
+	RunID   string
+	Step    string
+	Kind    workflows.Kind
+	Server  string
+	Target  string        // the rendered tool name, resource URI or prompt name
+	Status  StepStatus    // StepRunning, StepRetrying, or the final status
+	Attempt int           // attempts sent so far
+	Elapsed time.Duration // since the step's first attempt started; 0 for a skipped step
+	Err     string        // why an attempt or the step failed
+	Time    time.Time
+}
+
+// String renders the event for people.
+func (e StepEvent) String() string {
+	s := fmt.Sprintf("step %s %s (%s %s attempt=%d elapsed=%s)", e.Step, e.Status, e.Server, e.Target, e.Attempt, e.Elapsed)
+	if e.Err != "" {
+		s += " error=" + e.Err
+	}
+	return s
+}
+
+// RunReport is the outcome of a workflow run. A failed step is reported here (OK false), not
+// as a Go error. It marshals to the JSON shape of `spine run --output json`.
+type RunReport struct {
+	Workflow   string         `json:"workflow"`
+	RunID      string         `json:"run_id"`
+	OK         bool           `json:"ok"`
+	Started    time.Time      `json:"started"`
+	Duration   time.Duration  `json:"-"`
+	DurationMs float64        `json:"duration_ms"`
+	Error      string         `json:"error,omitempty"` // why the run is not OK
+	Err        error          `json:"-"`               // the same, for errors.Is (context.Canceled, context.DeadlineExceeded)
+	Steps      []StepReport   `json:"steps"`           // in file order
+	Outputs    map[string]any `json:"outputs"`         // the [outputs] that rendered
+}
+
+// StepReport is the outcome of one step.
+type StepReport struct {
+	ID         string         `json:"id"`
+	Kind       workflows.Kind `json:"kind"`
+	Server     string         `json:"server"`
+	Target     string         `json:"target"` // rendered, once the step started
+	Status     StepStatus     `json:"status"`
+	Attempts   int            `json:"attempts"`
+	Started    time.Time      `json:"started,omitzero"`
+	Finished   time.Time      `json:"finished,omitzero"`
+	Duration   time.Duration  `json:"-"`
+	DurationMs float64        `json:"duration_ms"`
+	Text       string         `json:"text"`             // the result's text (workflows.Result.Text)
+	Result     any            `json:"result,omitempty"` // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
+	Error      string         `json:"error,omitempty"`
+	Err        error          `json:"-"`
+}
+
+// CancelRun asks a workflow actor to stop: it starts no more steps, cancels the requests in
+// flight and reports once every server has answered. Timeout says the caller's deadline
+// passed rather than the caller giving up.
+type CancelRun struct {
+	Reason  string
+	Timeout bool
+}
+
+// CallScope is the isolation scope a run's requests to one server carry (see Request).
+type CallScope struct {
+	Identity string
+	Headers  map[string][]string
+}
+
+// WorkflowSpec is what a workflow actor needs to run one workflow. The workflow must have
+// passed Parse, ApplyVars and Validate; the actor only reads it.
+type WorkflowSpec struct {
+	Workflow *workflows.Workflow
+	RunID    string                // also the affinity key of every request
+	Servers  map[string]*actor.PID // the server actor of each server the steps use
+	Scopes   map[string]CallScope  // per server; none = no identity, no headers
+	NextID   func() uint64         // request ids, unique among all callers of the server actors
+	Deadline time.Time             // the caller's deadline; zero = none (the workflow's timeout still applies)
+	Progress func(StepEvent)       // called from the actor; must not block; nil = none
+	ReplyTo  *actor.PID            // receives the *RunReport, once
+}
+
+// NewWorkflowProps returns the props of a workflow actor: one actor per run, which starts
+// every step whose dependencies succeeded (independent steps in parallel) by sending a
+// *Request to the step's server actor, and sends a *RunReport to spec.ReplyTo when the run
+// is over. Run it at most once: it stops itself after reporting.
+//
+// Policies, in one place (workflow_run.go):
+//   - timeout: a step's attempt carries Deadline = min(step timeout, run deadline); the run
+//     deadline is min(caller's deadline, start + workflow timeout). When it passes, the run
+//     stops as if cancelled.
+//   - retries: an attempt that fails with a Go error (timeout, lost session, protocol error)
+//     is sent again after a backoff, up to the step's retries. A tool result with isError is
+//     an answer, not a transport failure: the tool ran and said no, and running it again could
+//     repeat its side effects, so it fails the step at once.
+//   - on_error = "fail": the run stops starting steps, cancels the ones in flight (they end
+//     cancelled) and skips the rest; the run is not OK.
+//   - on_error = "continue": the step is reported failed, the steps that depend on it are
+//     skipped, independent steps run on, and the run stays OK.
+//   - CancelRun: like a failure, the run stops; it is not OK.
+func NewWorkflowProps(spec WorkflowSpec) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &workflowActor{spec: spec} })
+}

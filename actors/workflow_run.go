@@ -1,0 +1,390 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/spine-mcp/spine/workflows"
+)
+
+// Messages a workflow actor sends itself from its timers.
+type (
+	stepRetryDue struct{ step string }
+	runExpired   struct{}
+)
+
+// workflowActor runs one workflow (see NewWorkflowProps). Everything happens in Receive:
+// requests go out with the actor as sender, answers come back as *Response, timers come back
+// as messages, so no state is shared with another goroutine.
+type workflowActor struct {
+	spec WorkflowSpec
+	wf   *workflows.Workflow
+
+	started  time.Time
+	deadline time.Time // the run's deadline; zero = none
+	steps    []*stepRun
+	byID     map[string]*stepRun
+	inflight map[uint64]*stepRun // by request id
+	scope    workflows.Scope     // the results templates see
+	timer    *time.Timer         // the run deadline
+	stopped  error               // why the run stopped starting steps; nil while it runs
+	done     bool                // the report is sent
+	leaving  bool                // the actor is stopping (from outside)
+}
+
+// stepRun is one step's state in a run.
+type stepRun struct {
+	step     *workflows.Step
+	status   StepStatus
+	target   string
+	attempts int
+	started  time.Time
+	finished time.Time
+	retry    *time.Timer
+	result   any
+	text     string
+	err      error
+}
+
+// Receive implements actor.Actor.
+func (a *workflowActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.begin(ctx)
+	case *Response:
+		a.answered(ctx, m)
+	case *actor.DeadLetterResponse:
+		// A server actor is gone: the runtime is closing. The dead letter does not say which
+		// request it was, so every request in flight is answered here; late answers are ignored.
+		for id, sr := range a.inflight {
+			a.answered(ctx, &Response{ID: id, Err: serverError(sr.step.Server, nil, fmt.Errorf("%w: the server actor is gone", ErrClosed))})
+		}
+	case *stepRetryDue:
+		if sr := a.byID[m.step]; sr != nil && sr.status == StepRetrying {
+			sr.retry = nil
+			a.attempt(ctx, sr)
+			a.advance(ctx)
+		}
+	case *runExpired:
+		a.stop(ctx, fmt.Errorf("run timeout: %w", context.DeadlineExceeded))
+	case *CancelRun:
+		a.stop(ctx, cancelError(m))
+	case *actor.Stopping:
+		if !a.done { // stopped from outside: report what is known rather than nothing
+			a.leaving = true
+			a.stop(ctx, fmt.Errorf("%w: the workflow actor was stopped", ErrClosed))
+			a.finish(ctx)
+		}
+	}
+}
+
+// cancelError says why a run was cancelled, matching context.Canceled or, when the caller's
+// deadline passed, context.DeadlineExceeded.
+func cancelError(m *CancelRun) error {
+	what, cause := "cancelled", context.Canceled
+	if m.Timeout {
+		what, cause = "deadline passed", context.DeadlineExceeded
+	}
+	if m.Reason == "" || m.Reason == cause.Error() {
+		return fmt.Errorf("%s: %w", what, cause)
+	}
+	return fmt.Errorf("%s: %s: %w", what, m.Reason, cause)
+}
+
+func (a *workflowActor) begin(ctx actor.Context) {
+	a.wf = a.spec.Workflow
+	a.started = time.Now()
+	a.deadline = a.spec.Deadline
+	if a.wf.Timeout > 0 {
+		if d := a.started.Add(a.wf.Timeout); a.deadline.IsZero() || d.Before(a.deadline) {
+			a.deadline = d
+		}
+	}
+	a.byID = make(map[string]*stepRun, len(a.wf.Steps))
+	a.inflight = map[uint64]*stepRun{}
+	a.scope = workflows.Scope{Vars: a.wf.Vars, Steps: map[string]workflows.Result{}}
+	for i := range a.wf.Steps {
+		s := &a.wf.Steps[i]
+		sr := &stepRun{step: s, status: StepPending, target: s.Target}
+		a.steps = append(a.steps, sr)
+		a.byID[s.ID] = sr
+	}
+	if !a.deadline.IsZero() {
+		root, self := ctx.ActorSystem().Root, ctx.Self()
+		a.timer = time.AfterFunc(time.Until(a.deadline), func() { root.Send(self, &runExpired{}) })
+	}
+	a.advance(ctx)
+}
+
+// advance starts every step that may start, skips the steps that never will, and finishes
+// the run once nothing is in flight or waiting to retry.
+func (a *workflowActor) advance(ctx actor.Context) {
+	for a.stopped == nil {
+		a.skipBlocked()
+		ready := a.wf.Ready(a.statusSet(StepOK), a.notPending())
+		if len(ready) == 0 {
+			break
+		}
+		for _, s := range ready {
+			if a.stopped != nil {
+				break
+			}
+			a.attempt(ctx, a.byID[s.ID])
+		}
+	}
+	if a.done || len(a.inflight) > 0 {
+		return
+	}
+	for _, sr := range a.steps {
+		if sr.status == StepRetrying {
+			return
+		}
+	}
+	a.finish(ctx)
+}
+
+// skipBlocked skips pending steps that wait for a step that did not succeed, until no more
+// can be skipped (a skipped step blocks its own dependents in turn).
+func (a *workflowActor) skipBlocked() {
+	for changed := true; changed; {
+		changed = false
+		for _, sr := range a.steps {
+			if sr.status != StepPending {
+				continue
+			}
+			for _, d := range sr.step.Deps {
+				if dep := a.byID[d]; dep != nil && dep.status.Finished() && dep.status != StepOK {
+					a.settle(sr, StepSkipped, fmt.Errorf("not run: step %q %s", d, dep.status))
+					changed = true
+					break
+				}
+			}
+		}
+	}
+}
+
+func (a *workflowActor) statusSet(st StepStatus) map[string]bool {
+	out := map[string]bool{}
+	for _, sr := range a.steps {
+		if sr.status == st {
+			out[sr.step.ID] = true
+		}
+	}
+	return out
+}
+
+func (a *workflowActor) notPending() map[string]bool {
+	out := map[string]bool{}
+	for _, sr := range a.steps {
+		if sr.status != StepPending {
+			out[sr.step.ID] = true
+		}
+	}
+	return out
+}
+
+// attempt renders the step against the results so far and sends it to its server. A step
+// that cannot be rendered or sent fails without an attempt being counted.
+func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun) {
+	now := time.Now()
+	if sr.started.IsZero() {
+		sr.started = now
+	}
+	req, err := a.request(sr)
+	if err != nil {
+		a.failed(ctx, sr, err)
+		return
+	}
+	pid := a.spec.Servers[sr.step.Server]
+	if pid == nil {
+		a.failed(ctx, sr, serverError(sr.step.Server, req, ErrUnknownServer))
+		return
+	}
+	sr.attempts++
+	sr.status = StepRunning
+	a.inflight[req.ID] = sr
+	ctx.Request(pid, req)
+	a.emit(sr, "")
+}
+
+// request builds the next attempt's request: fresh args (the SDK writes into its params),
+// the run id as affinity key, and the earlier of the step's and the run's deadlines.
+func (a *workflowActor) request(sr *stepRun) (*Request, error) {
+	s := sr.step
+	target, args, err := s.Render(a.scope)
+	if err != nil {
+		return nil, err
+	}
+	sr.target = target
+	req := &Request{ID: a.spec.NextID(), Name: target, Affinity: a.spec.RunID, Deadline: a.deadline}
+	switch s.Kind {
+	case workflows.KindTool:
+		req.Op = OpCallTool
+		if args != nil {
+			req.Args, err = json.Marshal(args)
+		}
+	case workflows.KindResource:
+		req.Op = OpReadResource
+	case workflows.KindPrompt:
+		req.Op = OpGetPrompt
+		if args != nil {
+			req.Args, err = json.Marshal(workflows.PromptArgs(args))
+		}
+	default:
+		return nil, fmt.Errorf("step %q: unknown kind %q", s.ID, s.Kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("step %q: args: %w", s.ID, err)
+	}
+	if s.Timeout > 0 {
+		if d := time.Now().Add(s.Timeout); req.Deadline.IsZero() || d.Before(req.Deadline) {
+			req.Deadline = d
+		}
+	}
+	if sc, ok := a.spec.Scopes[s.Server]; ok {
+		req.Identity, req.Headers = sc.Identity, sc.Headers
+	}
+	return req, nil
+}
+
+// answered takes a server's answer to an attempt.
+func (a *workflowActor) answered(ctx actor.Context, m *Response) {
+	sr := a.inflight[m.ID]
+	if sr == nil {
+		return // answered already (a dead letter came first)
+	}
+	delete(a.inflight, m.ID)
+	switch {
+	case m.Err == nil:
+		a.succeeded(ctx, sr, m.Result)
+	case a.stopped != nil:
+		a.settle(sr, StepCancelled, m.Err)
+	case !a.deadline.IsZero() && !time.Now().Before(a.deadline):
+		// The run's deadline, not the step's, cut the attempt: say so rather than blame the step.
+		a.stop(ctx, fmt.Errorf("run timeout: %w", context.DeadlineExceeded))
+		a.settle(sr, StepCancelled, m.Err)
+	default:
+		if wait, ok := a.retryAfter(sr, m.Err); ok {
+			a.scheduleRetry(ctx, sr, m.Err, wait)
+		} else {
+			a.failed(ctx, sr, m.Err)
+		}
+	}
+	a.advance(ctx)
+}
+
+func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
+	res := resultOf(result)
+	sr.result, sr.text = result, res.Text
+	a.scope.Steps[sr.step.ID] = res
+	if res.IsError {
+		a.failed(ctx, sr, fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, sr.target, res.Text))
+		return
+	}
+	a.settle(sr, StepOK, nil)
+}
+
+// failed records a step failure. Under on_error = "fail" the run stops; under "continue" the
+// failure stays the step's own and only its dependents are skipped (by advance).
+func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
+	if _, ok := a.scope.Steps[sr.step.ID]; !ok {
+		// Outputs may look at a failed step: .steps.ID.is_error is true, .text says why.
+		a.scope.Steps[sr.step.ID] = workflows.Result{Text: err.Error(), IsError: true}
+	}
+	a.settle(sr, StepFailed, err)
+	if sr.step.OnError != workflows.OnErrorContinue {
+		a.stop(ctx, fmt.Errorf("step %q failed: %w", sr.step.ID, err))
+	}
+}
+
+// retryAfter is the step retry policy: a Go error (no answer in time, a lost session, a
+// protocol error) is retried up to the step's retries, after a backoff that must end before
+// the run's deadline; a cancelled or refused request is not, as another attempt would meet
+// the same fate. An isError result never gets here: see NewWorkflowProps.
+func (a *workflowActor) retryAfter(sr *stepRun, err error) (time.Duration, bool) {
+	if sr.attempts > sr.step.Retries {
+		return 0, false
+	}
+	for _, final := range []error{context.Canceled, ErrClosed, ErrToolDisabled, ErrUnknownServer} {
+		if errors.Is(err, final) {
+			return 0, false
+		}
+	}
+	wait := retryBackoff(sr.attempts)
+	return wait, a.deadline.IsZero() || time.Now().Add(wait).Before(a.deadline)
+}
+
+// retryBackoff is the wait before attempt n+1: 100ms doubling per attempt up to 2s, with
+// jitter so that steps failing together don't retry in lockstep.
+func retryBackoff(n int) time.Duration {
+	d := min(100*time.Millisecond<<min(n-1, 5), 2*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, err error, wait time.Duration) {
+	sr.status, sr.err = StepRetrying, err
+	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
+	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id}) })
+	a.emit(sr, err.Error())
+}
+
+// stop makes the run start no more steps: requests in flight are cancelled on their servers
+// (which answer them, so the run still ends only when all are answered), steps waiting to
+// retry are cancelled, and pending steps are skipped. The first reason wins.
+func (a *workflowActor) stop(ctx actor.Context, reason error) {
+	if a.stopped != nil || a.done {
+		return
+	}
+	a.stopped = reason
+	for id, sr := range a.inflight {
+		ctx.Send(a.spec.Servers[sr.step.Server], &Cancel{ID: id})
+	}
+	for _, sr := range a.steps {
+		switch sr.status {
+		case StepRetrying:
+			sr.retry.Stop()
+			sr.retry = nil
+			a.settle(sr, StepCancelled, fmt.Errorf("not retried: %w", reason))
+		case StepPending:
+			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))
+		}
+	}
+}
+
+// settle gives a step its final status and reports it.
+func (a *workflowActor) settle(sr *stepRun, st StepStatus, err error) {
+	sr.status, sr.err = st, err
+	if !sr.started.IsZero() {
+		sr.finished = time.Now()
+	}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	a.emit(sr, msg)
+}
+
+func (a *workflowActor) emit(sr *stepRun, errText string) {
+	if a.spec.Progress == nil {
+		return
+	}
+	now := time.Now()
+	ev := StepEvent{
+		RunID: a.spec.RunID, Step: sr.step.ID, Kind: sr.step.Kind, Server: sr.step.Server, Target: sr.target,
+		Status: sr.status, Attempt: sr.attempts, Err: errText, Time: now,
+	}
+	if !sr.started.IsZero() {
+		end := sr.finished
+		if end.IsZero() {
+			end = now
+		}
+		ev.Elapsed = end.Sub(sr.started)
+	}
+	a.spec.Progress(ev)
+}

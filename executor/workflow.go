@@ -1,0 +1,96 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/workflows"
+)
+
+// RunReport is the outcome of a workflow run: the workflow's name, the run id, OK, the start
+// time and duration, every step in file order (status, attempts, times, text, the raw MCP
+// result, error) and the rendered outputs. It marshals to the JSON of `spine run --output json`.
+type RunReport = actors.RunReport
+
+// StepReport is the outcome of one step of a run.
+type StepReport = actors.StepReport
+
+// StepEvent reports a step starting an attempt, waiting to retry, or finishing.
+type StepEvent = actors.StepEvent
+
+// StepStatus is where a step stands: pending, running, retrying, ok, failed, skipped or
+// cancelled.
+type StepStatus = actors.StepStatus
+
+// The statuses of a step: StepPending, StepRunning and StepRetrying are seen in events only;
+// a StepReport holds one of the final four.
+const (
+	StepPending   = actors.StepPending
+	StepRunning   = actors.StepRunning
+	StepRetrying  = actors.StepRetrying
+	StepOK        = actors.StepOK
+	StepFailed    = actors.StepFailed
+	StepSkipped   = actors.StepSkipped
+	StepCancelled = actors.StepCancelled
+)
+
+// RunOption configures one workflow run.
+type RunOption func(*actors.RunOptions)
+
+// WithRunID names the run. The run id is the affinity key of every call the run makes, so
+// that servers with isolation = "affinity" keep one session per run: give the id of a
+// conversation to run the workflow in that conversation's sessions. Default: a random id.
+func WithRunID(id string) RunOption { return func(o *actors.RunOptions) { o.RunID = id } }
+
+// WithProgress has f called as steps start, retry and finish. f is called from the actor
+// that runs the workflow, one event at a time, and must not block. Default: none.
+func WithProgress(f func(StepEvent)) RunOption {
+	return func(o *actors.RunOptions) { o.Progress = f }
+}
+
+// RunWorkflow runs wf on the executor's servers and returns its report once every step has
+// finished or been skipped. Independent steps run in parallel; each step's templates are
+// rendered from the steps it depends on just before it starts. The run is bounded by ctx and
+// by wf's timeout, and uses ctx's identity and headers (WithIdentity, WithHeaders) for its
+// calls; its affinity key is its run id (WithRunID).
+//
+// A failed step does not make an error: the report says OK false and why (Error, and the
+// step's own Error). The same holds when ctx ends: the run is cancelled, its steps in flight
+// are reported cancelled, and Err matches ctx's error. The error is non-nil only when the run
+// cannot start: wf does not validate against the executor's servers, or the executor is
+// closed.
+//
+// wf must have been through workflows.Parse and ApplyVars; RunWorkflow validates it again
+// and only reads it, so one workflow may run many times, also concurrently.
+func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts ...RunOption) (*RunReport, error) {
+	if wf == nil {
+		return nil, errors.New("workflow: nil")
+	}
+	if e.closed.Load() {
+		return nil, fmt.Errorf("workflow %q: %w", wf.Name, ErrClosed)
+	}
+	if err := wf.Validate(e.Servers()); err != nil {
+		return nil, err
+	}
+	o := actors.RunOptions{Scopes: map[string]actors.CallScope{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		o.Deadline = dl
+	}
+	for _, s := range wf.Steps {
+		if _, done := o.Scopes[s.Server]; !done {
+			var probe actors.Request
+			e.scope(ctx, s.Server, &probe)
+			o.Scopes[s.Server] = actors.CallScope{Identity: probe.Identity, Headers: probe.Headers}
+		}
+	}
+	run, err := e.rt.StartWorkflow(wf, o)
+	if err != nil {
+		return nil, err
+	}
+	return run.Wait(ctx)
+}
