@@ -1,0 +1,31 @@
+// Package actors is SPINE's mechanism: the actor tree that owns every MCP session.
+//
+//	app actor                  spawns server actors in config order, stops them in reverse
+//	 ├── server actor "demo"   one per upstream server: the pool and its policies
+//	 │    ├── session actor    owns ONE persistent MCP client session (one process / HTTP session)
+//	 │    └── session actor
+//	 ├── workflow actor        one per `spine run`: sends call / read / prompt requests
+//	 └── capability-scan actor lists what servers offer; rescans on list_changed
+//
+// A session actor connects on Started, runs each call on its own goroutine with a deadline
+// and reports the outcome straight to its server actor, watches its process and connection
+// for death, and releases everything (cancelling calls in flight, then killing the server's
+// process group) on Restarting and Stopping.
+//
+// A server actor is the pool: least-loaded dispatch with a per-session in-flight cap, a FIFO
+// wait queue with an acquire timeout, growth to max_sessions, isolation scopes, health probes,
+// idle closing and lifetime recycling, the retry policy (never replay an ambiguous call),
+// exponential restart backoff with jitter, a circuit breaker over failed starts, and a list
+// cache. It supervises its sessions itself; every decision about a call's error goes through
+// one classifier (classify). Pool and lifecycle events are typed values (Event) given to one
+// hook (LogEvents logs them with fields).
+//
+// Messages are plain data (Request, Response, Cancel, …: strings, numbers, JSON, times) so
+// that they can later cross a process boundary. Go programs use package executor, which
+// wraps Runtime:
+//
+//	rt, err := actors.Start(project, actors.RuntimeOptions{Log: logger})
+//	resp, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo",
+//		Args: json.RawMessage(`{"text":"hi"}`)})
+//	defer rt.Close(ctx)
+package actors

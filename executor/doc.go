@@ -1,0 +1,18 @@
+// Package executor is SPINE's Go API: a synchronous, context-aware face over warm, pooled,
+// supervised MCP sessions, for agent loops and other Go programs.
+//
+// An Executor is built from a project (package capability) and serves CallTool,
+// ReadResource, GetPrompt, the List* calls, Batch and Reconnect from the server actors of
+// package actors. Every call takes a context: its deadline bounds the call, its
+// cancellation cancels the call on the server. Isolation keys ride on the context
+// (WithAffinity, WithIdentity, WithHeaders). Errors match the sentinels of this package with
+// errors.Is; Stats returns every pool's counters; Close drains, then tears down in reverse
+// config order.
+//
+//	project, err := capability.Load(".")
+//	if err != nil { ... }
+//	ex, err := executor.New(project)
+//	if err != nil { ... }
+//	defer ex.Close(context.Background())
+//	res, err := ex.CallTool(ctx, "demo", "echo", map[string]any{"text": "hi"})
+package executor
