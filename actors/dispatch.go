@@ -68,12 +68,14 @@ func (s *serverActor) circuitError(now time.Time) error {
 		ErrCircuitOpen, s.circuit.failures, s.circuit.openUntil.Sub(now).Round(time.Millisecond), s.circuit.lastErr)
 }
 
-// enqueue puts a call at the back of its pool's FIFO, arms its acquire timeout and pumps.
+// enqueue puts a call at the back of its pool's FIFO and pumps; a call that must wait gets
+// its acquire timeout armed (most are dispatched at once and need no timer).
 func (s *serverActor) enqueue(ctx actor.Context, pc *pendingCall) {
 	p := pc.pool
 	pc.queued = true
 	p.waiting = append(p.waiting, pc)
-	if pc.timer == nil {
+	s.pump(ctx, p)
+	if pc.queued && pc.timer == nil {
 		wait := s.spec.AcquireTimeout
 		if d := pc.deadline(); !d.IsZero() && time.Until(d) < wait {
 			wait = time.Until(d)
@@ -81,7 +83,6 @@ func (s *serverActor) enqueue(ctx actor.Context, pc *pendingCall) {
 		root, self, id := ctx.ActorSystem().Root, s.self, pc.id()
 		pc.timer = time.AfterFunc(wait, func() { root.Send(self, &acquireExpired{id: id}) })
 	}
-	s.pump(ctx, p)
 }
 
 // pump dispatches waiting calls, oldest first, to the least-loaded ready sessions, probes idle

@@ -118,7 +118,7 @@ type WorkflowSpec struct {
 // *Request to the step's server actor, and sends a *RunReport to spec.ReplyTo when the run
 // is over. Run it at most once: it stops itself after reporting.
 //
-// Policies, in one place (workflow_run.go):
+// Its policies:
 //   - timeout: a step's attempt carries Deadline = min(step timeout, run deadline); the run
 //     deadline is min(caller's deadline, start + workflow timeout). When it passes, the run
 //     stops as if cancelled.

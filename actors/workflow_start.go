@@ -84,7 +84,7 @@ func (r *WorkflowRun) ID() string { return r.id }
 // Cancel asks the run to stop (see CancelRun). The run still reports.
 func (r *WorkflowRun) Cancel(reason string) { r.root.Send(r.pid, &CancelRun{Reason: reason}) }
 
-// Wait returns the run's report. When ctx ends first, the run is cancelled and Wait returns
+// Wait returns the run's report; call it once. When ctx ends first, the run is cancelled and Wait returns
 // the report of the cancelled run (not OK, its Err matching ctx's error); the error is
 // non-nil only if no report came within CancelGrace after that.
 func (r *WorkflowRun) Wait(ctx context.Context) (*RunReport, error) {

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,5 +150,43 @@ tool = "echo"
 `)
 	if _, err := ex.RunWorkflow(context.Background(), wf); !errors.Is(err, executor.ErrClosed) {
 		t.Errorf("after Close: err = %v, want ErrClosed", err)
+	}
+}
+
+func TestWorkflowEndsWhenTheExecutorCloses(t *testing.T) {
+	ex := workflowExecutor(t, spinetest.Demo(t, "demo"))
+	wf := parseWorkflow(t, `
+[[steps]]
+id = "slow"
+server = "demo"
+tool = "hang"
+retries = 2
+`)
+	started := make(chan struct{})
+	var once sync.Once
+	progress := func(ev executor.StepEvent) {
+		if ev.Status == executor.StepRunning {
+			once.Do(func() { close(started) })
+		}
+	}
+	closed := make(chan error, 1)
+	go func() {
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		closed <- ex.Close(ctx)
+	}()
+	rep, err := ex.RunWorkflow(context.Background(), wf, executor.WithProgress(progress))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Steps[0]; rep.OK || s.Status != executor.StepFailed || !errors.Is(s.Err, executor.ErrClosed) || s.Attempts != 1 {
+		t.Errorf("run ok=%v, slow %s after %d attempts (%v): want failed with ErrClosed, not retried", rep.OK, s.Status, s.Attempts, s.Err)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

@@ -30,11 +30,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json]", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
 		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--output text|json]", "call one tool and print its result", runCall},
 		{"tools", "tools [SERVER] [--output text|json]", "list the tools of one or every server", runList("tools")},
 		{"resources", "resources [SERVER] [--output text|json]", "list resources and resource templates", runList("resources")},
 		{"prompts", "prompts [SERVER] [--output text|json]", "list prompts", runList("prompts")},
 		{"servers", "servers [--output text|json]", "connect each server: ok or failed, handshake time, counts", runServers},
+		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR]", "write the 4-layer self-description of one or every server", runDescribe},
+		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"demo-server", "demo-server [--http 127.0.0.1:PORT]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
 		{"version", "version", "print SPINE's version", runVersion},
 	}

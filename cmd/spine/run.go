@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/workflows"
+)
+
+// runRun is `spine run WORKFLOW.toml`: check everything first (exit 2, nothing started),
+// then run the workflow with live progress on stderr and its outputs on stdout.
+func runRun(ctx context.Context, e *env, args []string) error {
+	var output string
+	vars := varFlags{}
+	pos, err := e.flags(args, func(fs *flag.FlagSet) {
+		fs.Var(vars, "var", "set a workflow var: --var NAME=VALUE (repeatable)")
+		outputFlag(fs, &output, "text", "json")
+	})
+	if err != nil {
+		return err
+	}
+	if err := checkOutput(output, "text", "json"); err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badUsage("want one workflow file")
+	}
+	wf, project, err := e.loadWorkflow(pos[0], vars)
+	if err != nil {
+		return err
+	}
+	ex, err := e.executorFor(project)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(e.stderr, wf, liveProgress(e, wf))
+	report, err := ex.RunWorkflow(ctx, wf, executor.WithProgress(prog.event))
+	prog.close()
+	if err != nil {
+		return err
+	}
+	switch {
+	case output == "json":
+		// The whole story, also of a failed or interrupted run: it is what a script reads.
+		if err := writeJSON(e.stdout, runJSON{RunReport: report, Stats: ex.Stats()}); err != nil {
+			return err
+		}
+	case report.OK:
+		// Results only: a failed run's story is on stderr, so stdout stays safe to consume.
+		printOutputs(e, wf, report)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err() // exit 130
+	case !report.OK:
+		fmt.Fprintf(e.stderr, "spine run: workflow %q failed: %s\n", report.Workflow, report.Error)
+		return errReported
+	}
+	return nil
+}
+
+// loadWorkflow reads, parses and checks a workflow file against the project with the file's
+// inline servers merged in. Every problem is bad input (exit 2), found before anything runs.
+func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *capability.Project, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	wf, err := workflows.Parse(file, data)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	if err := workflows.ApplyVars(wf, vars); err != nil {
+		return nil, nil, badInput(err)
+	}
+	base, err := e.project()
+	if err != nil {
+		return nil, nil, err
+	}
+	project, err := base.MergeTOML(file, data)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	resolveSelf(project) // inline servers may say command = "spine" too
+	if err := wf.Validate(project.Names()); err != nil {
+		return nil, nil, badInput(err)
+	}
+	for _, s := range wf.Steps {
+		if spec, _ := project.Server(s.Server); !spec.Enabled {
+			return nil, nil, badInput(&workflows.Error{File: file, Line: s.Line, Step: s.ID, Key: "server",
+				Msg: fmt.Sprintf("server %q is disabled (enabled = false in %s)", s.Server, spec.Source)})
+		}
+	}
+	return wf, project, nil
+}
+
+// liveProgress says whether to redraw a table on stderr: only on a terminal that understands
+// cursor movement, and only for a table that fits on a screen (moving the cursor up past the
+// top of the screen garbles it).
+func liveProgress(e *env, wf *workflows.Workflow) bool {
+	return isTerminal(e.stderr) && os.Getenv("TERM") != "dumb" && len(wf.Steps) < maxLiveRows
+}
+
+// maxLiveRows is the most steps the live table shows; longer workflows get one line per step.
+const maxLiveRows = 40
+
+// runJSON is the document of `spine run --output json`: the report and the pool counters.
+type runJSON struct {
+	*executor.RunReport
+	Stats executor.Stats `json:"stats"`
+}
+
+// printOutputs prints the [outputs] as "name: value" lines in file order or, for a workflow
+// without outputs, the text of its last step.
+func printOutputs(e *env, wf *workflows.Workflow, report *executor.RunReport) {
+	if len(wf.Outputs) == 0 {
+		if last := report.Steps[len(report.Steps)-1]; last.Status == executor.StepOK {
+			fmt.Fprintln(e.stdout, last.Text)
+		}
+		return
+	}
+	for _, o := range wf.Outputs {
+		v, ok := report.Outputs[o.Name]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", o.Name, outputText(v))
+	}
+}
+
+// outputText renders an output value for people: text as it is, anything else as JSON.
+func outputText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// varFlags collects --var NAME=VALUE; a later value for a name wins.
+type varFlags map[string]string
+
+func (v varFlags) String() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		parts = append(parts, k+"="+v[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func (v varFlags) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, not %q", s)
+	}
+	v[name] = value
+	return nil
+}

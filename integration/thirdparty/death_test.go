@@ -1,0 +1,73 @@
+package thirdparty
+
+import (
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// TestNPXProcessDies kills one process of an npx-launched server's tree, either the node
+// server or the npm exec launcher above it, and checks that SPINE notices, ends the rest of
+// that tree, and serves the next call from a fresh one.
+func TestNPXProcessDies(t *testing.T) {
+	installed := filepath.Join(requireServers(t), "node_modules") + string(filepath.Separator)
+	for _, c := range []struct {
+		name   string
+		victim func(p proc) bool
+	}{
+		{"server", func(p proc) bool { return strings.Contains(p.cmdline, installed) }},
+		// With the launcher gone, the server still holds the pipes open: only the process
+		// group tells SPINE what to kill.
+		{"launcher", func(p proc) bool { return strings.HasPrefix(p.cmdline, "npm exec ") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lost := make(chan actors.Event, 8)
+			hook := func(e actors.Event) {
+				if e.Kind == actors.EventSessionLost {
+					select {
+					case lost <- e:
+					default:
+					}
+				}
+			}
+			spinetest.NoLeaks(t)
+			ex := startProject(t, spinetest.Project(serverSpec(t, viaNPX, "everything", everything)), executor.WithEvents(hook))
+			ctx := testContext(t)
+			call(ctx, t, ex, "everything", "echo", map[string]any{"message": "before"})
+
+			tree := serverTrees()
+			var victim *proc
+			for i, p := range tree {
+				if c.victim(p) {
+					victim = &tree[i]
+				}
+			}
+			if victim == nil {
+				t.Fatalf("no %s process in %v", c.name, tree)
+			}
+			if err := syscall.Kill(victim.pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case e := <-lost:
+				t.Logf("%s killed: %s", c.name, e)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no session_lost event within 10s of killing the %s %v; still running: %v; stats %+v", c.name, victim, alive(tree), ex.Stats().Servers["everything"])
+			}
+			waitGone(t, tree, 5*time.Second)
+
+			if got := text(call(ctx, t, ex, "everything", "echo", map[string]any{"message": "after"})); got != "Echo: after" {
+				t.Errorf("echo after the %s died = %q", c.name, got)
+			}
+			if st := ex.Stats().Servers["everything"]; st.SessionsCreated != 2 {
+				t.Errorf("sessions created = %d, want 2 (the dead one replaced)", st.SessionsCreated)
+			}
+		})
+	}
+}

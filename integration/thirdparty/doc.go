@@ -1,0 +1,35 @@
+// Package thirdparty tests SPINE against real third-party MCP servers: the Node.js reference
+// servers @modelcontextprotocol/server-everything, server-memory and server-filesystem, at the
+// exact versions pinned in package.json and package-lock.json beside this file. It holds tests
+// only.
+//
+// Each server is started two ways: directly (node .../dist/index.js, the package's bin) and as
+// .mcp.json files name it (npx -y @modelcontextprotocol/PKG, run from this directory so that
+// npx finds the pinned install without the network; the tests check that it does). The tests
+// cover:
+//
+//   - server-everything: tool, resource, resource-template and prompt lists; echo, get-sum,
+//     a long-running tool, structured content, reading a resource and an instantiated
+//     resource template, a prompt with arguments; cold start against warm calls (logged).
+//   - server-memory: entities, relations and observations created in some calls and read
+//     and searched in later ones, also after the session was replaced (a new process).
+//   - server-filesystem: write, read and list inside the allowed directory; paths outside it
+//     (absolute, with "..", relative, through a symlink) fail for the caller.
+//   - process hygiene: an npx-launched server is a tree (npm exec, sh, node); closing the
+//     executor leaves none of it running, and killing any one process of it makes SPINE
+//     replace the session and end the rest of the tree.
+//   - config compatibility: a .mcp.json in the Claude Code style (stdio and http entries,
+//     env, headers, ${VAR} and ${VAR:-default}) loads unchanged and works; Codex's keys
+//     startup_timeout_sec, tool_timeout_sec, enabled_tools and disabled_tools take effect.
+//   - examples/thirdparty-chain.toml, a workflow chaining everything and memory, in process
+//     and with `spine run`.
+//
+// Run them with
+//
+//	npm ci --prefix integration/thirdparty
+//	go test ./integration/thirdparty/
+//
+// Without Node.js on PATH, or without the npm install, the tests skip, so that go test ./...
+// passes on a machine with only Go. When the CI environment variable is set and Node.js is
+// present, a missing install fails them instead: CI cannot skip them silently.
+package thirdparty
