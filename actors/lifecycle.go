@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -181,6 +182,7 @@ func (s *serverActor) retire(ctx actor.Context, r *sessionRef, reason string) {
 func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
 	r := s.byPID[who.Id]
 	if r == nil {
+		s.subs = slices.DeleteFunc(s.subs, func(p *actor.PID) bool { return p.Equal(who) })
 		return
 	}
 	delete(s.byPID, who.Id)

@@ -134,7 +134,9 @@ func (s *serverActor) Receive(ctx actor.Context) {
 	case *listChanged:
 		s.listChanged(ctx, m.kind)
 	case *Subscribe:
+		// Watching the subscriber drops it when it stops: no news goes to dead letters.
 		s.subs = append(s.subs, m.PID)
+		ctx.Watch(m.PID)
 	case *Reconnect:
 		ctx.Respond(&Reconnected{Replaced: s.reconnect(ctx)})
 	case *Drain:

@@ -38,8 +38,8 @@ type WatchOptions struct {
 // fn is called from one goroutine, in order, never concurrently; a slow fn delays later
 // calls but never the scans. The watch ends when ctx is done or stop is called; stop
 // returns once fn has returned for the last time and every goroutine of the watch has
-// ended. stop is idempotent; it must not be called from fn (cancel ctx instead). Stop
-// every watch before closing the executor.
+// ended. stop is idempotent; it must not be called from fn (cancel ctx instead). Close
+// stops the watches still running.
 func (e *Executor) WatchDescriptions(ctx context.Context, opts WatchOptions, fn func(describe.Result)) (stop func(), err error) {
 	if fn == nil {
 		return nil, errors.New("describe: watch: no callback")
@@ -75,9 +75,11 @@ func (e *Executor) WatchDescriptions(ctx context.Context, opts WatchOptions, fn 
 		Events: w.event,
 		Log:    e.opts.log,
 	}), "describe-watch")
+	e.watches.add(w)
 	go w.dispatch()
 	go func() {
 		defer close(w.watched)
+		defer e.watches.remove(w)
 		select {
 		case <-ctx.Done():
 			w.teardown()
@@ -189,4 +191,38 @@ func (w *watch) teardown() {
 		close(w.quit)
 		<-w.dispatched
 	})
+}
+
+// watchSet is the executor's running watches, stopped by Close.
+type watchSet struct {
+	mu  sync.Mutex
+	set map[*watch]struct{}
+}
+
+func (s *watchSet) add(w *watch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set == nil {
+		s.set = map[*watch]struct{}{}
+	}
+	s.set[w] = struct{}{}
+}
+
+func (s *watchSet) remove(w *watch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.set, w)
+}
+
+// stopAll stops every running watch and waits for each.
+func (s *watchSet) stopAll() {
+	s.mu.Lock()
+	ws := make([]*watch, 0, len(s.set))
+	for w := range s.set {
+		ws = append(ws, w)
+	}
+	s.mu.Unlock()
+	for _, w := range ws {
+		w.stop()
+	}
 }

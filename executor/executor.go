@@ -22,6 +22,7 @@ type Executor struct {
 	opts    options
 	project *capability.Project
 	closed  atomic.Bool
+	watches watchSet
 }
 
 // New starts the actor tree for project's enabled servers. Sessions open lazily on first
@@ -106,6 +107,7 @@ func (e *Executor) Stats() Stats { return Stats{Servers: e.rt.Stats()} }
 // idempotent.
 func (e *Executor) Close(ctx context.Context) error {
 	e.closed.Store(true)
+	e.watches.stopAll()
 	return e.rt.Close(ctx)
 }
 

@@ -2,8 +2,10 @@ package thirdparty
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,5 +135,37 @@ func checkPrompts(t *testing.T, ctx context.Context, ex *executor.Executor) {
 	}
 	if tc, ok := pr.Messages[0].Content.(*mcp.TextContent); !ok || !strings.Contains(tc.Text, "Lisbon, Lisboa") {
 		t.Errorf("GetPrompt args-prompt = %#v, want the city and state in its text", pr.Messages[0].Content)
+	}
+}
+
+// TestEverythingConcurrent sends many calls at once to one session of the Node server: SPINE
+// pipelines up to max_inflight of them, queues the rest, and hands every caller its own answer.
+func TestEverythingConcurrent(t *testing.T) {
+	const calls = 48
+	spec := serverSpec(t, direct, "everything", everything)
+	spec.MaxSessions, spec.MaxInflight = 1, 16
+	ex := start(t, spec)
+	ctx := testContext(t)
+
+	var wg sync.WaitGroup
+	got := make([]string, calls)
+	errs := make([]error, calls)
+	for i := range calls {
+		wg.Go(func() {
+			res, err := ex.CallTool(ctx, "everything", "get-sum", map[string]any{"a": i, "b": 1000})
+			if err == nil {
+				got[i] = text(res)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i := range calls {
+		if want := fmt.Sprintf("The sum of %d and 1000 is %d.", i, i+1000); errs[i] != nil || got[i] != want {
+			t.Errorf("call %d: %q, %v; want %q", i, got[i], errs[i], want)
+		}
+	}
+	if st := ex.Stats().Servers["everything"]; st.SessionsCreated != 1 || st.Calls != calls {
+		t.Errorf("stats = %+v, want %d calls on one session", st, calls)
 	}
 }
