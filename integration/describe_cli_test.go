@@ -2,17 +2,13 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/describe"
@@ -25,55 +21,18 @@ type describeDoc struct {
 	Errors  map[string]string          `json:"errors"`
 }
 
-// describeCLIRun is one finished run of the spine binary.
-type describeCLIRun struct {
-	stdout, stderr []byte
-	code           int
-}
-
-// spine runs the built binary in dir and waits for it, bounded.
-func describeSpine(t *testing.T, dir string, args ...string) describeCLIRun {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, spinetest.Binary(t), args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := describeCLIRun{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("spine %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.Bytes())
-	}
-	return r
-}
-
 // describeJSON runs `spine describe ... --output json` in dir and decodes its answer.
-func runDescribeJSON(t *testing.T, dir string, wantCode int, args ...string) (describeDoc, describeCLIRun) {
+func runDescribeJSON(t *testing.T, dir string, wantCode int, args ...string) (describeDoc, result) {
 	t.Helper()
-	r := describeSpine(t, dir, append(append([]string{"describe"}, args...), "--output", "json")...)
+	r := spine(t, dir, append(append([]string{"describe"}, args...), "--output", "json")...)
 	if r.code != wantCode {
 		t.Fatalf("spine describe %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), r.code, wantCode, r.stderr)
 	}
 	var doc describeDoc
-	if err := json.Unmarshal(r.stdout, &doc); err != nil {
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("stdout is not a describe document: %v\n%s", err, r.stdout)
 	}
 	return doc, r
-}
-
-// repoRoot is the checkout's root, whose spine.toml defines the demo server.
-func describeRepoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
 }
 
 // project writes a spine.toml into a new directory. %[1]q in config is the spine binary.
@@ -89,7 +48,7 @@ func describeProject(t *testing.T, config string) string {
 
 func TestDescribeDemoJSON(t *testing.T) {
 	spinetest.NoLeaks(t)
-	root := describeRepoRoot(t)
+	root := repoRoot(t)
 	doc, first := runDescribeJSON(t, root, 0, "--server", "demo")
 	if len(doc.Errors) != 0 || len(doc.Servers) != 1 {
 		t.Fatalf("servers %v, errors %v: want demo alone", describeKeys(doc.Servers), doc.Errors)
@@ -100,13 +59,13 @@ func TestDescribeDemoJSON(t *testing.T) {
 	}
 
 	// Every tool the demo server lists is documented in L0 and L1.
-	tools := describeSpine(t, root, "tools", "demo", "--output", "json")
+	tools := spine(t, root, "tools", "demo", "--output", "json")
 	var listed struct {
 		Servers map[string]struct {
 			Tools []struct{ Name string } `json:"tools"`
 		} `json:"servers"`
 	}
-	if err := json.Unmarshal(tools.stdout, &listed); err != nil || len(listed.Servers["demo"].Tools) == 0 {
+	if err := json.Unmarshal([]byte(tools.stdout), &listed); err != nil || len(listed.Servers["demo"].Tools) == 0 {
 		t.Fatalf("spine tools demo: %v\n%s", err, tools.stdout)
 	}
 	var documented []string
@@ -132,7 +91,7 @@ func TestDescribeDemoJSON(t *testing.T) {
 	}
 
 	// Standalone output is deterministic: a second run prints the same bytes.
-	if _, second := runDescribeJSON(t, root, 0, "--server", "demo"); !bytes.Equal(first.stdout, second.stdout) {
+	if _, second := runDescribeJSON(t, root, 0, "--server", "demo"); first.stdout != second.stdout {
 		t.Error("two runs of spine describe --server demo --output json differ")
 	}
 }
@@ -141,7 +100,7 @@ func TestDescribeDemoJSON(t *testing.T) {
 // (added implicitly), which is not described itself.
 func TestDescribeDelegated(t *testing.T) {
 	spinetest.NoLeaks(t)
-	doc, _ := runDescribeJSON(t, describeRepoRoot(t), 0, "--mode", "delegated")
+	doc, _ := runDescribeJSON(t, repoRoot(t), 0, "--mode", "delegated")
 	if names := describeKeys(doc.Servers); !slices.Equal(names, []string{"demo"}) || len(doc.Errors) != 0 {
 		t.Fatalf("servers %v, errors %v: want demo alone", names, doc.Errors)
 	}
@@ -187,9 +146,9 @@ builder_tool   = "echo"
 // TestDescribeOutDir writes the seven files of every server; SKILL.md has its front matter.
 func TestDescribeOutDir(t *testing.T) {
 	spinetest.NoLeaks(t)
-	root := describeRepoRoot(t)
+	root := repoRoot(t)
 	out := t.TempDir()
-	r := describeSpine(t, root, "describe", "--out", out)
+	r := spine(t, root, "describe", "--out", out)
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
@@ -207,7 +166,7 @@ func TestDescribeOutDir(t *testing.T) {
 			if err != nil || len(bytes.TrimSpace(data)) == 0 {
 				t.Errorf("%s: %v (%d bytes)", path, err, len(data))
 			}
-			if !bytes.Contains(r.stderr, []byte(path)) {
+			if !strings.Contains(r.stderr, path) {
 				t.Errorf("stderr does not say it wrote %s", path)
 			}
 		}
@@ -255,7 +214,7 @@ acquire_timeout = "2s"
 	if msg := doc.Errors["broken"]; !strings.Contains(msg, `"broken"`) {
 		t.Errorf("errors = %v, want one for broken", doc.Errors)
 	}
-	if !bytes.Contains(r.stderr, []byte("broken:")) {
+	if !strings.Contains(r.stderr, "broken:") {
 		t.Errorf("stderr does not report broken:\n%s", r.stderr)
 	}
 }
@@ -307,25 +266,25 @@ args = { a = 1, b = 2 }
 
 func TestDescribeMarkdown(t *testing.T) {
 	spinetest.NoLeaks(t)
-	r := describeSpine(t, describeRepoRoot(t), "describe", "demo")
-	if r.code != 0 || !bytes.HasPrefix(r.stdout, []byte("# Self-description of `demo`\n")) {
+	r := spine(t, repoRoot(t), "describe", "demo")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "# Self-description of `demo`\n") {
 		t.Fatalf("exit %d, stdout starts %.80q\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	for _, layer := range []string{"## L0", "## L1", "## L2", "## L3", "## Metadata"} {
-		if !bytes.Contains(r.stdout, []byte(layer)) {
+		if !strings.Contains(r.stdout, layer) {
 			t.Errorf("markdown has no %q section", layer)
 		}
 	}
 }
 
 func TestDescribeUsage(t *testing.T) {
-	root := describeRepoRoot(t)
+	root := repoRoot(t)
 	for _, args := range [][]string{
 		{"describe", "--server", "nope"},
 		{"describe", "--mode", "magic"},
 		{"describe", "--output", "yaml"},
 	} {
-		if r := describeSpine(t, root, args...); r.code != 2 {
+		if r := spine(t, root, args...); r.code != 2 {
 			t.Errorf("spine %s: exit %d, want 2\nstderr: %s", strings.Join(args, " "), r.code, r.stderr)
 		}
 	}

@@ -34,10 +34,10 @@ func spine(t *testing.T, dir string, args ...string) result {
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("spine %s: no exit within 60s\nstderr: %s", strings.Join(args, " "), stderr.String())
+		t.Fatalf("spine %s: no exit within 2m\nstderr: %s", strings.Join(args, " "), stderr.String())
 	}
 	code := 0
 	var exit *exec.ExitError

@@ -103,7 +103,7 @@ tool   = "echo"
 		t.Run(c.name, func(t *testing.T) {
 			dir := wfFiles(t, map[string]string{"spine.toml": markerProject, "wf.toml": c.workflow})
 			marker := filepath.Join(dir, "MARKER")
-			res := runSpine(t, dir, append([]string{"run", "wf.toml"}, c.args...)...)
+			res := spine(t, dir, append([]string{"run", "wf.toml"}, c.args...)...)
 			if res.code != 2 {
 				t.Fatalf("exit %d, want 2\nstderr:\n%s", res.code, res.stderr)
 			}
@@ -128,7 +128,7 @@ server = "demo"
 tool   = "echo"
 args   = { text = "hi" }
 `})
-	if res := runSpine(t, dir, "run", "wf.toml"); res.code != 0 || res.stdout != "hi\n" {
+	if res := spine(t, dir, "run", "wf.toml"); res.code != 0 || res.stdout != "hi\n" {
 		t.Fatalf("good workflow: exit %d, stdout %q\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "MARKER")); err != nil {
@@ -145,7 +145,7 @@ func TestRunUsage(t *testing.T) {
 		"bad var syntax": {"run", "x.toml", "--var", "novalue"},
 	}
 	for name, args := range cases {
-		if res := runSpine(t, dir, args...); res.code != 2 {
+		if res := spine(t, dir, args...); res.code != 2 {
 			t.Errorf("%s: exit %d, want 2\nstderr:\n%s", name, res.code, res.stderr)
 		}
 	}

@@ -1,13 +1,9 @@
 package integration
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,38 +41,10 @@ type wfRunDoc struct {
 	} `json:"stats"`
 }
 
-// wfCLI is one finished `spine` process.
-type wfCLI struct {
-	stdout, stderr string
-	code           int
-}
-
-// runSpine runs the CLI in dir with a bound, and returns its output and exit code.
-func runSpine(t *testing.T, dir string, args ...string) wfCLI {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, spinetest.Binary(t), args...)
-	cmd.Dir = dir
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	res := wfCLI{stdout: out.String(), stderr: errOut.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	default:
-		t.Fatalf("spine %v: %v", args, err)
-	}
-	return res
-}
-
 // runWorkflowJSON runs `spine run FILE --output json` in dir and decodes its document.
 func runWorkflowJSON(t *testing.T, dir, file string, wantCode int, extra ...string) wfRunDoc {
 	t.Helper()
-	res := runSpine(t, dir, append([]string{"run", file, "--output", "json"}, extra...)...)
+	res := spine(t, dir, append([]string{"run", file, "--output", "json"}, extra...)...)
 	if res.code != wantCode {
 		t.Fatalf("spine run %s: exit %d, want %d\nstderr:\n%s", file, res.code, wantCode, res.stderr)
 	}
@@ -85,16 +53,6 @@ func runWorkflowJSON(t *testing.T, dir, file string, wantCode int, extra ...stri
 		t.Fatalf("spine run %s: stdout is not the JSON document: %v\n%s", file, err, res.stdout)
 	}
 	return doc
-}
-
-// wfRepoRoot is the module root, where spine.toml names the demo server the examples use.
-func wfRepoRoot(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
 // wfFiles writes name → content into a fresh directory; BIN in content becomes the path
@@ -119,11 +77,11 @@ args    = ["demo-server"]
 `
 
 func TestExamplesRun(t *testing.T) {
-	root := wfRepoRoot(t)
+	root := repoRoot(t)
 	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join("examples", name+".toml")
-			res := runSpine(t, root, "run", file)
+			res := spine(t, root, "run", file)
 			if res.code != 0 {
 				t.Fatalf("spine run %s: exit %d\nstdout:\n%s\nstderr:\n%s", file, res.code, res.stdout, res.stderr)
 			}
@@ -139,7 +97,7 @@ func TestExamplesRun(t *testing.T) {
 }
 
 func TestRunVarsAndTextOutputs(t *testing.T) {
-	res := runSpine(t, wfRepoRoot(t), "run", "examples/sequential.toml", "--var", "a=5", "--var", "b=8")
+	res := spine(t, repoRoot(t), "run", "examples/sequential.toml", "--var", "a=5", "--var", "b=8")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -276,13 +234,13 @@ args = { text = "{{ .steps.boom.text }}" }
 	if boom := doc.Steps[1]; !strings.Contains(boom.Error, "the sky fell") || len(boom.Result) == 0 {
 		t.Errorf("boom: error %q result %s: want the tool's message and its isError result", boom.Error, boom.Result)
 	}
-	if res := runSpine(t, dir, "run", "bad.toml"); res.code != 1 || !strings.Contains(res.stderr, "the sky fell") {
+	if res := spine(t, dir, "run", "bad.toml"); res.code != 1 || !strings.Contains(res.stderr, "the sky fell") {
 		t.Errorf("text mode: exit %d, stderr:\n%s", res.code, res.stderr)
 	}
 }
 
 func TestRunContinueOnError(t *testing.T) {
-	doc := runWorkflowJSON(t, wfRepoRoot(t), "examples/continue-on-error.toml", 0)
+	doc := runWorkflowJSON(t, repoRoot(t), "examples/continue-on-error.toml", 0)
 	got := map[string]string{}
 	for _, s := range doc.Steps {
 		got[s.ID] = s.Status

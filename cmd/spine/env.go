@@ -71,7 +71,7 @@ func (e *env) flags(args []string, define func(fs *flag.FlagSet)) ([]string, err
 				fmt.Fprintln(e.stdout)
 				fs.SetOutput(e.stdout)
 				fs.PrintDefaults()
-				return nil, &usageError{err: fmt.Errorf("help requested")}
+				return nil, errHelp
 			}
 			return nil, badUsage("%v", err)
 		}

@@ -14,7 +14,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Global flags (before or after the command):
@@ -27,6 +27,8 @@ Examples:
   spine call demo add a=2 b=3 --output json
   spine tools demo                      list the demo server's tools
   spine servers                         check that every server starts and answers
+  spine run examples/fanout.toml        run a workflow; progress on stderr, outputs on stdout
+  spine describe --server demo --out docs   write the demo server's self-description
 
 Exit codes: 0 success; 1 a call or server failed (a tool result with isError too);
 2 bad usage, config or workflow (nothing was run); 130 interrupted.

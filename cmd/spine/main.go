@@ -99,7 +99,7 @@ func (e *env) exitCode(ctx context.Context, err error) int {
 	case ctx.Err() != nil:
 		fmt.Fprintln(e.stderr, "spine: interrupted")
 		return exitInterrupted
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &u):
 		fmt.Fprintf(e.stderr, "spine %s: %v\n", e.cmd.name, u.err)
@@ -129,6 +129,9 @@ func badUsage(format string, a ...any) error {
 }
 
 func badInput(err error) error { return &usageError{err: err} }
+
+// errHelp means --help was asked for and printed.
+var errHelp = errors.New("help requested")
 
 // errReported means the failure was already printed (e.g. a tool result with isError).
 var errReported = errors.New("failed")
