@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	suggestpkg "github.com/spine-mcp/spine/internal/suggest"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -113,51 +114,11 @@ func unknownKey(key string, valid []string, hints map[string]string) string {
 	return "unknown key"
 }
 
-// suggest returns the valid key the user most likely meant by key: a known alias, the
-// closest key within an edit distance of 2, or else the shortest key that key is a prefix
-// of (or that is a prefix of key). It returns "" when nothing is close.
+// suggest returns the valid key the user most likely meant by key: a known alias, else the
+// closest valid key; "" when nothing is close.
 func suggest(key string, valid []string, hints map[string]string) string {
 	if h, ok := hints[strings.ToLower(key)]; ok {
 		return h
 	}
-	best, bestDist := "", 3
-	for _, v := range valid {
-		if d := editDistance(strings.ToLower(key), v); d < bestDist {
-			best, bestDist = v, d
-		}
-	}
-	if best != "" {
-		return best
-	}
-	if len(key) < 3 {
-		return ""
-	}
-	lower := strings.ToLower(key)
-	for _, v := range valid {
-		if (strings.HasPrefix(v, lower) || strings.HasPrefix(lower, v)) && (best == "" || len(v) < len(best)) {
-			best = v
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggestpkg.Closest(key, valid)
 }

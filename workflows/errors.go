@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"github.com/spine-mcp/spine/internal/suggest"
 	"strings"
 
 	"github.com/spine-mcp/spine/internal/tomlpos"
@@ -64,39 +65,8 @@ func lineOf(ix *tomlpos.Index, path ...string) int {
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to name, or "" when none
 // is close enough to be a likely typo.
 func didYouMean(name string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		if c == name {
-			continue
-		}
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
+	if best := suggest.Closest(name, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if bestDist < 0 || bestDist > 1+len(name)/4 || bestDist >= len(name) {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
