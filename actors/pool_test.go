@@ -1,0 +1,120 @@
+package actors_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// methodCounter counts the requests a test server receives per method, and fails the first
+// `failFirst` requests of method `fail` (all of them when failFirst < 0).
+type methodCounter struct {
+	mu        sync.Mutex
+	counts    map[string]int
+	fail      string
+	failFirst int
+	failErr   error
+}
+
+func (c *methodCounter) middleware(s *mcp.Server) {
+	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			c.mu.Lock()
+			if c.counts == nil {
+				c.counts = map[string]int{}
+			}
+			c.counts[method]++
+			n := c.counts[method]
+			c.mu.Unlock()
+			if method == c.fail && (c.failFirst < 0 || n <= c.failFirst) {
+				return nil, c.failErr
+			}
+			return next(ctx, method, req)
+		}
+	})
+}
+
+func (c *methodCounter) count(method string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[method]
+}
+
+func TestListRefreshRunsOnceForConcurrentCallers(t *testing.T) {
+	spinetest.NoLeaks(t)
+	counter := &methodCounter{}
+	_, spec := testServer(t, counter.middleware)
+	rt := startRuntime(t, spec)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpListTools})
+			if err != nil || len(resp.Result.([]*mcp.Tool)) != 1 {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Fatalf("%d of 20 concurrent list calls failed", failed.Load())
+	}
+	// One list right after the handshake (annotations for the retry policy), one refresh.
+	if n := counter.count("tools/list"); n > 2 {
+		t.Fatalf("server saw %d tools/list requests for 20 concurrent callers, want at most 2", n)
+	}
+}
+
+func TestFailedListIsNotCachedAsEmpty(t *testing.T) {
+	spinetest.NoLeaks(t)
+	counter := &methodCounter{fail: "tools/list", failFirst: 2, failErr: errors.New("list not ready")}
+	_, spec := testServer(t, counter.middleware)
+	rt := startRuntime(t, spec)
+	if _, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpListTools}); err == nil {
+		t.Fatal("first list: no error, but the server failed it")
+	}
+	resp, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpListTools})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tools := resp.Result.([]*mcp.Tool); len(tools) != 1 {
+		t.Fatalf("second list = %d tools, want 1: a failed list was cached", len(tools))
+	}
+}
+
+func TestHealthChainMovesOnWhenMethodIsMissing(t *testing.T) {
+	spinetest.NoLeaks(t)
+	counter := &methodCounter{fail: "ping", failFirst: -1,
+		failErr: &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "method not found"}}
+	_, spec := testServer(t, counter.middleware)
+	spec.HealthInterval = 20 * time.Millisecond
+	rt := startRuntime(t, spec)
+	call := func() {
+		t.Helper()
+		if _, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpCallTool, Name: "look"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call()
+	lists := counter.count("tools/list")
+	time.Sleep(3 * spec.HealthInterval) // let the session become due for a probe
+	call()
+	if counter.count("ping") != 1 || counter.count("tools/list") != lists+1 {
+		t.Fatalf("probe: ping %d, tools/list %d (was %d); want ping tried once, then list_tools",
+			counter.count("ping"), counter.count("tools/list"), lists)
+	}
+	if st := rt.Stats()["t"]; st.SessionsCreated != 1 {
+		t.Fatalf("sessions created = %d: a missing ping method took the session down", st.SessionsCreated)
+	}
+}
