@@ -1,5 +1,3 @@
-// Command spine runs MCP tool calls, workflows and self-descriptions over warm, pooled,
-// supervised sessions. See `spine help` and the README.
 package main
 
 import (
