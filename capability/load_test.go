@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -208,5 +209,26 @@ func TestLoadReportsBothFiles(t *testing.T) {
 		filepath.Join(dir, ".mcp.json") + ":2: mcpServers.b.cmd: unknown key (did you mean \"command\"?)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Load =\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestMCPJSONKeysOfOtherHostsAreIgnored(t *testing.T) {
+	p, err := ParseMCPJSON(".mcp.json", []byte(`{"mcpServers": {
+  "a": {"command": "x", "autoApprove": ["echo"], "timeout": 60, "disabled": false},
+  "b": {"command": "y", "disabled": true},
+  "c": {"type": "http", "url": "http://127.0.0.1:1/mcp", "oauth": {"clientId": "z"}}
+}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := p.Server("a"); !a.Enabled {
+		t.Error(`"disabled": false disabled the server`)
+	}
+	if b, _ := p.Server("b"); b.Enabled {
+		t.Error(`"disabled": true left the server enabled`)
+	}
+	if _, err := ParseMCPJSON(".mcp.json", []byte(`{"mcpServers": {"a": {"comand": "x"}}}`)); err == nil ||
+		!strings.Contains(err.Error(), `did you mean "command"`) {
+		t.Errorf("a misspelt key of SPINE's own: err = %v", err)
 	}
 }

@@ -17,6 +17,15 @@ import (
 // Cursor).
 var mcpJSONServerKeys = []string{"command", "args", "env", "cwd", "type", "url", "headers"}
 
+// otherHostKeys are keys other MCP hosts write into the same .mcp.json server entries
+// (Claude Code, Cline, Roo, Windsurf): they are not SPINE's to judge, so they are accepted
+// and ignored — except "disabled", which SPINE honours. A near-miss of one of SPINE's own
+// keys is still an error.
+var otherHostKeys = []string{
+	"oauth", "headersHelper", "disabled", "autoApprove", "alwaysAllow", "timeout",
+	"description", "disabledTools", "transportType", "networkTimeout",
+}
+
 // mcpJSONHints suggest .mcp.json keys for the names spine.toml uses.
 var mcpJSONHints = map[string]string{"transport": "type", "cmd": "command"}
 
@@ -80,8 +89,11 @@ func parseMCPServers(file string, data []byte, defaults Policy) ([]ServerSpec, e
 // applyJSONServer reads a .mcp.json server entry over s, and reports what is wrong.
 func applyJSONServer(t *table, s *ServerSpec) {
 	t.aliases = map[string]string{"transport": "type"}
-	t.checkKeys(mcpJSONServerKeys, mcpJSONHints)
+	t.checkKeys(append(slices.Clone(mcpJSONServerKeys), otherHostKeys...), mcpJSONHints)
 	applyServerKeys(t, s)
+	if disabled, ok := t.boolean("disabled"); ok && disabled {
+		s.Enabled = false
+	}
 	explicit := false
 	if v, ok := t.str("type", false); ok {
 		switch v {

@@ -88,7 +88,7 @@ func TestMCPJSON(t *testing.T) {
 		t.Errorf("the server's SPINE_GREETING = %q, want the expanded default", env["SPINE_GREETING"])
 	}
 	// npx ran from testdata/claude and found the install of the package.json above it.
-	if local := matching(serverTrees(), filepath.Join(dir, "node_modules", ".bin", "mcp-server-everything")); len(local) != 1 {
+	if local := matching(serverTrees(), filepath.Join(dir, "node_modules", ".bin", "mcp-server-everything")); haveProcFS() && len(local) != 1 {
 		t.Errorf("want npx to run the pinned install from %s; server processes: %v", dir, serverTrees())
 	}
 
@@ -278,5 +278,25 @@ func recordHeaders(t *testing.T, target string) (string, func() (auth, versions 
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(auth), slices.Clone(versions)
+	}
+}
+
+// TestMCPJSONKeysOfOtherHosts loads a .mcp.json with keys that the hosts sharing the file
+// write: oauth (Claude Code, for http servers), disabled, autoApprove and timeout (Cline and
+// Roo Code, which read the same mcpServers format). SPINE has no use for most of them, but a
+// file another host owns must not stop SPINE from loading the project.
+func TestMCPJSONKeysOfOtherHosts(t *testing.T) {
+	project, err := capability.Load("testdata/otherhosts")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := project.Names(); !slices.Equal(got, []string{"everything", "retired", "remote"}) {
+		t.Errorf("servers = %v", got)
+	}
+	if retired, ok := project.Server("retired"); !ok || retired.Enabled {
+		t.Errorf(`"disabled": true: want the server kept but not enabled, got %+v`, retired)
+	}
+	if ev, ok := project.Server("everything"); !ok || !ev.Enabled {
+		t.Errorf(`"disabled": false: want the server enabled, got %+v`, ev)
 	}
 }
