@@ -7,9 +7,11 @@ import (
 )
 
 // TestColdStart measures, for the README, what a session costs to open for server-everything
-// (spawn + handshake) against a call on the warm session. It logs and asserts nothing about
-// the figures: they depend on the machine.
+// (spawn + handshake, plus the tools/list SPINE sends on a server's first session to learn
+// the tools' annotations) against a call on the warm session. It logs the figures and
+// asserts nothing about them: they depend on the machine (and on -race).
 func TestColdStart(t *testing.T) {
+	requireServers(t)
 	const warmCalls = 200
 	for _, l := range launches {
 		t.Run(string(l), func(t *testing.T) {
@@ -32,7 +34,7 @@ func TestColdStart(t *testing.T) {
 			}
 			slices.Sort(warm)
 			p50, p99 := warm[len(warm)/2], warm[len(warm)*99/100]
-			t.Logf("%s: cold start (spawn + handshake) %s; warm echo p50 %s, p99 %s over %d calls; cold/warm p50 = %.0fx",
+			t.Logf("%s: cold start (spawn + handshake + tools/list) %s; warm echo p50 %s, p99 %s over %d calls; cold/warm p50 = %.0fx",
 				l, cold.Round(time.Millisecond), p50.Round(time.Microsecond), p99.Round(time.Microsecond), warmCalls,
 				float64(cold)/float64(p50))
 			if st := ex.Stats().Servers["everything"]; st.SessionsCreated != 1 || st.Hits < warmCalls {

@@ -10,14 +10,15 @@
 //
 //   - server-everything: tool, resource, resource-template and prompt lists; echo, get-sum,
 //     a long-running tool, structured content, reading a resource and an instantiated
-//     resource template, a prompt with arguments; cold start against warm calls (logged).
+//     resource template, a prompt with arguments; many concurrent calls on one session;
+//     cold start against warm calls (logged, for the README).
 //   - server-memory: entities, relations and observations created in some calls and read
 //     and searched in later ones, also after the session was replaced (a new process).
 //   - server-filesystem: write, read and list inside the allowed directory; paths outside it
 //     (absolute, with "..", relative, through a symlink) fail for the caller.
 //   - process hygiene: an npx-launched server is a tree (npm exec, sh, node); closing the
-//     executor leaves none of it running, and killing any one process of it makes SPINE
-//     replace the session and end the rest of the tree.
+//     executor leaves none of it running, also with a call in flight, and killing any one
+//     process of it makes SPINE replace the session and end the rest of the tree.
 //   - config compatibility: a .mcp.json in the Claude Code style (stdio and http entries,
 //     env, headers, ${VAR} and ${VAR:-default}) loads unchanged and works; Codex's keys
 //     startup_timeout_sec, tool_timeout_sec, enabled_tools and disabled_tools take effect.

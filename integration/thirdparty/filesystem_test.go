@@ -10,6 +10,7 @@ import (
 // TestFilesystem writes, reads and lists files inside the filesystem server's allowed
 // directory, and checks that the caller sees a failure, not a success, for paths outside it.
 func TestFilesystem(t *testing.T) {
+	requireServers(t)
 	for _, l := range launches {
 		t.Run(string(l), func(t *testing.T) {
 			allowed, err := filepath.EvalSymlinks(t.TempDir())

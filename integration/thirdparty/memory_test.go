@@ -35,6 +35,7 @@ func (g graph) entity(name string) (observations []string, ok bool) {
 // searches it back in later calls, and again after SPINE replaced the session (a new process),
 // which reads the graph from its file.
 func TestMemory(t *testing.T) {
+	requireServers(t)
 	for _, l := range launches {
 		t.Run(string(l), func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "memory.jsonl")

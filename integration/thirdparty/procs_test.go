@@ -13,6 +13,19 @@ import (
 	"time"
 )
 
+// requireProcFS skips a test that inspects process trees where there is no Linux /proc.
+func requireProcFS(t testing.TB) {
+	t.Helper()
+	if !haveProcFS() {
+		t.Skip("this test reads process trees from /proc (Linux only)")
+	}
+}
+
+func haveProcFS() bool {
+	_, err := os.Stat("/proc/self/stat")
+	return err == nil
+}
+
 // proc is one process as /proc shows it. start (the clock tick it started at) tells a process
 // from a later one that reuses its pid.
 type proc struct {
@@ -157,6 +170,7 @@ func withEnv(kv string) []proc {
 
 // waitNoEnv fails the test unless, within a few seconds, no process holds the environment
 // entry kv: a spine command that has exited must not have left anything it started running.
+// Without /proc it checks nothing.
 func waitNoEnv(t testing.TB, kv string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

@@ -28,8 +28,9 @@ const (
 	filesystem = "server-filesystem"
 )
 
-// testTimeout bounds each test's calls. A Node server starts in about a second; npx adds a
-// little. It is far below go test's own timeout, so a hang fails with a useful message.
+// testTimeout bounds each test's calls. A Node server starts in well under a second, npx
+// adds a few hundred milliseconds; the bound is far below go test's own timeout, so that a
+// hang fails with a useful message.
 const testTimeout = 60 * time.Second
 
 var (
@@ -42,7 +43,8 @@ var (
 // requireServers skips the test when Node.js or the npm install of the pinned servers is
 // missing, so that `go test ./...` passes on a machine with only Go. Under CI (the CI
 // variable set) with Node present, a missing install fails the test instead, so that CI
-// cannot skip these tests silently. It returns the directory of package.json.
+// cannot skip these tests silently (CI=false and CI=0 count as unset). It returns the
+// directory of package.json.
 func requireServers(t testing.TB) string {
 	t.Helper()
 	installOnce.Do(func() {
@@ -58,13 +60,9 @@ func requireServers(t testing.TB) string {
 				return
 			}
 		}
-		mustRun = os.Getenv("CI") != ""
-		for _, pkg := range []string{everything, memory, filesystem} {
-			if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", pkg, "package.json")); err != nil {
-				installErr = fmt.Sprintf("@modelcontextprotocol/%s is not installed in %s: run npm ci --prefix integration/thirdparty", pkg, filepath.Join(dir, "node_modules"))
-				return
-			}
-		}
+		ci := strings.ToLower(os.Getenv("CI"))
+		mustRun = ci != "" && ci != "false" && ci != "0"
+		installErr = checkInstall(dir)
 	})
 	switch {
 	case installErr == "":
@@ -73,6 +71,36 @@ func requireServers(t testing.TB) string {
 		t.Fatalf("CI is set: %s", installErr)
 	default:
 		t.Skip(installErr)
+	}
+	return ""
+}
+
+// checkInstall says what is wrong with the npm install in dir, or "": each pinned server must
+// be installed at the version package.json pins (a stale install would test other versions).
+func checkInstall(dir string) string {
+	var manifest struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &manifest)
+	}
+	if err != nil {
+		return fmt.Sprintf("package.json: %v", err)
+	}
+	for _, pkg := range []string{everything, memory, filesystem} {
+		name := "@modelcontextprotocol/" + pkg
+		var installed struct {
+			Version string `json:"version"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "node_modules", name, "package.json"))
+		if err != nil {
+			return fmt.Sprintf("%s is not installed in %s: run npm ci --prefix integration/thirdparty", name, filepath.Join(dir, "node_modules"))
+		}
+		if err := json.Unmarshal(data, &installed); err != nil || installed.Version != manifest.Dependencies[name] {
+			return fmt.Sprintf("%s %s is installed, package.json pins %q: run npm ci --prefix integration/thirdparty",
+				name, installed.Version, manifest.Dependencies[name])
+		}
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package thirdparty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -9,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // TestNPXTeardown starts servers the way .mcp.json files name them (npx -y PKG, which runs
@@ -16,6 +20,7 @@ import (
 // download, and that closing the executor leaves none of those processes behind.
 func TestNPXTeardown(t *testing.T) {
 	dir := requireServers(t)
+	requireProcFS(t)
 	installed := filepath.Join(dir, "node_modules") + string(filepath.Separator)
 
 	ev := serverSpec(t, viaNPX, "everything", everything)
@@ -91,5 +96,53 @@ func TestNPXTeardown(t *testing.T) {
 	t.Logf("Close took %s", time.Since(began).Round(time.Millisecond))
 	// Close has returned: the trees must already be gone, but a process killed by SIGKILL is
 	// reaped by its parent (or init) a moment later, so allow a short wait.
+	waitGone(t, tree, 2*time.Second)
+}
+
+// TestCloseWithCallInFlight closes the executor while an npx-launched server runs a call
+// that would take far longer than Close may wait: the caller gets an error, Close returns
+// soon after its deadline, and the server's tree is gone.
+func TestCloseWithCallInFlight(t *testing.T) {
+	ex := start(t, serverSpec(t, viaNPX, "everything", everything))
+	ctx := testContext(t)
+	call(ctx, t, ex, "everything", "echo", map[string]any{"message": "warm"})
+	tree := serverTrees()
+
+	type outcome struct {
+		err  error
+		took time.Duration
+	}
+	done := make(chan outcome, 1)
+	began := time.Now()
+	go func() {
+		_, err := ex.CallTool(ctx, "everything", "trigger-long-running-operation", map[string]any{"duration": 30, "steps": 3})
+		done <- outcome{err, time.Since(began)}
+	}()
+	spinetest.Eventually(t, 10*time.Second, "the long call to be in flight", func() bool {
+		st := ex.Stats().Servers["everything"]
+		return st.Sessions.Busy == 1
+	})
+
+	closeCtx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	closing := time.Now()
+	if err := ex.Close(closeCtx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if took := time.Since(closing); took > 5*time.Second {
+		t.Errorf("Close with a 500ms deadline took %s", took)
+	} else {
+		t.Logf("Close with a 500ms deadline and a call in flight took %s", took.Round(time.Millisecond))
+	}
+	select {
+	case o := <-done:
+		if o.err == nil {
+			t.Error("the call in flight succeeded, want an error: Close cut it short")
+		} else if !errors.Is(o.err, executor.ErrClosed) && !errors.Is(o.err, context.Canceled) {
+			t.Errorf("the call in flight failed with %v, want ErrClosed or context.Canceled", o.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call in flight got no answer within 5s of Close")
+	}
 	waitGone(t, tree, 2*time.Second)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
 	"github.com/spine-mcp/spine/workflows"
 )
@@ -46,7 +47,7 @@ func TestChainWorkflow(t *testing.T) {
 		t.Fatalf("RunWorkflow: %v", err)
 	}
 	for _, s := range report.Steps {
-		if s.Status != "ok" {
+		if s.Status != executor.StepOK {
 			t.Errorf("step %s: %s %s", s.ID, s.Status, s.Error)
 		}
 	}
