@@ -46,10 +46,10 @@ func (a *appActor) Receive(ctx actor.Context) {
 }
 
 // serverOptions builds the options of each enabled server's actor.
-func serverOptions(project *capability.Project, events EventHook, log zerolog.Logger) []ServerOptions {
+func serverOptions(project *capability.Project, events EventHook, log zerolog.Logger, td *teardown) []ServerOptions {
 	var out []ServerOptions
 	for _, spec := range project.Enabled() {
-		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log})
+		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td})
 	}
 	return out
 }

@@ -18,6 +18,8 @@ import (
 type conn struct {
 	session   *mcp.ClientSession
 	proc      *process           // stdio only
+	hurry     <-chan struct{}    // closed when teardown must skip its grace periods
+	http      *http.Transport    // HTTP only: the session's own connections
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
@@ -33,7 +35,7 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
 
-	c := &conn{life: life, cancel: cancel}
+	c := &conn{life: life, cancel: cancel, hurry: hurryOf(ctx)}
 	transport, err := c.transport(spec, onStderr)
 	if err == nil {
 		var opts *mcp.ClientSessionOptions
@@ -65,9 +67,11 @@ func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mc
 		c.proc = p
 		return &mcp.IOTransport{Reader: p.stdout, Writer: p.stdin}, nil
 	case capability.TransportSSE:
-		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec)}, nil
+		c.http = http.DefaultTransport.(*http.Transport).Clone()
+		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
 	default:
-		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec)}, nil
+		c.http = http.DefaultTransport.(*http.Transport).Clone()
+		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
 	}
 }
 
@@ -78,6 +82,8 @@ func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool
 			spec.ConnectTimeout, context.DeadlineExceeded)
 	case c.proc != nil && processGone(c.proc):
 		err = fmt.Errorf("handshake: %w", c.proc.exitError())
+	case c.proc == nil && spec.Transport == capability.TransportStdio:
+		// the command did not start: startError says why, there was no handshake
 	default:
 		err = fmt.Errorf("handshake after %s: %w", time.Since(start).Round(time.Millisecond), err)
 	}
@@ -106,10 +112,13 @@ func (c *conn) close() {
 		close(closed)
 	}
 	if c.proc != nil {
-		c.proc.terminate()
+		c.proc.terminate(c.hurry)
 	}
 	c.cancel()
 	<-closed
+	if c.http != nil { // idle keep-alive connections would outlive the session by minutes
+		c.http.CloseIdleConnections()
+	}
 }
 
 // exited is closed when the session's process has exited (nil for HTTP sessions).
@@ -156,10 +165,11 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// httpClient builds the client of an HTTP server's sessions. It has no Timeout on purpose:
-// that would cut the long-lived server-to-client stream; calls carry their own deadlines.
-func httpClient(spec *capability.ServerSpec) *http.Client {
-	return &http.Client{Transport: &headerTransport{base: http.DefaultTransport, headers: spec.Headers}}
+// httpClient builds the client of one HTTP session over its own transport base, so that
+// closing the session can close its connections. It has no Timeout on purpose: that would
+// cut the long-lived server-to-client stream; calls carry their own deadlines.
+func httpClient(spec *capability.ServerSpec, base http.RoundTripper) *http.Client {
+	return &http.Client{Transport: &headerTransport{base: base, headers: spec.Headers}}
 }
 
 // redact removes the values of a server's env and headers from err's text: they hold
@@ -168,29 +178,45 @@ func redact(spec *capability.ServerSpec, err error) error {
 	if err == nil {
 		return nil
 	}
-	var secrets []string
-	for _, v := range spec.Env {
-		secrets = append(secrets, v)
-	}
-	for _, v := range spec.Headers {
-		secrets = append(secrets, v)
-		if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer TOKEN"
-			secrets = append(secrets, tok)
-		}
-	}
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if len(s) >= 4 && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-			changed = true
-		}
-	}
+	msg, changed := redactString(secretsOf(spec), err.Error())
 	if !changed {
 		return err
 	}
 	return &redactedError{msg: msg, err: err}
+}
+
+// secretsOf returns the values of a server's env and headers (and the token of a
+// "Bearer TOKEN" header) worth redacting, longest first.
+func secretsOf(spec *capability.ServerSpec) []string {
+	var secrets []string
+	add := func(v string) {
+		if len(v) >= 4 {
+			secrets = append(secrets, v)
+		}
+	}
+	for _, v := range spec.Env {
+		add(v)
+	}
+	for _, v := range spec.Headers {
+		add(v)
+		if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer TOKEN"
+			add(tok)
+		}
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	return secrets
+}
+
+// redactString replaces every secret in s with "[redacted]" and says whether it did.
+func redactString(secrets []string, s string) (string, bool) {
+	changed := false
+	for _, secret := range secrets {
+		if strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+			changed = true
+		}
+	}
+	return s, changed
 }
 
 // redactedError shows a redacted message but still matches what it wraps.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -155,8 +156,9 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 		r.inflight--
 		r.lastUsed = time.Now()
 	}
-	pc := s.pending[m.id]
-	if pc != nil {
+	// A report from a session the call is no longer on (it was answered, or moved to
+	// another session meanwhile) is stale.
+	if pc := s.pending[m.id]; pc != nil && pc.session != nil && pc.session.id == m.session {
 		pc.session = nil
 		s.settle(ctx, pc, r, m)
 	}
@@ -167,6 +169,31 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 		s.pump(ctx, r.pool)
 	}
 	s.finishDrain(ctx)
+}
+
+// sessionReleased answers the calls dispatched to a session actor that stopped before
+// starting them (protoactor drops a stopped actor's mailbox): they certainly did not reach
+// the server, so the retry policy may move them to another session.
+func (s *serverActor) sessionReleased(ctx actor.Context, m *sessionReleased) {
+	if r := s.sessions[m.session]; r != nil && r.state != stateDead {
+		s.sessionFailed(ctx, r, errors.New("the session actor stopped"))
+	}
+	var stranded []*pendingCall
+	for _, pc := range s.pending {
+		if pc.session != nil && pc.session.id == m.session {
+			stranded = append(stranded, pc)
+		}
+	}
+	sort.Slice(stranded, func(i, j int) bool { return stranded[i].id() < stranded[j].id() })
+	for _, pc := range stranded {
+		r := pc.session
+		r.inflight--
+		pc.session = nil
+		s.settle(ctx, pc, r, &callDone{session: r.id, id: pc.id(), err: errNotReady, class: classNotSent})
+	}
+	if len(stranded) > 0 {
+		s.finishDrain(ctx)
+	}
 }
 
 func (s *serverActor) settle(ctx actor.Context, pc *pendingCall, r *sessionRef, m *callDone) {

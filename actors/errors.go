@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -63,6 +64,11 @@ func classify(ctx context.Context, err error, dead bool) errClass {
 		errors.Is(err, os.ErrClosed), errors.Is(err, syscall.EPIPE):
 		return classDead
 	case ctx.Err() == context.Canceled:
+		// A caller that gives up at its deadline cancels the call just as the call's own
+		// deadline passes: whichever comes first, the call timed out.
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			return classTimeout
+		}
 		return classCanceled
 	case ctx.Err() == context.DeadlineExceeded, errors.Is(err, context.DeadlineExceeded):
 		return classTimeout

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/spine-mcp/spine/capability"
 )
 
 // spawn opens one more session in pool p, unless the circuit forbids it.
@@ -15,7 +17,11 @@ func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
 		return nil
 	}
 	id := sessionIDs.Add(1)
-	props := newSessionProps(id, s.spec, s.client, s.tools == nil, s.log)
+	var headers map[string][]string
+	if s.spec.Isolation == capability.IsolationIdentity {
+		headers = p.identityHeaders()
+	}
+	props := newSessionProps(id, s.spec, s.client, s.tools == nil, s.log, s.teardown, headers)
 	pid, err := ctx.SpawnNamed(props, "session-"+strconv.FormatUint(id, 10))
 	if err != nil {
 		s.log.Error().Err(err).Str("server", s.spec.Name).Msg("spawn session actor")
@@ -99,6 +105,7 @@ func (s *serverActor) sessionReady(ctx actor.Context, m *sessionReady) {
 		return
 	}
 	r.state, r.lastUsed = stateReady, time.Now()
+	s.everReady = true
 	if s.circuit.succeeded() {
 		s.stats.circuit.Store(circuitClosed.String())
 		s.events(Event{Kind: EventCircuitClosed, Server: s.spec.Name})
@@ -131,11 +138,16 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 		s.events(Event{Kind: EventCircuitOpened, Server: s.spec.Name, Duration: s.spec.CircuitReset, Err: m.err})
 	}
 	// Callers that wait on a pool with no other session learn why now, rather than at their
-	// acquire timeout; background restarts go on for min_sessions.
+	// acquire timeout; background restarts go on for min_sessions. A server that never
+	// started gets its start error as it is; for one that has worked, the failed start is a
+	// lost session like any other (the call was not sent), and matches ErrSessionLost.
 	if live, _ := r.pool.counts(); live == 0 {
 		err := fmt.Errorf("connect: %w", m.err)
-		if s.circuit.rejects(now) {
+		switch {
+		case s.circuit.rejects(now):
 			err = s.circuitError(now)
+		case s.everReady:
+			err = fmt.Errorf("%w: a new session failed to start, so the call was not sent: %w", ErrSessionLost, m.err)
 		}
 		for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
 			s.reply(ctx, pc, nil, err)

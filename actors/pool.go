@@ -43,6 +43,23 @@ type pool struct {
 	minSize  int
 }
 
+// identityHeaders returns a copy of the per-call headers of the newest waiting call that has
+// some. A session opened for an identity pool sends them with its own requests (handshake,
+// stream, probes, close), so that the upstream never sees one of its sessions without the
+// identity it belongs to.
+func (p *pool) identityHeaders() map[string][]string {
+	for i := len(p.waiting) - 1; i >= 0; i-- {
+		if req := p.waiting[i].req; req != nil && len(req.Headers) > 0 {
+			out := make(map[string][]string, len(req.Headers))
+			for k, v := range req.Headers {
+				out[k] = append([]string(nil), v...)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
 // pick returns the least-loaded ready session with free capacity (earliest spawned on a tie),
 // or nil. A pinned request may use only its own session.
 func (p *pool) pick(maxInflight int, only uint64) *sessionRef {

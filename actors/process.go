@@ -78,7 +78,7 @@ func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*pro
 
 	p := &process{
 		cmd: cmd, stdin: inW, stdout: outR,
-		exited: make(chan struct{}), stderr: &tail{max: stderrTail}, stderrDone: make(chan struct{}),
+		exited: make(chan struct{}), stderr: newTail(stderrTail, secretsOf(spec)), stderrDone: make(chan struct{}),
 	}
 	go p.drainStderr(errR, onStderr)
 	go func() {
@@ -152,23 +152,32 @@ func (p *process) exitError() error {
 
 // terminate ends the server and every process of its group: close stdin and give it
 // exitGrace, then SIGTERM the group and give it termGrace, then SIGKILL the group. The group
-// is killed even when the leader exited on its own, so that forked children go too.
-func (p *process) terminate() {
+// is killed even when the leader exited on its own, so that forked children go too. Once
+// hurry is closed (also midway), the graces are skipped.
+func (p *process) terminate(hurry <-chan struct{}) {
 	p.stdin.Close()
-	if !p.waitExit(exitGrace) {
+	if !p.waitExit(exitGrace, hurry) {
 		_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
-		p.waitExit(termGrace)
+		// A stopped process (SIGSTOP, a debugger, a suspended job) would hold SIGTERM pending
+		// for the whole grace.
+		_ = syscall.Kill(-p.pid(), syscall.SIGCONT)
+		p.waitExit(termGrace, hurry)
 	}
 	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
 	<-p.exited
 	p.stdout.Close()
+	t := time.NewTimer(termGrace)
+	defer t.Stop()
 	select {
 	case <-p.stderrDone:
-	case <-time.After(termGrace): // a descendant outside the group holds stderr open
+	case <-t.C: // a descendant outside the group holds stderr open
+	case <-hurry:
 	}
 }
 
-func (p *process) waitExit(d time.Duration) bool {
+// waitExit waits up to d for the process to exit, and says whether it did. A closed hurry
+// ends the wait early.
+func (p *process) waitExit(d time.Duration, hurry <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -176,6 +185,8 @@ func (p *process) waitExit(d time.Duration) bool {
 		return true
 	case <-t.C:
 		return false
+	case <-hurry:
+		return processGone(p)
 	}
 }
 
@@ -185,19 +196,33 @@ func closeAll(files ...io.Closer) {
 	}
 }
 
-// tail keeps the last max bytes written to it.
+// tail keeps the last max bytes written to it, with secrets redacted. When it has dropped
+// older bytes, the part of a secret the cut left at its start is dropped too: the tail keeps
+// as many bytes more as the longest secret has, redacts, then skips them.
 type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
+	mu        sync.Mutex
+	max       int
+	secrets   []string
+	slack     int // the length of the longest secret
+	buf       []byte
+	truncated bool
+}
+
+func newTail(size int, secrets []string) *tail {
+	t := &tail{max: size, secrets: secrets}
+	for _, s := range secrets {
+		t.slack = max(t.slack, len(s))
+	}
+	return t
 }
 
 func (t *tail) Write(b []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, b...)
-	if over := len(t.buf) - t.max; over > 0 {
+	if over := len(t.buf) - t.max - t.slack; over > 0 {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
+		t.truncated = true
 	}
 	return len(b), nil
 }
@@ -205,5 +230,15 @@ func (t *tail) Write(b []byte) (int, error) {
 func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return string(t.buf)
+	s, _ := redactString(t.secrets, string(t.buf))
+	if t.truncated {
+		s = s[min(t.slack, len(s)):]
+		if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 { // start at a line
+			s = s[i+1:]
+		}
+	}
+	if len(s) > t.max {
+		s = s[len(s)-t.max:]
+	}
+	return s
 }

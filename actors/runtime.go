@@ -38,12 +38,19 @@ type Runtime struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	teardown  *teardown
 }
 
 type serverHandle struct {
-	pid   *actor.PID
-	stats *ServerStats
-	spec  capability.ServerSpec
+	pid     *actor.PID
+	stats   *ServerStats
+	spec    capability.ServerSpec
+	replies *callReplies // the reply address of the requests sent to pid
+}
+
+// init registers the handle's reply address in system.
+func (h *serverHandle) init(system *actor.ActorSystem) {
+	h.replies = newCallReplies(system, h.spec.Name)
 }
 
 // Start builds the actor tree for project's enabled servers. Sessions open lazily, except
@@ -58,9 +65,13 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 			return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
 		}),
+		// Dead letters (late answers of calls whose session is gone) are expected and not
+		// logged; each one parks a goroutine for the throttle interval, so keep it short.
 		actor.WithDeadLetterThrottleCount(0),
+		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
 	)
-	servers := serverOptions(project, events, log)
+	td := newTeardown()
+	servers := serverOptions(project, events, log, td)
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
 	if err != nil {
 		return nil, fmt.Errorf("start actor system: %w", err)
@@ -70,9 +81,11 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	pids := res.(*serversAnswer).pids
-	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}}
+	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td}
 	for i, o := range servers {
-		rt.servers[o.Spec.Name] = &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
+		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
+		h.init(system)
+		rt.servers[o.Spec.Name] = h
 		rt.order = append(rt.order, o.Spec.Name)
 	}
 	return rt, nil
@@ -130,7 +143,7 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 	if dl, ok := ctx.Deadline(); ok {
 		req.Deadline = dl
 	}
-	msg, err := rt.ask(ctx, h.pid, req, func() { rt.system.Root.Send(h.pid, &Cancel{ID: req.ID}) })
+	msg, err := rt.call(ctx, h, req)
 	if err != nil {
 		return nil, serverError(server, req, err)
 	}
@@ -142,6 +155,26 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 		return resp, resp.Err
 	}
 	return resp, nil
+}
+
+// call sends req to h's server actor with h's shared reply address and waits for the answer
+// or ctx; when ctx ends first, the call is cancelled on its session. This is the hot path:
+// it registers no process and allocates nothing beyond protoactor's envelope.
+func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any, error) {
+	ch := h.replies.expect(req.ID)
+	rt.system.Root.RequestWithCustomSender(h.pid, req, h.replies.pid)
+	select {
+	case m := <-ch:
+		h.replies.received(ch)
+		if _, dead := m.(*actor.DeadLetterResponse); dead {
+			return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+		}
+		return m, nil
+	case <-ctx.Done():
+		h.replies.forget(req.ID, ch)
+		rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
+		return nil, ctx.Err()
+	}
 }
 
 // ask sends msg with a channel-backed reply address and waits for the answer or ctx.
@@ -234,15 +267,26 @@ func (rt *Runtime) Stats() map[string]StatsSnapshot {
 
 // Close drains in-flight calls until ctx's deadline (DefaultDrainTimeout without one), cancels
 // what still runs, then stops the servers last to first, each stopping its sessions last to
-// first and ending their processes. It is idempotent.
+// first and ending their processes. It returns once no server process is left. It is
+// idempotent.
+//
+// A ctx that is already done skips the drain and the grace periods of the teardown: calls in
+// flight are cancelled and process groups are killed at once. Such a Close also hurries a
+// Close under way (the second Ctrl-C of a CLI), and returns when that one is done.
 func (rt *Runtime) Close(ctx context.Context) error {
+	if ctx.Err() != nil {
+		rt.teardown.rush()
+	}
 	rt.closeOnce.Do(func() { rt.closeErr = rt.close(ctx) })
 	return rt.closeErr
 }
 
 func (rt *Runtime) close(ctx context.Context) error {
 	deadline, ok := ctx.Deadline()
-	if !ok {
+	switch {
+	case ctx.Err() != nil:
+		deadline = time.Now()
+	case !ok:
 		deadline = time.Now().Add(DefaultDrainTimeout)
 	}
 	var wg sync.WaitGroup
@@ -252,12 +296,25 @@ func (rt *Runtime) close(ctx context.Context) error {
 			defer wg.Done()
 			// The drain answers by the deadline: the server cancels what still runs then.
 			// The extra second covers the cancelled calls coming back.
-			f := rt.system.Root.RequestFuture(h.pid, &Drain{Deadline: deadline}, time.Until(deadline)+time.Second)
-			_, _ = f.Result()
+			f := rt.system.Root.RequestFuture(h.pid, &Drain{Deadline: deadline}, max(time.Until(deadline), 0)+time.Second)
+			drained := make(chan struct{})
+			go func() {
+				_, _ = f.Result()
+				close(drained)
+			}()
+			select {
+			case <-drained:
+			case <-rt.teardown.hurried():
+				rt.system.Root.Send(h.pid, &drainExpired{}) // cancel what still runs now
+				<-drained
+			}
 		}()
 	}
 	wg.Wait()
 	err := rt.system.Root.StopFuture(rt.app).Wait()
+	// StopFuture gives up after 10 s; servers that ignore SIGTERM may take longer to end one
+	// by one, and none may outlive Close.
+	rt.teardown.waitReleased()
 	rt.system.Shutdown()
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {
 		return err

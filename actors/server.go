@@ -42,26 +42,28 @@ type (
 // list cache). It supervises its session actors itself: a lost session is replaced with
 // exponential backoff and jitter, and repeated connect failures open the circuit.
 type serverActor struct {
-	spec   *capability.ServerSpec
-	stats  *ServerStats
-	events EventHook
-	log    zerolog.Logger
+	spec     *capability.ServerSpec
+	stats    *ServerStats
+	events   EventHook
+	log      zerolog.Logger
+	teardown *teardown
 
-	self     *actor.PID
-	client   *mcp.Client
-	pools    map[string]*pool
-	sessions map[uint64]*sessionRef
-	byPID    map[string]*sessionRef
-	pending  map[uint64]*pendingCall
-	circuit  circuit
-	streak   int                  // consecutive session failures since the last good call
-	tools    map[string]*mcp.Tool // the last tools list: annotations decide retries
-	cache    listCache
-	subs     []*actor.PID
-	drain    *drainState
-	ticker   *time.Timer
-	tickEach time.Duration
-	respawns map[string]*time.Timer
+	self      *actor.PID
+	client    *mcp.Client
+	pools     map[string]*pool
+	sessions  map[uint64]*sessionRef
+	byPID     map[string]*sessionRef
+	pending   map[uint64]*pendingCall
+	circuit   circuit
+	streak    int                  // consecutive session failures since the last good call
+	everReady bool                 // a session has completed its handshake: the server can start
+	tools     map[string]*mcp.Tool // the last tools list: annotations decide retries
+	cache     listCache
+	subs      []*actor.PID
+	drain     *drainState
+	ticker    *time.Timer
+	tickEach  time.Duration
+	respawns  map[string]*time.Timer
 }
 
 type drainState struct {
@@ -77,6 +79,8 @@ type ServerOptions struct {
 	Stats  *ServerStats // counters shared with readers; required
 	Events EventHook    // receives pool and lifecycle events; nil = none
 	Log    zerolog.Logger
+
+	teardown *teardown // shared with the runtime's Close; nil outside a Runtime
 }
 
 // NewServerProps returns the props of a server actor.
@@ -87,7 +91,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 		events = func(Event) {}
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log}
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown}
 	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
@@ -114,6 +118,8 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.sessionReady(ctx, m)
 	case *sessionLost:
 		s.sessionLost(ctx, m)
+	case *sessionReleased:
+		s.sessionReleased(ctx, m)
 	case *probeDone:
 		s.probeDone(ctx, m)
 	case *actor.Terminated:

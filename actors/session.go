@@ -47,6 +47,10 @@ type (
 		session uint64
 		err     error
 	}
+	// sessionReleased is a session actor's last word: every call it started has been
+	// reported (callDone) before it. A call dispatched to it and not reported never started:
+	// its dispatch was dropped with the actor's mailbox when it stopped.
+	sessionReleased struct{ session uint64 }
 	// sent by a session actor's own goroutines to itself, stamped with its incarnation
 	connectDone struct{ gen uint64 }
 	sessionDied struct {
@@ -70,10 +74,16 @@ type sessionActor struct {
 	listTools bool
 	log       zerolog.Logger
 	system    *actor.ActorSystem
+	teardown  *teardown
+	started   bool
+	headers   map[string][]string // sent with the session's own requests (identity pools)
+	secrets   []string            // redacted from the server's stderr lines
 
 	gen    uint64
 	self   *actor.PID
 	parent *actor.PID
+
+	calls sync.WaitGroup // call goroutines not yet reported
 
 	mu         sync.Mutex
 	conn       *conn
@@ -86,9 +96,10 @@ type sessionActor struct {
 	ready      *sessionReady
 }
 
-func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger) *actor.Props {
+func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger,
+	td *teardown, headers map[string][]string) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log}
+		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td, headers: headers}
 	})
 }
 
@@ -128,7 +139,12 @@ func (a *sessionActor) start(ctx actor.Context) {
 	a.gen = generations.Add(1)
 	a.self, a.parent, a.system = ctx.Self(), ctx.Parent(), ctx.ActorSystem()
 	a.inflight = make(map[uint64]context.CancelFunc)
-	dialCtx, stop := context.WithCancel(context.Background())
+	a.secrets = secretsOf(a.spec)
+	a.started = true
+	a.teardown.opened()
+	// The session's requests (handshake, stream, close) carry its identity's headers.
+	base := withCallHeaders(withHurry(context.Background(), a.teardown.hurried()), a.headers)
+	dialCtx, stop := context.WithCancel(base)
 	a.stopDial, a.dialDone = stop, make(chan struct{})
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
@@ -159,8 +175,13 @@ func (a *sessionActor) start(ctx actor.Context) {
 	}()
 }
 
+// stderrLine logs a line of the server's stderr at debug level. Servers print their
+// configuration, tokens included, so the line is redacted like errors are.
 func (a *sessionActor) stderrLine(line string) {
-	a.log.Debug().Str("server", a.spec.Name).Uint64("session", a.id).Str("stderr", line).Msg("server stderr")
+	if ev := a.log.Debug(); ev.Enabled() {
+		line, _ = redactString(a.secrets, line)
+		ev.Str("server", a.spec.Name).Uint64("session", a.id).Str("stderr", line).Msg("server stderr")
+	}
 }
 
 func (a *sessionActor) connected(ctx actor.Context) {
@@ -182,7 +203,7 @@ func (a *sessionActor) watch(c *conn) {
 	go func() {
 		err := c.session.Wait()
 		if c.proc != nil { // the process exit says more than the broken pipe
-			if !c.proc.waitExit(exitGrace) {
+			if !c.proc.waitExit(exitGrace, nil) {
 				err = fmt.Errorf("connection closed: %w", errOrClosed(err))
 			} else {
 				err = c.proc.exitError()
@@ -222,16 +243,23 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, err: errNotReady, class: classNotSent})
 		return
 	}
-	callCtx, cancel := context.WithDeadline(withCallHeaders(context.Background(), d.req.Headers), d.deadline)
+	headers := d.req.Headers
+	if len(headers) == 0 {
+		headers = a.headers
+	}
+	callCtx, cancel := context.WithDeadline(withCallHeaders(context.Background(), headers), d.deadline)
 	a.mu.Lock()
 	a.inflight[d.req.ID] = cancel
 	a.mu.Unlock()
 	root, parent, req := a.system.Root, a.parent, d.req
+	a.calls.Add(1)
 	go func() {
+		defer a.calls.Done()
 		res, err := runOp(callCtx, c.session, req)
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
-		dead := a.dead
+		// Released: this session's teardown cancelled the call, which may have run.
+		dead := a.dead || a.released
 		a.mu.Unlock()
 		class := classify(callCtx, err, false)
 		if dead && class != classOK && class != classProtocol {
@@ -254,7 +282,7 @@ func (a *sessionActor) probe(ctx actor.Context, methods []string) {
 		return
 	}
 	go func() {
-		pctx, cancel := context.WithTimeout(context.Background(), min(probeTimeout, a.spec.CallTimeout))
+		pctx, cancel := context.WithTimeout(withCallHeaders(context.Background(), a.headers), min(probeTimeout, a.spec.CallTimeout))
 		defer cancel()
 		var err error
 		for _, m := range methods {
@@ -287,7 +315,9 @@ func (a *sessionActor) isReleased() bool {
 }
 
 // release cancels every call in flight (ClientSession.Close waits for them), then closes the
-// session and ends the server's process group. It runs on Stopping and on Restarting.
+// session and ends the server's process group. It runs on Stopping and on Restarting. Once
+// every call it started has been reported, it tells the server actor, which answers the
+// calls whose dispatch was dropped with this actor's mailbox.
 func (a *sessionActor) release() {
 	a.mu.Lock()
 	if a.released {
@@ -306,6 +336,11 @@ func (a *sessionActor) release() {
 	}
 	if c != nil {
 		c.close()
+	}
+	a.calls.Wait()
+	if a.started {
+		a.system.Root.Send(a.parent, &sessionReleased{session: a.id})
+		a.teardown.released()
 	}
 }
 

@@ -15,7 +15,8 @@ func addSeeds(f *testing.F, files ...string) {
 	}
 }
 
-// FuzzParse checks that no spine.toml, nor a workflow's servers, makes the loader panic.
+// FuzzParse checks that no spine.toml, nor a workflow's servers, makes the loader panic, and
+// that every rejection says where: a *ConfigError naming the file and a line.
 func FuzzParse(f *testing.F) {
 	addSeeds(f, "testdata/full/spine.toml", "testdata/example/spine.toml", "testdata/workflow.toml")
 	base := &Project{Defaults: DefaultPolicy()}
@@ -26,11 +27,14 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Parse accepted a project that Validate rejects: %v", verr)
 			}
 		}
-		_, _ = base.MergeTOML("wf.toml", data)
+		checkRejection(t, "spine.toml", data, err)
+		_, err = base.MergeTOML("wf.toml", data)
+		checkRejection(t, "wf.toml", data, err)
 	})
 }
 
-// FuzzParseMCPJSON checks that no .mcp.json makes the loader panic.
+// FuzzParseMCPJSON checks that no .mcp.json makes the loader panic, and that every rejection
+// says where: a *ConfigError naming the file and a line.
 func FuzzParseMCPJSON(f *testing.F) {
 	addSeeds(f, "testdata/full/.mcp.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -40,5 +44,6 @@ func FuzzParseMCPJSON(f *testing.F) {
 				t.Errorf("ParseMCPJSON accepted a project that Validate rejects: %v", verr)
 			}
 		}
+		checkRejection(t, ".mcp.json", data, err)
 	})
 }

@@ -1,6 +1,7 @@
 package capability
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -68,7 +69,7 @@ func decodeTOML(file string, data []byte) (doc *tomlDoc, err error) {
 	var vals map[string]any
 	md, err := toml.Decode(string(data), &vals)
 	if err != nil {
-		return nil, tomlError(file, err)
+		return nil, tomlError(file, data, err)
 	}
 	return &tomlDoc{file: file, dir: dirOf(file), vals: vals, keys: md.Keys(), ix: tomlpos.NewIndex(data)}, nil
 }
@@ -78,8 +79,9 @@ var quoted = regexp.MustCompile(`"[^"\n]*"|'[^'\n]*'`)
 
 // tomlError turns a decode error into a *ConfigError. Quoted fragments of the parser's
 // message are dropped unless they name the key or a punctuation mark, since they may quote
-// a secret value.
-func tomlError(file string, err error) *ConfigError {
+// a secret value. The parser says line 0 for some errors on the first line (a carriage
+// return inside a string): the line is then counted from the error's byte offset.
+func tomlError(file string, data []byte, err error) *ConfigError {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
 		return &ConfigError{File: file, Msg: "malformed TOML", Err: err}
@@ -92,7 +94,11 @@ func tomlError(file string, err error) *ConfigError {
 		}
 		return "…"
 	})
-	return &ConfigError{File: file, Line: pe.Position.Line, Key: pe.LastKey, Msg: "malformed TOML: " + msg, Err: err}
+	line := pe.Position.Line
+	if start := pe.Position.Start; line < 1 && start >= 0 && start <= len(data) {
+		line = bytes.Count(data[:start], []byte("\n")) + 1
+	}
+	return &ConfigError{File: file, Line: line, Key: pe.LastKey, Msg: "malformed TOML: " + msg, Err: err}
 }
 
 // root returns the document's top-level table, reporting to errs.

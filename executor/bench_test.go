@@ -2,71 +2,113 @@ package executor_test
 
 import (
 	"context"
-	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
-	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// BenchmarkPooledCall: one echo call through the executor on a warm stdio session.
-func BenchmarkPooledCall(b *testing.B) {
-	ex, err := executor.New(spinetest.Project(spinetest.Demo(b, "demo")))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ex.Close(context.Background())
-	ctx := context.Background()
-	args := map[string]any{"text": "hi"}
-	if _, err := ex.CallTool(ctx, "demo", "echo", args); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := ex.CallTool(ctx, "demo", "echo", args); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkRawSessionCall: the same call on one persistent go-sdk session: the limit.
-func BenchmarkRawSessionCall(b *testing.B) {
-	ctx := context.Background()
-	client := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil)
-	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(spinetest.Binary(b), "demo-server")},
-		&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cs.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkCall: one echo call of the demo server, over stdio and over loopback HTTP:
+//
+//	pooled           through the executor, on a warm pooled session
+//	raw              on one persistent go-sdk session (actors.Dial): the limit
+//	cold             a fresh session per call: spawn or dial, handshake, call, close
+//	pooled-parallel  through the executor from 4 goroutines per CPU (default pool: up to 4
+//	                 sessions, 16 calls in flight each): ns/op is the inverse of throughput
+//
+// ns/op, allocs/op and the p50/p99 metrics are per call; -benchmem counts this process
+// only (the servers are child processes).
+func BenchmarkCall(b *testing.B) {
+	for _, transport := range benchTransports {
+		b.Run(string(transport), func(b *testing.B) {
+			spec := benchSpec(b, "demo", transport)
+			// One executor for the pooled runs: its session stays warm across b.N rounds.
+			ex := benchExecutor(b, spec)
+			b.Run("pooled", func(b *testing.B) { benchPooled(b, ex) })
+			b.Run("raw", func(b *testing.B) { benchRaw(b, spec) })
+			b.Run("cold", func(b *testing.B) { benchCold(b, spec) })
+			b.Run("pooled-parallel", func(b *testing.B) { benchPooledParallel(b, ex) })
+		})
 	}
 }
 
-// BenchmarkColdCall: what a client that opens a session per call pays: spawn, handshake,
-// call, close.
-func BenchmarkColdCall(b *testing.B) {
+func benchPooled(b *testing.B, ex *executor.Executor) {
 	ctx := context.Background()
-	client := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil)
-	bin := spinetest.Binary(b)
+	warmPool(b, ex, "demo", 1)
+	lat := newLatencies(b.N)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(bin, "demo-server")},
-			&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		start := time.Now()
+		res, err := ex.CallTool(ctx, "demo", "echo", echoArgs)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	lat.report(b)
+}
+
+func benchRaw(b *testing.B, spec capability.ServerSpec) {
+	ctx := context.Background()
+	cs := dialRaw(b, spec)
+	if err := rawEcho(ctx, cs); err != nil {
+		b.Fatal(err)
+	}
+	lat := newLatencies(b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if err := rawEcho(ctx, cs); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	lat.report(b)
+}
+
+func benchCold(b *testing.B, spec capability.ServerSpec) {
+	ctx := context.Background()
+	lat := newLatencies(b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		s, err := actors.Dial(ctx, spec, mcp.NewClient(&mcp.Implementation{Name: "bench-cold"}, nil))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}); err != nil {
+		err = rawEcho(ctx, s.ClientSession())
+		s.Close()
+		if err != nil {
 			b.Fatal(err)
 		}
-		cs.Close()
+		lat = append(lat, time.Since(start))
 	}
+	b.StopTimer()
+	lat.report(b)
+}
+
+func benchPooledParallel(b *testing.B, ex *executor.Executor) {
+	ctx := context.Background()
+	warmPool(b, ex, "demo", 1)
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := ex.CallTool(ctx, "demo", "echo", echoArgs)
+			if err != nil || res.IsError {
+				b.Error(err, res)
+				return
+			}
+		}
+	})
 }

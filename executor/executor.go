@@ -129,22 +129,6 @@ func do[T any](ctx context.Context, e *Executor, server string, req *actors.Requ
 	return res, nil
 }
 
-func marshalArgs(server, tool string, args any) (json.RawMessage, error) {
-	switch a := args.(type) {
-	case nil:
-		return nil, nil
-	case json.RawMessage:
-		return a, nil
-	case []byte:
-		return json.RawMessage(a), nil
-	}
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, fmt.Errorf("server %q: tool %q: arguments: %w", server, tool, err)
-	}
-	return raw, nil
-}
-
 // ServerInfo returns what server said about itself in the handshake: its name and version,
 // instructions and capabilities.
 func (e *Executor) ServerInfo(ctx context.Context, server string) (*mcp.InitializeResult, error) {

@@ -1,13 +1,12 @@
 package workflows
 
 import (
-	"errors"
 	"os"
 	"testing"
 )
 
 // FuzzParse checks that no input makes Parse, or the planning of what it accepts, panic, and
-// that every rejection is an *Error naming the file.
+// that every rejection is an *Error naming the file and a line of it.
 func FuzzParse(f *testing.F) {
 	if data, err := os.ReadFile("testdata/triage.toml"); err == nil {
 		f.Add(data)
@@ -18,10 +17,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := Parse("fuzz.toml", data)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.File != "fuzz.toml" {
-				t.Fatalf("error %T %v is not an *Error naming the file", err, err)
-			}
+			checkRejection(t, "fuzz.toml", data, err)
 			return
 		}
 		if got := w.Order(); len(got) != len(w.Steps) {

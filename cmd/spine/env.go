@@ -52,6 +52,8 @@ type env struct {
 	stderr io.Writer
 	log    zerolog.Logger
 	ex     *executor.Executor
+
+	interrupts *interrupts // nil in tests that build an env by hand
 }
 
 // flags returns a flag set for the command that also accepts the global flags, and parses
@@ -134,16 +136,30 @@ func (e *env) executorFor(p *capability.Project) (*executor.Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.ex = ex
+	e.own(ex)
 	return ex, nil
 }
 
-func (e *env) close() {
-	if e.ex != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-		defer cancel()
-		_ = e.ex.Close(ctx)
+// own makes ex the executor that close (or a second Ctrl-C) closes.
+func (e *env) own(ex *executor.Executor) {
+	e.ex = ex
+	if e.interrupts != nil {
+		e.interrupts.own(ex)
 	}
+}
+
+// close closes the executor: in-flight calls get closeTimeout to finish, unless a second
+// Ctrl-C asked for an immediate teardown.
+func (e *env) close() {
+	if e.ex == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if e.interrupts != nil && e.interrupts.hurried() {
+		ctx = expired()
+	}
+	_ = e.ex.Close(ctx)
 }
 
 // newLogger logs to stderr: console lines on a terminal, JSON otherwise (or as [log] says).

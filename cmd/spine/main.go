@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 // Exit codes, as documented in the README.
@@ -34,6 +32,7 @@ func commands() []command {
 		{"resources", "resources [SERVER] [--output text|json]", "list resources and resource templates", runList("resources")},
 		{"prompts", "prompts [SERVER] [--output text|json]", "list prompts", runList("prompts")},
 		{"servers", "servers [--output text|json]", "connect each server: ok or failed, handshake time, counts", runServers},
+		{"bench", "bench SERVER TOOL [--args JSON] [--calls N] [--concurrency C] [--sessions S] [--output text|json]", "measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
 		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"demo-server", "demo-server [--http 127.0.0.1:PORT]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
@@ -47,8 +46,10 @@ func main() {
 
 // run is the whole CLI, separated from main for tests: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interrupts := watchInterrupts(cancel)
+	defer interrupts.stop()
 
 	g, rest, err := parseGlobal(args)
 	if err != nil {
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitUsage
 	}
-	e := &env{global: g, stdout: stdout, stderr: stderr, cmd: c}
+	e := &env{global: g, stdout: stdout, stderr: stderr, cmd: c, interrupts: interrupts}
 	defer e.close()
 	err = c.run(ctx, e, rest[1:])
 	return e.exitCode(ctx, err)

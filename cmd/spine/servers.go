@@ -51,7 +51,7 @@ func runServers(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e.ex = ex
+	e.own(ex)
 
 	checks := make([]serverCheck, 0, len(p.Servers))
 	for _, s := range p.Enabled() {

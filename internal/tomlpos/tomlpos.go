@@ -120,6 +120,9 @@ func (s *scanner) skipBlank() {
 }
 
 func (s *scanner) document() {
+	if strings.HasPrefix(string(s.data[:min(3, len(s.data))]), "\uFEFF") {
+		s.pos = 3 // a UTF-8 byte order mark, which TOML decoders skip too
+	}
 	for s.pos < len(s.data) {
 		s.skipSpace()
 		if s.pos >= len(s.data) {

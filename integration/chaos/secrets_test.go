@@ -1,0 +1,149 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// The secrets of TestSecretsStayOutOfLogs: every one of them contains "s3cr3t".
+const (
+	envSecret    = "s3cr3t-XYZ-from-env"
+	bearerSecret = "s3cr3t-HDR-bearer-token"
+	apiKeySecret = "k3y-s3cr3t-api-key"
+)
+
+// TestSecretsStayOutOfLogs runs the CLI with debug logging against servers that fail in
+// several ways while holding secrets in env and headers — a server that prints its
+// environment to stderr, answers errors quoting it, crashes with it on stderr or exits with
+// it during the handshake; HTTP servers that reject the credentials quoting them — and
+// checks that no secret appears on stdout or stderr.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	h := checkHygiene(t)
+	rejecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"invalid credentials %s / %s"}}`,
+			r.Header.Get("Authorization"), r.Header.Get("X-Api-Key"))
+	}))
+	t.Cleanup(rejecting.Close)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream down for "+r.Header.Get("Authorization"), http.StatusInternalServerError)
+	}))
+	t.Cleanup(failing.Close)
+	quoting := echoServer()
+	quoting.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if method != "tools/call" {
+				return next(ctx, method, req)
+			}
+			return nil, &jsonrpc.Error{Code: -32000, Message: "denied for " + req.GetExtra().Header.Get("Authorization")}
+		}
+	})
+	mcpServer := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return quoting }, nil))
+	t.Cleanup(mcpServer.Close)
+
+	dir := t.TempDir()
+	headers := fmt.Sprintf(`headers = { Authorization = "Bearer %s", X-Api-Key = "%s" }`, bearerSecret, apiKeySecret)
+	env := fmt.Sprintf(`env = { CHAOS_SECRET_TOKEN = "%s", %s = "%s" }`, envSecret, markEnv, h.mark)
+	writeFiles(t, dir, map[string]string{"spine.toml": `
+[defaults]
+connect_timeout = "5s"
+
+[servers.leaky]
+command = "` + badServer(t) + `"
+args    = ["--leak-env", "CHAOS_SECRET_TOKEN"]
+` + env + `
+
+[servers.dies]
+command = "` + badServer(t) + `"
+args    = ["--leak-env", "CHAOS_SECRET_TOKEN", "--exit-on-initialize"]
+` + env + `
+
+[servers.cut]
+command = "` + badServer(t) + `"
+args    = ["--exit-on-initialize", "--cut-secrets"]
+` + env + `
+
+[servers.rejecting]
+url = "` + rejecting.URL + `"
+` + headers + `
+
+[servers.failing]
+url = "` + failing.URL + `"
+` + headers + `
+
+[servers.quoting]
+url = "` + mcpServer.URL + `"
+` + headers + `
+`})
+
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"call", "leaky", "echo", "text=hi"}, 0},
+		{[]string{"call", "leaky", "fail_secret"}, 1},
+		{[]string{"call", "leaky", "crash_secret"}, 1},
+		{[]string{"call", "dies", "echo", "text=hi"}, 1},
+		{[]string{"call", "cut", "echo", "text=hi"}, 1},
+		{[]string{"call", "rejecting", "echo", "text=hi"}, 1},
+		{[]string{"call", "failing", "echo", "text=hi"}, 1},
+		{[]string{"call", "quoting", "echo", "text=hi"}, 1},
+		{[]string{"servers"}, 1},
+		{[]string{"tools", "--output", "json"}, 1},
+	} {
+		args := append([]string{"--log-level", "debug"}, c.args...)
+		stdout, stderr, code := runSpine(t, dir, args...)
+		if code != c.code {
+			t.Errorf("spine %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), code, c.code, stderr)
+		}
+		for _, out := range []struct{ name, text string }{{"stdout", stdout}, {"stderr", stderr}} {
+			for _, secret := range []string{envSecret, bearerSecret, apiKeySecret} {
+				// also its end: a truncated stderr tail must not show part of a secret
+				for _, part := range []string{"s3cr3t", secret[len(secret)-8:]} {
+					if i := strings.Index(out.text, part); i >= 0 {
+						t.Errorf("spine %s: (part of) a secret on %s: ...%s...", strings.Join(args, " "), out.name,
+							out.text[max(0, i-200):min(len(out.text), i+60)])
+					}
+				}
+			}
+		}
+		t.Logf("spine %s: exit %d, %d bytes of logs, %d redactions", strings.Join(args, " "), code, len(stderr),
+			strings.Count(stdout+stderr, "[redacted]"))
+	}
+}
+
+// runSpine runs the spine binary in dir and returns its output and exit code.
+func runSpine(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, spinetest.Binary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("spine %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
+}

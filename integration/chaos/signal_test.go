@@ -1,0 +1,147 @@
+package chaos
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// TestRunInterruptedMidWorkflow interrupts `spine run` while two calls are in flight on
+// servers that ignore cancellation, SIGTERM and a closed stdin. One SIGINT or SIGTERM: the
+// run stops, the servers are torn down with their full grace periods, exit 130, nothing left
+// running. A second SIGINT: the teardown skips the graces and kills the process groups at
+// once — and still leaves nothing running.
+func TestRunInterruptedMidWorkflow(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		signals []os.Signal
+		// the second signal must end the run well before one server's grace (2.25 s)
+		fastAfterLast bool
+	}{
+		{"sigint", []os.Signal{os.Interrupt}, false},
+		{"sigterm", []os.Signal{syscall.SIGTERM}, false},
+		{"second_sigint", []os.Signal{os.Interrupt, os.Interrupt}, true},
+		{"sigterm_then_sigint", []os.Signal{syscall.SIGTERM, os.Interrupt}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := checkHygiene(t)
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{
+				"spine.toml": `
+[servers.stubborn]
+command      = "` + badServer(t) + `"
+args         = ["--ignore-term"]
+max_inflight = 1
+`,
+				"wf.toml": `
+[[steps]]
+id     = "first"
+server = "stubborn"
+tool   = "hang"
+
+[[steps]]
+id     = "second"
+server = "stubborn"
+tool   = "hang"
+
+[[steps]]
+id     = "after"
+server = "stubborn"
+tool   = "echo"
+args   = { text = "{{ .steps.first.text }}" }
+`,
+			})
+			cmd := exec.Command(spinetest.Binary(t), "--log-level", "debug", "run", "wf.toml")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), markEnv+"="+h.mark)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var (
+				mu  sync.Mutex
+				log strings.Builder
+			)
+			inFlight, exited := make(chan struct{}), make(chan error, 1)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				hangs := 0
+				for sc.Scan() {
+					mu.Lock()
+					log.WriteString(sc.Text() + "\n")
+					mu.Unlock()
+					// the server's stderr, logged at debug: both calls reached a server
+					if strings.Contains(sc.Text(), "badserver: hang called") {
+						if hangs++; hangs == 2 {
+							close(inFlight)
+						}
+					}
+				}
+				exited <- cmd.Wait()
+			}()
+			stderrLog := func() string { mu.Lock(); defer mu.Unlock(); return log.String() }
+			select {
+			case <-inFlight:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("the two calls never reached the servers\n%s", stderrLog())
+			}
+			servers := marked(h.mark)
+			if len(servers) < 3 { // spine and two servers
+				t.Fatalf("processes = %v, want spine and two servers", servers)
+			}
+
+			var last time.Time
+			for i, sig := range c.signals {
+				if i > 0 {
+					time.Sleep(300 * time.Millisecond) // the first signal's teardown is under way
+				}
+				last = time.Now()
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var waitErr error
+			select {
+			case waitErr = <-exited:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+				t.Fatalf("spine did not exit within 30s of %v\n%s", c.signals, stderrLog())
+			}
+			took := time.Since(last)
+			var exit *exec.ExitError
+			if !errors.As(waitErr, &exit) || exit.ExitCode() != 130 {
+				t.Errorf("exit: %v, want status 130\n%s", waitErr, stderrLog())
+			}
+			if left := alive(servers); len(left) > 0 {
+				t.Errorf("still running when spine exited: %v", left)
+			}
+			if c.fastAfterLast && took > 1500*time.Millisecond {
+				t.Errorf("spine took %s to exit after the second signal, want an immediate teardown", took)
+			}
+			t.Logf("exit %v %s after the last of %v", waitErr, took.Round(time.Millisecond), c.signals)
+		})
+	}
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
