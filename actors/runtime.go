@@ -70,6 +70,7 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		actor.WithDeadLetterThrottleCount(0),
 		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
 	)
+	shrinkRegistry(system)
 	td := newTeardown()
 	servers := serverOptions(project, events, log, td)
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")

@@ -187,6 +187,7 @@ func (a *sessionActor) stderrLine(line string) {
 func (a *sessionActor) connected(ctx actor.Context) {
 	a.mu.Lock()
 	c, err, ready := a.conn, a.lastReason, a.ready
+	a.ready = nil // the tools list is the server actor's now; don't keep a copy per session
 	a.mu.Unlock()
 	if c == nil {
 		ctx.Send(a.parent, &sessionLost{session: a.id, err: err, connect: true})
