@@ -105,6 +105,10 @@ func (e *Executor) Stats() Stats { return Stats{Servers: e.rt.Stats()} }
 // deadline (10s without one), cancels the rest, then stops the servers in reverse config
 // order, each closing its sessions last to first; no server process outlives it. Close is
 // idempotent.
+//
+// A ctx that is already done means "now": no drain and no grace periods — calls in flight
+// are cancelled and the servers' process groups killed at once. It also hurries a Close
+// already under way (a CLI's second Ctrl-C). Pass a fresh context to drain.
 func (e *Executor) Close(ctx context.Context) error {
 	e.closed.Store(true)
 	e.watches.stopAll()
