@@ -56,6 +56,7 @@ type Request struct {
 	Identity string          // pool key part for isolation = "identity"
 	Affinity string          // pool key part for isolation = "affinity"
 	Session  uint64          // when non-zero, run on this session only (a pinned batch)
+	Progress bool            // ask the server for progress notifications (tool calls); see Progress
 	Headers  map[string][]string
 	Deadline time.Time // the caller's deadline; zero = only the server's call timeout applies
 }
@@ -70,6 +71,15 @@ type Response struct {
 	Err     error
 	Session uint64 // the session that served the call (0 if none did)
 	Hit     bool   // served by a session that was already open
+}
+
+// Progress is a progress notification from the server about request ID, sent to the
+// request's sender before its *Response when the request asked for progress.
+type Progress struct {
+	ID       uint64
+	Progress float64
+	Total    float64 // 0 when the server does not know
+	Message  string
 }
 
 // Cancel asks a server actor to abandon request ID: a queued request is answered with

@@ -118,3 +118,45 @@ func TestHealthChainMovesOnWhenMethodIsMissing(t *testing.T) {
 		t.Fatalf("sessions created = %d: a missing ping method took the session down", st.SessionsCreated)
 	}
 }
+
+func TestProgressNotificationsReachTheCaller(t *testing.T) {
+	spinetest.NoLeaks(t)
+	// The tool waits for each notification to reach the caller before it sends the next and,
+	// after the last, before it answers: notifications and answers travel separate paths.
+	received := make(chan struct{}, 3)
+	_, spec := testServer(t, func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "steps", InputSchema: map[string]any{"type": "object"}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				token := req.Params.GetProgressToken()
+				for i := 1; token != nil && i <= 3; i++ {
+					if err := req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+						ProgressToken: token, Progress: float64(i), Total: 3, Message: "step",
+					}); err != nil {
+						return nil, err
+					}
+					select {
+					case <-received:
+					case <-time.After(5 * time.Second):
+						return nil, errors.New("progress notification not received")
+					}
+				}
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil
+			})
+	})
+	rt := startRuntime(t, spec)
+	var got []actors.Progress
+	ctx := actors.WithProgressFunc(context.Background(), func(p actors.Progress) {
+		got = append(got, p)
+		received <- struct{}{}
+	})
+	if _, err := rt.Do(ctx, "t", &actors.Request{Op: actors.OpCallTool, Name: "steps"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[2].Progress != 3 || got[2].Total != 3 || got[2].Message != "step" {
+		t.Fatalf("progress = %+v, want 3 notifications, the last 3 of 3", got)
+	}
+	// Without a callback, no token is sent and the tool answers all the same.
+	if _, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpCallTool, Name: "steps"}); err != nil {
+		t.Fatal(err)
+	}
+}

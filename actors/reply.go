@@ -50,15 +50,16 @@ func (p *replyProcess) Stop(pid *actor.PID) { p.registry.Remove(pid) }
 type callReplies struct {
 	pid *actor.PID
 
-	mu      sync.Mutex
-	waiting map[uint64]chan any
+	mu       sync.Mutex
+	waiting  map[uint64]chan any
+	progress map[uint64]chan *Progress // callers that asked for progress notifications
 }
 
 // replyChans recycles the one-slot channels of answered calls.
 var replyChans = sync.Pool{New: func() any { return make(chan any, 1) }}
 
 func newCallReplies(system *actor.ActorSystem, server string) *callReplies {
-	r := &callReplies{waiting: map[uint64]chan any{}}
+	r := &callReplies{waiting: map[uint64]chan any{}, progress: map[uint64]chan *Progress{}}
 	r.pid, _ = system.ProcessRegistry.Add(r, "spine/replies/"+server+system.ProcessRegistry.NextId())
 	return r
 }
@@ -70,6 +71,22 @@ func (r *callReplies) expect(id uint64) chan any {
 	r.waiting[id] = ch
 	r.mu.Unlock()
 	return ch
+}
+
+// expectProgress registers a caller for the progress notifications of request id, until
+// stopProgress.
+func (r *callReplies) expectProgress(id uint64) chan *Progress {
+	ch := make(chan *Progress, 16)
+	r.mu.Lock()
+	r.progress[id] = ch
+	r.mu.Unlock()
+	return ch
+}
+
+func (r *callReplies) stopProgress(id uint64) {
+	r.mu.Lock()
+	delete(r.progress, id)
+	r.mu.Unlock()
 }
 
 // received recycles the channel of an answered call.
@@ -99,6 +116,14 @@ func (r *callReplies) SendUserMessage(_ *actor.PID, message any) {
 		r.mu.Unlock()
 		if ok {
 			ch <- m // one slot, one answer: never blocks
+		}
+	case *Progress:
+		r.mu.Lock()
+		ch := r.progress[m.ID]
+		r.mu.Unlock()
+		select {
+		case ch <- m: // a nil ch (nobody listens) blocks: skipped
+		default: // the caller is behind: drop this one, a later notification supersedes it
 		}
 	case *actor.DeadLetterResponse:
 		r.mu.Lock()

@@ -162,19 +162,33 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 // or ctx; when ctx ends first, the call is cancelled on its session. This is the hot path:
 // it registers no process and allocates nothing beyond protoactor's envelope.
 func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any, error) {
+	var progress chan *Progress
+	onProgress := progressFunc(ctx)
+	if onProgress != nil && req.Op == OpCallTool {
+		req.Progress = true
+		progress = h.replies.expectProgress(req.ID)
+		defer h.replies.stopProgress(req.ID)
+	}
 	ch := h.replies.expect(req.ID)
 	rt.system.Root.RequestWithCustomSender(h.pid, req, h.replies.pid)
-	select {
-	case m := <-ch:
-		h.replies.received(ch)
-		if _, dead := m.(*actor.DeadLetterResponse); dead {
-			return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+	for {
+		select {
+		case p := <-progress:
+			onProgress(*p)
+		case m := <-ch:
+			h.replies.received(ch)
+			for len(progress) > 0 { // notifications sent before the answer come first
+				onProgress(*<-progress)
+			}
+			if _, dead := m.(*actor.DeadLetterResponse); dead {
+				return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+			}
+			return m, nil
+		case <-ctx.Done():
+			h.replies.forget(req.ID, ch)
+			rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
+			return nil, ctx.Err()
 		}
-		return m, nil
-	case <-ctx.Done():
-		h.replies.forget(req.ID, ch)
-		rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
-		return nil, ctx.Err()
 	}
 }
 

@@ -137,6 +137,11 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		}
 	case *maintain:
 		s.maintain(ctx)
+	case *Progress:
+		// Forwarded to the caller, whose request is still pending (a late one is dropped).
+		if pc := s.pending[m.ID]; pc != nil && pc.sender != nil {
+			ctx.Send(pc.sender, m)
+		}
 	case *listChanged:
 		s.listChanged(ctx, m.kind)
 	case *Subscribe:
@@ -182,6 +187,12 @@ func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { notify("tools") },
 		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { notify("resources") },
 		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { notify("prompts") },
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			p := req.Params
+			if id, ok := progressID(p.ProgressToken); ok {
+				root.Send(self, &Progress{ID: id, Progress: p.Progress, Total: p.Total, Message: p.Message})
+			}
+		},
 	})
 }
 

@@ -354,6 +354,9 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request) (any, error
 		if len(req.Args) > 0 {
 			params.Arguments = req.Args
 		}
+		if req.Progress {
+			params.SetProgressToken(progressToken(req.ID))
+		}
 		return cs.CallTool(ctx, params)
 	case OpReadResource:
 		return cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: req.Name})

@@ -73,3 +73,13 @@ func (e *Executor) identityOf(h http.Header) string {
 	}
 	return "h:" + hex.EncodeToString(sum.Sum(nil)[:12])
 }
+
+// Progress is a progress notification a server sent about a tool call in flight.
+type Progress = actors.Progress
+
+// WithCallProgress returns a context whose tool calls ask the server for progress
+// notifications and hand each to f, on the calling goroutine, before the call returns.
+// Notifications that come faster than f takes them are dropped; a later one supersedes them.
+func WithCallProgress(ctx context.Context, f func(Progress)) context.Context {
+	return actors.WithProgressFunc(ctx, f)
+}

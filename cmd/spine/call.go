@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+
+	"github.com/spine-mcp/spine/executor"
 )
 
 func runCall(ctx context.Context, e *env, args []string) error {
@@ -33,6 +35,14 @@ func runCall(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Progress notifications are news for the person waiting: stderr, one line each.
+	ctx = executor.WithCallProgress(ctx, func(p executor.Progress) {
+		if p.Total > 0 {
+			fmt.Fprintf(e.stderr, "progress %g/%g %s\n", p.Progress, p.Total, p.Message)
+		} else {
+			fmt.Fprintf(e.stderr, "progress %g %s\n", p.Progress, p.Message)
+		}
+	})
 	res, err := ex.CallTool(ctx, server, tool, toolArgs)
 	if err != nil {
 		return err

@@ -43,16 +43,22 @@ func TestEverything(t *testing.T) {
 				t.Errorf("get-sum 2 40 = %q, want the sum 42", got)
 			}
 
-			// The tool sleeps duration/steps between steps and sends progress only for a
-			// progress token, which SPINE's API has no way to ask for: the call must simply
-			// run to its end on the session.
+			// The tool sleeps duration/steps between steps and sends a progress notification
+			// per step to a client that asked for them with a progress token.
+			var progress []executor.Progress
+			pctx := executor.WithCallProgress(ctx, func(p executor.Progress) { progress = append(progress, p) })
 			began := time.Now()
-			res := call(ctx, t, ex, "everything", "trigger-long-running-operation", map[string]any{"duration": 1, "steps": 4})
+			res := call(pctx, t, ex, "everything", "trigger-long-running-operation", map[string]any{"duration": 1, "steps": 4})
 			if got := text(res); !strings.Contains(got, "completed") || !strings.Contains(got, "Steps: 4") {
 				t.Errorf("trigger-long-running-operation = %q, want it completed after 4 steps", got)
 			}
 			if took := time.Since(began); took < time.Second {
 				t.Errorf("trigger-long-running-operation took %s, want at least its 1s duration", took)
+			}
+			// The last notification races the answer (they travel separate paths), so the
+			// first three are certain: 1/4, 2/4, 3/4.
+			if len(progress) < 3 || progress[0].Progress != 1 || progress[2].Progress != 3 || progress[2].Total != 4 {
+				t.Errorf("progress notifications = %+v, want 1/4, 2/4, 3/4 (and maybe 4/4)", progress)
 			}
 
 			var weather struct {
