@@ -17,6 +17,7 @@ min_sessions = 1
 `
 
 func TestRunRejectsMalformedWorkflowsBeforeStartingAnything(t *testing.T) {
+	noServersLeft(t)
 	cases := []struct {
 		name     string
 		workflow string

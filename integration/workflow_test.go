@@ -77,6 +77,7 @@ args    = ["demo-server"]
 `
 
 func TestExamplesRun(t *testing.T) {
+	noServersLeft(t)
 	root := repoRoot(t)
 	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error"} {
 		t.Run(name, func(t *testing.T) {
@@ -97,6 +98,7 @@ func TestExamplesRun(t *testing.T) {
 }
 
 func TestRunVarsAndTextOutputs(t *testing.T) {
+	noServersLeft(t)
 	res := spine(t, repoRoot(t), "run", "examples/sequential.toml", "--var", "a=5", "--var", "b=8")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
@@ -114,6 +116,7 @@ func TestRunVarsAndTextOutputs(t *testing.T) {
 }
 
 func TestRunTenSequentialStepsOnOneSession(t *testing.T) {
+	noServersLeft(t)
 	var wf strings.Builder
 	// An inline server: the workflow brings its own, merged over an empty project.
 	wf.WriteString("name = \"ten\"\n\n[servers.demo]\ncommand = \"BIN\"\nargs = [\"demo-server\"]\n")
@@ -147,6 +150,7 @@ func TestRunTenSequentialStepsOnOneSession(t *testing.T) {
 }
 
 func TestRunFanOutOverlaps(t *testing.T) {
+	noServersLeft(t)
 	dir := wfFiles(t, map[string]string{"spine.toml": wfDemoProject, "fan.toml": `
 [[steps]]
 id = "a"
@@ -201,6 +205,7 @@ args = { text = "{{ .steps.a.text }} {{ .steps.b.text }} {{ .steps.c.text }} {{ 
 }
 
 func TestRunFailingStep(t *testing.T) {
+	noServersLeft(t)
 	dir := wfFiles(t, map[string]string{"spine.toml": wfDemoProject, "bad.toml": `
 [[steps]]
 id = "hello"
@@ -240,6 +245,7 @@ args = { text = "{{ .steps.boom.text }}" }
 }
 
 func TestRunContinueOnError(t *testing.T) {
+	noServersLeft(t)
 	doc := runWorkflowJSON(t, repoRoot(t), "examples/continue-on-error.toml", 0)
 	got := map[string]string{}
 	for _, s := range doc.Steps {
