@@ -160,3 +160,59 @@ func TestProgressNotificationsReachTheCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPoolNeverExceedsItsCaps(t *testing.T) {
+	spinetest.NoLeaks(t)
+	var mu sync.Mutex
+	inflight, peak := map[string]int{}, map[string]int{}
+	_, spec := testServer(t, func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "work", InputSchema: map[string]any{"type": "object"}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				id := req.Session.ID()
+				mu.Lock()
+				inflight[id]++
+				peak[id] = max(peak[id], inflight[id])
+				mu.Unlock()
+				select { // the work itself
+				case <-time.After(10 * time.Millisecond):
+				case <-ctx.Done():
+				}
+				mu.Lock()
+				inflight[id]--
+				mu.Unlock()
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil
+			})
+	})
+	spec.MaxSessions, spec.MaxInflight = 10, 2
+	rt := startRuntime(t, spec)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpCallTool, Name: "work"}); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if failed.Load() != 0 {
+		t.Fatalf("%d calls failed", failed.Load())
+	}
+	if len(peak) > 10 {
+		t.Fatalf("the server saw %d sessions, over max_sessions 10", len(peak))
+	}
+	for id, n := range peak {
+		if n > 2 {
+			t.Fatalf("session %s had %d calls in flight at once, over max_inflight 2", id, n)
+		}
+	}
+	if len(peak) < 2 {
+		t.Fatalf("64 callers ran on %d session(s): the pool did not grow", len(peak))
+	}
+}
