@@ -31,6 +31,8 @@ type workflowActor struct {
 	steps    []*stepRun
 	byID     map[string]*stepRun
 	inflight map[uint64]*stepRun // by request id
+	schedule *workflows.Schedule // hands out the steps whose dependencies succeeded
+	blocking bool                // a step ended other than ok since skipBlocked last ran
 	scope    workflows.Scope     // the results templates see
 	timer    *time.Timer         // the run deadline
 	stopped  error               // why the run stopped starting steps; nil while it runs
@@ -108,6 +110,7 @@ func (a *workflowActor) begin(ctx actor.Context) {
 	}
 	a.byID = make(map[string]*stepRun, len(a.wf.Steps))
 	a.inflight = map[uint64]*stepRun{}
+	a.schedule = a.wf.Schedule()
 	a.scope = workflows.Scope{Vars: a.wf.Vars, Steps: map[string]workflows.Result{}}
 	for i := range a.wf.Steps {
 		s := &a.wf.Steps[i]
@@ -123,11 +126,13 @@ func (a *workflowActor) begin(ctx actor.Context) {
 }
 
 // advance starts every step that may start, skips the steps that never will, and finishes
-// the run once nothing is in flight or waiting to retry.
+// the run once nothing is in flight or waiting to retry. Every step the schedule hands out is
+// started, unless the run stops first (then stop skips it), so the schedule hands out what
+// Workflow.Ready would with done = the steps that succeeded, started = those not pending.
 func (a *workflowActor) advance(ctx actor.Context) {
 	for a.stopped == nil {
 		a.skipBlocked()
-		ready := a.wf.Ready(a.statusSet(StepOK), a.notPending())
+		ready := a.schedule.Next()
 		if len(ready) == 0 {
 			break
 		}
@@ -150,8 +155,12 @@ func (a *workflowActor) advance(ctx actor.Context) {
 }
 
 // skipBlocked skips pending steps that wait for a step that did not succeed, until no more
-// can be skipped (a skipped step blocks its own dependents in turn).
+// can be skipped (a skipped step blocks its own dependents in turn). Only a step that ends
+// other than ok can block one, so it has nothing to do unless one did since it last ran.
 func (a *workflowActor) skipBlocked() {
+	if !a.blocking {
+		return
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, sr := range a.steps {
@@ -167,26 +176,19 @@ func (a *workflowActor) skipBlocked() {
 			}
 		}
 	}
+	a.blocking = false
 }
 
-func (a *workflowActor) statusSet(st StepStatus) map[string]bool {
-	out := map[string]bool{}
-	for _, sr := range a.steps {
-		if sr.status == st {
-			out[sr.step.ID] = true
-		}
+// setStatus moves a step on from pending to st, and tells advance what changed: a step that
+// succeeded is done for the schedule, one that ended otherwise may block others.
+func (a *workflowActor) setStatus(sr *stepRun, st StepStatus) {
+	sr.status = st
+	switch {
+	case st == StepOK:
+		a.schedule.Done(sr.step.ID)
+	case st.Finished():
+		a.blocking = true
 	}
-	return out
-}
-
-func (a *workflowActor) notPending() map[string]bool {
-	out := map[string]bool{}
-	for _, sr := range a.steps {
-		if sr.status != StepPending {
-			out[sr.step.ID] = true
-		}
-	}
-	return out
 }
 
 // attempt renders the step against the results so far and sends it to its server. A step
@@ -207,7 +209,7 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun) {
 		return
 	}
 	sr.attempts++
-	sr.status = StepRunning
+	a.setStatus(sr, StepRunning)
 	a.inflight[req.ID] = sr
 	ctx.Request(pid, req)
 	a.emit(sr, "")
@@ -282,7 +284,7 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
 	res := resultOf(result)
 	sr.result, sr.text = result, res.Text
-	a.scope.Steps[sr.step.ID] = res
+	a.scope.Set(sr.step.ID, res)
 	if res.IsError {
 		a.failed(ctx, sr, fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, sr.target, res.Text))
 		return
@@ -295,7 +297,7 @@ func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
 func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
 	if _, ok := a.scope.Steps[sr.step.ID]; !ok {
 		// Outputs may look at a failed step: .steps.ID.is_error is true, .text says why.
-		a.scope.Steps[sr.step.ID] = workflows.Result{Text: err.Error(), IsError: true}
+		a.scope.Set(sr.step.ID, workflows.Result{Text: err.Error(), IsError: true})
 	}
 	a.settle(sr, StepFailed, err)
 	if sr.step.OnError != workflows.OnErrorContinue {
@@ -328,7 +330,8 @@ func retryBackoff(n int) time.Duration {
 }
 
 func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, err error, wait time.Duration) {
-	sr.status, sr.err = StepRetrying, err
+	a.setStatus(sr, StepRetrying)
+	sr.err = err
 	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
 	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id}) })
 	a.emit(sr, err.Error())
@@ -359,7 +362,8 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 
 // settle gives a step its final status and reports it.
 func (a *workflowActor) settle(sr *stepRun, st StepStatus, err error) {
-	sr.status, sr.err = st, err
+	a.setStatus(sr, st)
+	sr.err = err
 	if !sr.started.IsZero() {
 		sr.finished = time.Now()
 	}

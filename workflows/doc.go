@@ -8,14 +8,16 @@
 // A [Workflow] holds [Step]s (each one tool call, resource read or prompt fetch on a named
 // server) and [Output]s. A step's Deps are the steps it waits for: the ones its needs list
 // names and the ones its templates reference. [Workflow.Order] and [Workflow.Ready] plan the
-// run from them; steps with no dependency between them may run in parallel.
+// run from them, and a [Schedule] does what Ready does as the run goes, without looking at
+// every step each time; steps with no dependency between them may run in parallel.
 //
 // Templates are text/template with missingkey=error, executed on a [Scope]: .vars.NAME,
 // .steps.ID.text, .steps.ID.json and .steps.ID.is_error, where a step's [Result] comes from
 // [ToolResult], [ResourceResult] or [PromptResult]. A string that is exactly one action, such
 // as "{{ .steps.list.json.items }}", keeps its value's type (number, list, map); any other
 // string renders to text. Besides the built-ins, templates may call json, which encodes a value
-// as JSON text.
+// as JSON text. Parse parses each template once and keeps it with the workflow, so rendering
+// parses nothing; [Scope.Set] records a result and keeps the data templates see up to date.
 //
 // # Checks
 //
@@ -36,11 +38,10 @@
 //	if err := w.Validate(serverNames); err != nil {
 //		return err
 //	}
-//	done, started := map[string]bool{}, map[string]bool{}
+//	schedule := w.Schedule()
 //	scope := workflows.Scope{Vars: w.Vars, Steps: map[string]workflows.Result{}}
-//	for ready := w.Ready(done, started); len(ready) > 0; ready = w.Ready(done, started) {
+//	for ready := schedule.Next(); len(ready) > 0; ready = schedule.Next() {
 //		for _, s := range ready { // these could run in parallel
-//			started[s.ID] = true
 //			target, args, err := s.Render(scope)
 //			if err != nil {
 //				return err
@@ -49,8 +50,8 @@
 //			if err != nil {
 //				return err
 //			}
-//			scope.Steps[s.ID] = workflows.ToolResult(res)
-//			done[s.ID] = true
+//			scope.Set(s.ID, workflows.ToolResult(res))
+//			schedule.Done(s.ID)
 //		}
 //	}
 //	outputs, err := workflows.RenderOutputs(w, scope)

@@ -45,10 +45,9 @@ said = "{{ .steps.say.text }}"
 
 	// The caller runs each ready step and records its result; here the server is faked.
 	scope := workflows.Scope{Vars: w.Vars, Steps: map[string]workflows.Result{}}
-	done, started := map[string]bool{}, map[string]bool{}
-	for ready := w.Ready(done, started); len(ready) > 0; ready = w.Ready(done, started) {
+	schedule := w.Schedule()
+	for ready := schedule.Next(); len(ready) > 0; ready = schedule.Next() {
 		for _, s := range ready {
-			started[s.ID] = true
 			target, args, err := s.Render(scope)
 			if err != nil {
 				fmt.Println(err)
@@ -65,8 +64,8 @@ said = "{{ .steps.say.text }}"
 			case "echo":
 				res = &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: args["text"].(string)}}}
 			}
-			scope.Steps[s.ID] = workflows.ToolResult(res)
-			done[s.ID] = true
+			scope.Set(s.ID, workflows.ToolResult(res))
+			schedule.Done(s.ID)
 		}
 	}
 	outputs, err := workflows.RenderOutputs(w, scope)

@@ -43,7 +43,8 @@ type Workflow struct {
 	Steps   []Step   // in file order
 	Outputs []Output // the [outputs] table, in file order
 
-	pos *tomlpos.Index // where the file defines each key, for errors found after Parse
+	pos       *tomlpos.Index // where the file defines each key, for errors found after Parse
+	templates templateSet    // every template of the steps and outputs, parsed by Parse
 }
 
 // Step is one [[steps]] element: one tool call, resource read or prompt fetch.
@@ -65,6 +66,8 @@ type Step struct {
 	Retries int           // extra attempts after a failure; 0 = none
 	OnError OnError       // OnErrorFail unless the file says otherwise
 	Line    int           // line of the step's [[steps]] header; 0 if unknown
+
+	templates templateSet // its workflow's parsed templates; nil for a step built by hand
 }
 
 // Output is one entry of the [outputs] table: a named template rendered after the run.

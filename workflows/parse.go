@@ -65,7 +65,7 @@ func (p *parser) parse() (*Workflow, error) {
 	if err := top.onlyKeys(topKeys); err != nil {
 		return nil, err
 	}
-	w := &Workflow{File: p.file, Name: defaultName(p.file), pos: p.pos}
+	w := &Workflow{File: p.file, Name: defaultName(p.file), pos: p.pos, templates: templateSet{}}
 	if s, ok, err := top.string("name"); err != nil {
 		return nil, err
 	} else if ok && s != "" {
@@ -277,7 +277,7 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 			return nil, p.errorAt(path, "", "outputs."+name, "must be a string (a template), not %s", typeName(m[name]))
 		}
 		o := Output{Name: name, Template: src, Line: lineOf(p.pos, path...)}
-		r, err := templateRefs(src)
+		r, err := w.templates.add(src, false)
 		if err != nil {
 			return nil, p.errorAt(path, "", "outputs."+name, "template: %s", templateMessage(err))
 		}

@@ -26,7 +26,7 @@ func (p *parser) link(w *Workflow) error {
 		}
 		for _, f := range s.fields() {
 			at := append(stepPath(i), f.path...)
-			r, err := templateRefs(f.src)
+			r, err := w.templates.add(f.src, f.text)
 			if err != nil {
 				return p.errorAt(at, s.ID, f.key, "template: %s", templateMessage(err))
 			}
@@ -42,6 +42,7 @@ func (p *parser) link(w *Workflow) error {
 		}
 		slices.Sort(deps)
 		s.Deps = slices.Compact(deps)
+		s.templates = w.templates
 	}
 	return nil
 }
@@ -123,40 +124,98 @@ func indexOf(steps []Step) map[string]int {
 // in dependency order runs in file order. Parse guarantees there is no cycle; on a workflow
 // built by hand, steps on a cycle or waiting for an unknown step are left out.
 func (w *Workflow) Order() []string {
-	index := indexOf(w.Steps)
-	waiting := make([]int, len(w.Steps)) // deps not yet placed
-	dependents := make([][]int, len(w.Steps))
-	ready := &minHeap{}
-	for i, s := range w.Steps {
-		for _, d := range s.Deps {
-			j, ok := index[d]
-			if !ok {
-				waiting[i] = -1 // never ready
-				break
-			}
-			dependents[j] = append(dependents[j], i)
-		}
-		if waiting[i] == 0 {
-			waiting[i] = len(s.Deps)
-		}
-		if waiting[i] == 0 {
-			heap.Push(ready, i)
-		}
-	}
+	s := w.Schedule()
 	order := make([]string, 0, len(w.Steps))
-	for ready.Len() > 0 {
-		i := heap.Pop(ready).(int)
+	for s.ready.Len() > 0 {
+		i := heap.Pop(&s.ready).(int)
 		order = append(order, w.Steps[i].ID)
-		for _, j := range dependents[i] {
-			if waiting[j] > 0 {
-				waiting[j]--
-				if waiting[j] == 0 {
-					heap.Push(ready, j)
-				}
-			}
-		}
+		s.done(i)
 	}
 	return order
+}
+
+// Schedule follows one run of a workflow: it hands out each step once all its Deps are done.
+// It answers the question Ready answers, but as the run goes: Ready looks at every step each
+// time it is asked, a Schedule only at the steps that wait for the one just done, so that the
+// planning of a long run does not grow with the square of its length. It is not safe for
+// concurrent use.
+type Schedule struct {
+	w          *Workflow
+	index      map[string]int // step id to index in w.Steps
+	waiting    []int          // per step: Deps not done yet; -1 when one is not a step of w
+	dependents [][]int        // per step: the steps whose Deps name it
+	finished   []bool         // per step: done
+	ready      minHeap        // steps whose Deps are all done, not handed out yet
+}
+
+// Schedule returns a Schedule of a run of w in which no step is done yet: the steps without
+// Deps are ready. As for Order, steps on a cycle or waiting for an unknown step (only on a
+// workflow built by hand) never become ready.
+func (w *Workflow) Schedule() *Schedule {
+	s := &Schedule{
+		w:          w,
+		index:      indexOf(w.Steps),
+		waiting:    make([]int, len(w.Steps)),
+		dependents: make([][]int, len(w.Steps)),
+		finished:   make([]bool, len(w.Steps)),
+	}
+	for i, st := range w.Steps {
+		for _, d := range st.Deps {
+			j, ok := s.index[d]
+			if !ok {
+				s.waiting[i] = -1 // never ready
+				break
+			}
+			s.dependents[j] = append(s.dependents[j], i)
+		}
+		if s.waiting[i] == 0 {
+			s.waiting[i] = len(st.Deps)
+		}
+		if s.waiting[i] == 0 {
+			heap.Push(&s.ready, i)
+		}
+	}
+	return s
+}
+
+// Done records that step id is done, which makes ready the steps it was the last dependency
+// of. As with Ready, the caller decides what done means for a failed step. Recording a step
+// again, or an id that is not a step, changes nothing.
+func (s *Schedule) Done(id string) {
+	if i, ok := s.index[id]; ok {
+		s.done(i)
+	}
+}
+
+func (s *Schedule) done(i int) {
+	if s.finished[i] {
+		return
+	}
+	s.finished[i] = true
+	for _, j := range s.dependents[i] {
+		if s.waiting[j] > 0 {
+			s.waiting[j]--
+			if s.waiting[j] == 0 {
+				heap.Push(&s.ready, j)
+			}
+		}
+	}
+}
+
+// Next returns the steps that became ready since it was last called (or since Schedule, the
+// first time), in file order: each step is handed out once, for the caller to start. When
+// only steps handed out are recorded done, Next returns what Ready would, with done the steps
+// recorded with Done and started the steps handed out before. The returned pointers point
+// into the workflow's Steps.
+func (s *Schedule) Next() []*Step {
+	if s.ready.Len() == 0 {
+		return nil
+	}
+	out := make([]*Step, 0, s.ready.Len())
+	for s.ready.Len() > 0 {
+		out = append(out, &s.w.Steps[heap.Pop(&s.ready).(int)])
+	}
+	return out
 }
 
 // Ready returns the steps that may start now, in file order: those not yet started nor done

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -128,5 +129,62 @@ func TestReady(t *testing.T) {
 	}
 	if r := w.Ready(nil, nil); r[0] != &w.Steps[0] {
 		t.Error("Ready does not point into w.Steps")
+	}
+}
+
+// TestSchedule runs workflows with steps finishing in random orders and checks that the
+// schedule hands out, at each point, what Ready returns.
+func TestSchedule(t *testing.T) {
+	flows := [][]string{
+		{"a", "b", "c: a; {{ .steps.b.text }}", "d: a", "e: c d"},
+		{"d: b", "c: a", "b", "a"},
+		{"a; {{ .steps.b.text }}", "b: c", "c", "d", "e: a b c d", "f: c"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, f := range flows {
+		w, err := Parse("f.toml", flow(f...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			s := w.Schedule()
+			done, started := map[string]bool{}, map[string]bool{}
+			var running []string
+			for {
+				want := w.Ready(done, started)
+				if got := s.Next(); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%v, done %v: Next = %v, want %v", f, done, got, want)
+				}
+				for _, st := range want {
+					started[st.ID] = true
+					running = append(running, st.ID)
+				}
+				if len(running) == 0 {
+					break
+				}
+				k := rng.IntN(len(running))
+				done[running[k]] = true
+				s.Done(running[k])
+				s.Done(running[k]) // again: no change
+				running = append(running[:k], running[k+1:]...)
+			}
+			if len(done) != len(w.Steps) {
+				t.Errorf("%v: done %v, want every step", f, done)
+			}
+		}
+	}
+
+	byHand := &Workflow{Steps: []Step{{ID: "a", Deps: []string{"gone"}}, {ID: "b"}, {ID: "c", Deps: []string{"b"}}}}
+	s := byHand.Schedule()
+	s.Done("gone")
+	if got := s.Next(); len(got) != 1 || got[0].ID != "b" {
+		t.Errorf("Next = %v, want [b]", got)
+	}
+	s.Done("b")
+	if got := s.Next(); len(got) != 1 || got[0] != &byHand.Steps[2] {
+		t.Errorf("Next = %v, want [c], pointing into Steps", got)
+	}
+	if got := s.Next(); got != nil {
+		t.Errorf("Next = %v, want nothing: a waits for an unknown step", got)
 	}
 }

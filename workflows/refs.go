@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"text/template"
 	"text/template/parse"
 )
 
@@ -29,6 +30,12 @@ func templateRefs(src string) (refs, error) {
 	if err != nil {
 		return r, err
 	}
+	return refsOf(t)
+}
+
+// refsOf returns the steps and vars the parsed template t references (see templateRefs).
+func refsOf(t *template.Template) (refs, error) {
+	var r refs
 	for _, tt := range t.Templates() {
 		if tt.Tree == nil {
 			continue

@@ -172,11 +172,12 @@ type field struct {
 	key  string   // for messages: "args.items[0]"
 	path []string // for line numbers, relative to the step
 	src  string
+	text bool // rendered as text (the Target), not to its value (args)
 }
 
 // fields returns the step's templated strings: Target and every string in Args, at any depth.
 func (s *Step) fields() []field {
-	fs := []field{{key: string(s.Kind), path: []string{string(s.Kind)}, src: s.Target}}
+	fs := []field{{key: string(s.Kind), path: []string{string(s.Kind)}, src: s.Target, text: true}}
 	if s.Args != nil {
 		collectFields(s.Args, "args", []string{"args"}, &fs)
 	}

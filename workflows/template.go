@@ -4,19 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"text/template"
 	"text/template/parse"
 )
-
-// Scope is what templates see when a step or an output is rendered: the run's vars and the
-// results of the steps that have finished.
-type Scope struct {
-	Vars  map[string]any
-	Steps map[string]Result // by step id
-}
 
 // tmplName names every parsed template, so that its prefix can be cut from error messages.
 const tmplName = "tmpl"
@@ -45,34 +37,12 @@ func parseTemplate(src string, extra template.FuncMap) (*template.Template, erro
 	return t.Parse(src)
 }
 
-// data builds the value templates are executed on: nested maps, so that the lowercase names
-// .vars.X, .steps.ID.text, .steps.ID.json and .steps.ID.is_error resolve.
-func (s Scope) data() map[string]any {
-	steps := make(map[string]any, len(s.Steps))
-	for id, r := range s.Steps {
-		steps[id] = map[string]any{"text": r.Text, "json": r.JSON, "is_error": r.IsError}
-	}
-	vars := s.Vars
-	if vars == nil {
-		vars = map[string]any{}
-	}
-	return map[string]any{"vars": vars, "steps": steps}
-}
-
 // render renders one string. A string that is exactly one action (surrounding whitespace
 // aside) yields the action's value with its Go type, so that numbers, lists and maps pass
 // between steps unchanged; any other string yields text.
-func render(src string, data map[string]any) (v any, err error) {
+func (ts templateSet) render(src string, data map[string]any) (v any, err error) {
 	if !hasTemplate(src) {
 		return src, nil
-	}
-	var captured any
-	t, err := parseTemplate(src, template.FuncMap{captureFunc: func(v any) string {
-		captured = v
-		return ""
-	}})
-	if err != nil {
-		return nil, err
 	}
 	defer func() {
 		// text/template lets runtime errors through; a template must not take the run down.
@@ -80,38 +50,47 @@ func render(src string, data map[string]any) (v any, err error) {
 			v, err = nil, fmt.Errorf("template panicked: %v", r)
 		}
 	}()
-	if a := soleAction(t.Tree); a != nil {
-		a.Pipe.Cmds = append(a.Pipe.Cmds, &parse.CommandNode{
-			NodeType: parse.NodeCommand,
-			Pos:      a.Pos,
-			Args:     []parse.Node{parse.NewIdentifier(captureFunc).SetTree(t.Tree).SetPos(a.Pos)},
-		})
-		if err := t.Execute(io.Discard, data); err != nil {
-			return nil, err
+	switch p := ts[src]; {
+	case p != nil && p.chain != nil:
+		if v, ok := lookup(data, p.chain); ok {
+			return v, nil
 		}
-		return captured, nil
+		return renderNow(src, data) // for its error, or for what lookup does not follow
+	case p == nil || p.sole && p.value == nil:
+		return renderNow(src, data)
+	case p.sole:
+		return p.executeValue(data)
+	default:
+		return executeText(p.text, data)
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, data); err != nil {
+}
+
+// renderNow parses src and renders it as render does: for a string Parse did not keep in the
+// form render needs, and for a field chain that lookup could not follow.
+func renderNow(src string, data map[string]any) (any, error) {
+	t, err := parseTemplate(src, nil)
+	if err != nil {
 		return nil, err
 	}
-	return b.String(), nil
+	if soleAction(t.Tree) == nil {
+		return executeText(t, data)
+	}
+	return bindCapture(withCapture(t)).execute(data)
 }
 
 // renderText renders src as text, whatever its shape.
-func renderText(src string, data map[string]any) (string, error) {
+func (ts templateSet) renderText(src string, data map[string]any) (string, error) {
 	if !hasTemplate(src) {
 		return src, nil
+	}
+	if p := ts[src]; p != nil && p.text != nil {
+		return executeText(p.text, data)
 	}
 	t, err := parseTemplate(src, nil)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return executeText(t, data)
 }
 
 // soleAction returns the tree's only action when, whitespace aside, the template is that one
@@ -144,18 +123,18 @@ func soleAction(tree *parse.Tree) *parse.ActionNode {
 // (on retry) or concurrently with other steps. Errors are *Error naming the step and the key.
 func (s *Step) Render(scope Scope) (target string, args map[string]any, err error) {
 	data := scope.data()
-	target, err = renderText(s.Target, data)
+	target, err = s.templates.renderText(s.Target, data)
 	if err != nil {
 		return "", nil, s.renderError(string(s.Kind), err)
 	}
 	if s.Args == nil {
 		return target, nil, nil
 	}
-	v, err := renderValue(s.Args, "args", data)
+	v, err := s.templates.renderValue(s.Args, data)
 	if err != nil {
 		var ke *keyedError
 		if errors.As(err, &ke) {
-			return "", nil, s.renderError(ke.key, ke.err)
+			return "", nil, s.renderError("args"+ke.key, ke.err)
 		}
 		return "", nil, s.renderError("args", err)
 	}
@@ -167,7 +146,8 @@ func (s *Step) renderError(key string, err error) error {
 	return &Error{Step: s.ID, Key: key, Msg: templateMessage(err), Err: err}
 }
 
-// keyedError carries the key of the string that failed out of renderValue.
+// keyedError carries the key of the string that failed out of renderValue: the path below
+// the value renderValue was given (".items[0]"), built as the error goes up.
 type keyedError struct {
 	key string
 	err error
@@ -177,20 +157,20 @@ func (e *keyedError) Error() string { return e.key + ": " + e.err.Error() }
 func (e *keyedError) Unwrap() error { return e.err }
 
 // renderValue returns a copy of v with every string rendered, at any depth.
-func renderValue(v any, key string, data map[string]any) (any, error) {
+func (ts templateSet) renderValue(v any, data map[string]any) (any, error) {
 	switch v := v.(type) {
 	case string:
-		out, err := render(v, data)
+		out, err := ts.render(v, data)
 		if err != nil {
-			return nil, &keyedError{key, err}
+			return nil, &keyedError{"", err}
 		}
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			r, err := renderValue(e, key+"."+k, data)
+			r, err := ts.renderValue(e, data)
 			if err != nil {
-				return nil, err
+				return nil, under("."+k, err)
 			}
 			out[k] = r
 		}
@@ -198,9 +178,9 @@ func renderValue(v any, key string, data map[string]any) (any, error) {
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			r, err := renderValue(e, fmt.Sprintf("%s[%d]", key, i), data)
+			r, err := ts.renderValue(e, data)
 			if err != nil {
-				return nil, err
+				return nil, under(fmt.Sprintf("[%d]", i), err)
 			}
 			out[i] = r
 		}
@@ -208,9 +188,9 @@ func renderValue(v any, key string, data map[string]any) (any, error) {
 	case []map[string]any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			r, err := renderValue(e, fmt.Sprintf("%s[%d]", key, i), data)
+			r, err := ts.renderValue(e, data)
 			if err != nil {
-				return nil, err
+				return nil, under(fmt.Sprintf("[%d]", i), err)
 			}
 			out[i] = r
 		}
@@ -218,6 +198,14 @@ func renderValue(v any, key string, data map[string]any) (any, error) {
 	default:
 		return v, nil
 	}
+}
+
+// under puts the key of a failed string below key, on its way up renderValue.
+func under(key string, err error) error {
+	if ke, ok := err.(*keyedError); ok {
+		ke.key = key + ke.key
+	}
+	return err
 }
 
 // RenderOutputs renders the workflow's [outputs] against scope, each with the same rule as
@@ -228,7 +216,7 @@ func RenderOutputs(w *Workflow, scope Scope) (map[string]any, error) {
 	out := make(map[string]any, len(w.Outputs))
 	var errs []error
 	for _, o := range w.Outputs {
-		v, err := render(o.Template, data)
+		v, err := w.templates.render(o.Template, data)
 		if err != nil {
 			errs = append(errs, &Error{Key: "outputs." + o.Name, Msg: templateMessage(err), Err: err})
 			continue

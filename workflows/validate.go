@@ -46,7 +46,7 @@ func (w *Workflow) Validate(servers []string) error {
 
 // checkVars returns what is wrong with the var references of one template, or "".
 func (w *Workflow) checkVars(src string, vars []string) string {
-	r, err := templateRefs(src)
+	r, err := w.templates.refs(src)
 	if err != nil {
 		return "template: " + templateMessage(err)
 	}
