@@ -17,19 +17,8 @@ import (
 // and closes it when the test ends.
 func workflowExecutor(t *testing.T, servers ...capability.ServerSpec) *executor.Executor {
 	t.Helper()
-	spinetest.NoLeaks(t)
-	ex, err := executor.New(spinetest.Project(servers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := ex.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return ex
+	spinetest.NoLeaks(t) // registered first: checked after the executor's Close
+	return newExecutor(t, servers...)
 }
 
 func parseWorkflow(t *testing.T, src string) *workflows.Workflow {
