@@ -49,9 +49,6 @@ func (c errClass) String() string {
 	return [...]string{"ok", "protocol", "timeout", "canceled", "not_sent", "dead", "hiccup"}[c]
 }
 
-// sessionFatal reports whether an error of this class means the session must be replaced.
-func (c errClass) sessionFatal() bool { return c == classNotSent || c == classDead }
-
 // classify is the one place that decides what a call error means. ctx is the call's own
 // context; dead says whether the session was already known dead when the call was dispatched.
 func classify(ctx context.Context, err error, dead bool) errClass {

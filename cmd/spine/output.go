@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 
@@ -62,5 +61,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-func fprintf(w io.Writer, format string, a ...any) { fmt.Fprintf(w, format, a...) }
