@@ -132,20 +132,15 @@ func (s *serverActor) dispatch(ctx actor.Context, pc *pendingCall, r *sessionRef
 	r.inflight++
 	pc.session = r
 	pc.attempts++
-	ctx.Send(r.pid, &dispatch{req: pc.req, deadline: s.callDeadline(pc.req, now)})
+	ctx.Send(r.pid, &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: s.callTimeout(pc.req)})
 }
 
-// callDeadline is the earlier of the caller's deadline and the server's timeout for the call.
-func (s *serverActor) callDeadline(req *Request, now time.Time) time.Time {
-	timeout := s.spec.CallTimeout
+// callTimeout is the server's timeout for a call: its tool_timeouts entry, else call_timeout.
+func (s *serverActor) callTimeout(req *Request) time.Duration {
 	if req.Op == OpCallTool {
-		timeout = s.spec.CallTimeoutFor(req.Name)
+		return s.spec.CallTimeoutFor(req.Name)
 	}
-	d := now.Add(timeout)
-	if !req.Deadline.IsZero() && req.Deadline.Before(d) {
-		return req.Deadline
-	}
-	return d
+	return s.spec.CallTimeout
 }
 
 // callDone takes a session's outcome: answer the caller, or retry on a fresh session when the

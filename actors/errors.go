@@ -60,6 +60,8 @@ func classify(ctx context.Context, err error, dead bool) errClass {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, mcp.ErrSessionMissing),
 		errors.Is(err, os.ErrClosed), errors.Is(err, syscall.EPIPE):
 		return classDead
+	case errors.Is(context.Cause(ctx), errCallTimeout):
+		return classTimeout
 	case ctx.Err() == context.Canceled:
 		// A caller that gives up at its deadline cancels the call just as the call's own
 		// deadline passes: whichever comes first, the call timed out.

@@ -216,3 +216,46 @@ func TestPoolNeverExceedsItsCaps(t *testing.T) {
 		t.Fatalf("64 callers ran on %d session(s): the pool did not grow", len(peak))
 	}
 }
+
+func TestProgressKeepsASlowCallAlive(t *testing.T) {
+	spinetest.NoLeaks(t)
+	_, spec := testServer(t, func(s *mcp.Server) {
+		// 6 steps of 100ms: longer than call_timeout, but never silent for that long when
+		// the caller asked for progress.
+		s.AddTool(&mcp.Tool{Name: "slow", InputSchema: map[string]any{"type": "object"}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				token := req.Params.GetProgressToken()
+				for i := 1; i <= 6; i++ {
+					select {
+					case <-time.After(100 * time.Millisecond):
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+					if token != nil {
+						if err := req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+							ProgressToken: token, Progress: float64(i), Total: 6,
+						}); err != nil {
+							return nil, err
+						}
+					}
+				}
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil
+			})
+	})
+	spec.CallTimeout = 350 * time.Millisecond
+	rt := startRuntime(t, spec)
+	ctx := actors.WithProgressFunc(context.Background(), func(actors.Progress) {})
+	if _, err := rt.Do(ctx, "t", &actors.Request{Op: actors.OpCallTool, Name: "slow"}); err != nil {
+		t.Fatalf("a call reporting progress every 100ms failed its 350ms call_timeout: %v", err)
+	}
+	_, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpCallTool, Name: "slow"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a silent 600ms call under a 350ms call_timeout: err = %v, want DeadlineExceeded", err)
+	}
+	// The caller's own deadline is never extended.
+	dctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	defer cancel()
+	if _, err := rt.Do(dctx, "t", &actors.Request{Op: actors.OpCallTool, Name: "slow"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("progress extended the caller's deadline: err = %v", err)
+	}
+}

@@ -138,9 +138,13 @@ func (s *serverActor) Receive(ctx actor.Context) {
 	case *maintain:
 		s.maintain(ctx)
 	case *Progress:
-		// Forwarded to the caller, whose request is still pending (a late one is dropped).
+		// Forwarded to the caller, whose request is still pending (a late one is dropped),
+		// and to the session running the call.
 		if pc := s.pending[m.ID]; pc != nil && pc.sender != nil {
 			ctx.Send(pc.sender, m)
+			if pc.session != nil { // a sign of life: the call's timeout starts again
+				ctx.Send(pc.session.pid, m)
+			}
 		}
 	case *listChanged:
 		s.listChanged(ctx, m.kind)

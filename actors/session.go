@@ -20,9 +20,13 @@ const probeTimeout = 5 * time.Second
 
 // Messages between a server actor and its session actors.
 type (
+	// dispatch runs req on a session: within timeout (the server's call_timeout or
+	// tool_timeouts entry, renewed by each progress notification) and never past deadline
+	// (the caller's, zero for none).
 	dispatch struct {
 		req      *Request
 		deadline time.Time
+		timeout  time.Duration
 	}
 	probe        struct{ methods []string }
 	sessionReady struct {
@@ -89,7 +93,7 @@ type sessionActor struct {
 	conn       *conn
 	released   bool
 	dead       bool
-	inflight   map[uint64]context.CancelFunc
+	inflight   map[uint64]*inflightCall
 	stopDial   context.CancelFunc
 	dialDone   chan struct{}
 	lastReason error
@@ -116,10 +120,17 @@ func (a *sessionActor) Receive(ctx actor.Context) {
 		a.run(ctx, m)
 	case *Cancel:
 		a.mu.Lock()
-		cancel := a.inflight[m.ID]
+		call := a.inflight[m.ID]
 		a.mu.Unlock()
-		if cancel != nil {
-			cancel()
+		if call != nil {
+			call.cancel(context.Canceled)
+		}
+	case *Progress:
+		a.mu.Lock()
+		call := a.inflight[m.ID]
+		a.mu.Unlock()
+		if call != nil {
+			call.alive()
 		}
 	case *probe:
 		a.probe(ctx, m.methods)
@@ -138,7 +149,7 @@ func (a *sessionActor) Receive(ctx actor.Context) {
 func (a *sessionActor) start(ctx actor.Context) {
 	a.gen = generations.Add(1)
 	a.self, a.parent, a.system = ctx.Self(), ctx.Parent(), ctx.ActorSystem()
-	a.inflight = make(map[uint64]context.CancelFunc)
+	a.inflight = make(map[uint64]*inflightCall)
 	a.secrets = secretsOf(a.spec)
 	a.started = true
 	a.teardown.opened()
@@ -248,9 +259,9 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	if len(headers) == 0 {
 		headers = a.headers
 	}
-	callCtx, cancel := context.WithDeadline(withCallHeaders(context.Background(), headers), d.deadline)
+	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout)
 	a.mu.Lock()
-	a.inflight[d.req.ID] = cancel
+	a.inflight[d.req.ID] = call
 	a.mu.Unlock()
 	root, parent, req := a.system.Root, a.parent, d.req
 	a.calls.Add(1)
@@ -266,7 +277,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 		if dead && class != classOK && class != classProtocol {
 			class = classDead
 		}
-		cancel()
+		call.end()
 		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, err: redact(a.spec, err), class: class})
 	}()
 }
@@ -327,8 +338,8 @@ func (a *sessionActor) release() {
 	}
 	a.released = true
 	c := a.conn
-	for _, cancel := range a.inflight {
-		cancel()
+	for _, call := range a.inflight {
+		call.cancel(context.Canceled)
 	}
 	a.mu.Unlock()
 	if a.stopDial != nil {

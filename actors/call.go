@@ -1,0 +1,53 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// errCallTimeout is the cause of a call cancelled by its own timeout; it matches
+// context.DeadlineExceeded.
+var errCallTimeout = fmt.Errorf("call timeout: %w", context.DeadlineExceeded)
+
+// inflightCall is the running part of one call on a session: its cancellation and its
+// timeout, which progress notifications renew (a server that reports progress is alive).
+// The caller's deadline is never extended.
+type inflightCall struct {
+	cancel  context.CancelCauseFunc
+	stop    context.CancelFunc // releases the caller-deadline context
+	timeout time.Duration
+
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+// startCall returns the context of a call that ends after timeout without news, at the
+// caller's deadline (zero for none), or when cancelled.
+func startCall(parent context.Context, deadline time.Time, timeout time.Duration) (context.Context, *inflightCall) {
+	stop := func() {}
+	if !deadline.IsZero() {
+		parent, stop = context.WithDeadline(parent, deadline)
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	c := &inflightCall{cancel: cancel, stop: stop, timeout: timeout}
+	c.timer = time.AfterFunc(timeout, func() { cancel(errCallTimeout) })
+	return ctx, c
+}
+
+// alive renews the call's timeout.
+func (c *inflightCall) alive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timer.Reset(c.timeout)
+}
+
+// end releases the call's timer and contexts once it has returned.
+func (c *inflightCall) end() {
+	c.mu.Lock()
+	c.timer.Stop()
+	c.mu.Unlock()
+	c.cancel(context.Canceled)
+	c.stop()
+}
