@@ -54,10 +54,10 @@ func (c *listCache) join(key string, pc *pendingCall) bool {
 }
 
 // settle ends the refresh of key, caching value unless it failed, and returns the waiters.
-func (c *listCache) settle(key string, value any, err error, expires time.Time) []*pendingCall {
+func (c *listCache) settle(key string, value any, failed bool, expires time.Time) []*pendingCall {
 	waiters := c.refreshing[key]
 	delete(c.refreshing, key)
-	if err == nil && value != nil {
+	if !failed && value != nil {
 		c.entries[key] = cacheEntry{value: value, expires: expires}
 	}
 	return waiters

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"math/rand/v2"
 	"time"
 )
 
@@ -71,23 +70,3 @@ func (c *circuit) succeeded() bool {
 	c.state, c.failures, c.probing, c.lastErr = circuitClosed, 0, false, nil
 	return was != circuitClosed
 }
-
-// backoff is the delay before the n-th consecutive replacement of a failed session:
-// exponential from backoffBase, capped at backoffMax, with ±25% jitter so that many
-// crashing servers do not restart in lockstep. The first replacement is immediate.
-func backoff(n int) time.Duration {
-	if n <= 1 {
-		return 0
-	}
-	d := backoffBase << min(n-2, 16)
-	if d > backoffMax || d <= 0 {
-		d = backoffMax
-	}
-	jitter := time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
-	return d + jitter
-}
-
-const (
-	backoffBase = 100 * time.Millisecond
-	backoffMax  = 30 * time.Second
-)

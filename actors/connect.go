@@ -169,7 +169,7 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // closing the session can close its connections. It has no Timeout on purpose: that would
 // cut the long-lived server-to-client stream; calls carry their own deadlines.
 func httpClient(spec *capability.ServerSpec, base http.RoundTripper) *http.Client {
-	return &http.Client{Transport: &headerTransport{base: base, headers: spec.Headers}}
+	return &http.Client{Transport: &headerTransport{base: writeTracker{base: base}, headers: spec.Headers}}
 }
 
 // redact removes the values of a server's env and headers from err's text: they hold

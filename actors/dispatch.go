@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"time"
 
@@ -17,19 +16,19 @@ import (
 func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 	now := time.Now()
 	if s.drain != nil {
-		s.reply(ctx, pc, nil, fmt.Errorf("%w: the executor is closing", ErrClosed))
+		s.reply(ctx, pc, nil, refused(ReasonClosed, errors.New("closed: the executor is closing")))
 		return
 	}
 	if pc.req != nil {
 		req := pc.req
 		if req.Op == OpCallTool && !s.spec.ToolAllowed(req.Name) {
-			s.reply(ctx, pc, nil, fmt.Errorf("%w: not exposed by this server's enabled_tools / disabled_tools", ErrToolDisabled))
+			s.reply(ctx, pc, nil, refused(ReasonToolDisabled, errors.New("tool disabled: not exposed by this server's enabled_tools / disabled_tools")))
 			return
 		}
 		s.stats.calls.Add(1)
 	}
 	if _, ok := s.sessions[pc.only()]; pc.only() != 0 && !ok {
-		s.reply(ctx, pc, nil, fmt.Errorf("%w: the pinned session is gone", ErrSessionLost))
+		s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonSessionLost, errors.New("the pinned session is gone")))
 		return
 	}
 	pc.enqueued = now
@@ -49,7 +48,7 @@ func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 		}
 		pc.refresh = key
 	}
-	if s.circuit.rejects(now) && pc.pool.pick(s.spec.MaxInflight, pc.only()) == nil {
+	if s.circuit.rejects(now) && pc.pool.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil) == nil {
 		s.reply(ctx, pc, nil, s.circuitError(now))
 		return
 	}
@@ -64,9 +63,9 @@ func scopeOf(pc *pendingCall) (identity, affinity string) {
 	return pc.req.Identity, pc.req.Affinity
 }
 
-func (s *serverActor) circuitError(now time.Time) error {
-	return fmt.Errorf("%w after %d failed starts; retrying in %s (last error: %v)",
-		ErrCircuitOpen, s.circuit.failures, s.circuit.openUntil.Sub(now).Round(time.Millisecond), s.circuit.lastErr)
+func (s *serverActor) circuitError(now time.Time) *Failure {
+	return refused(ReasonCircuitOpen, fmt.Errorf("circuit open after %d failed starts; retrying in %s (last error: %v)",
+		s.circuit.failures, s.circuit.openUntil.Sub(now).Round(time.Millisecond), s.circuit.lastErr))
 }
 
 // enqueue puts a call at the back of its pool's FIFO and pumps; a call that must wait gets
@@ -91,10 +90,10 @@ func (s *serverActor) enqueue(ctx actor.Context, pc *pendingCall) {
 func (s *serverActor) pump(ctx actor.Context, p *pool) {
 	for i := 0; i < len(p.waiting); {
 		pc := p.waiting[i]
-		r := p.pick(s.spec.MaxInflight, pc.only())
+		r := p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
 		for r != nil && r.inflight == 0 && s.dueProbe(r) {
 			s.startProbe(ctx, r)
-			r = p.pick(s.spec.MaxInflight, pc.only())
+			r = p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
 		}
 		if r == nil {
 			i++
@@ -132,7 +131,8 @@ func (s *serverActor) dispatch(ctx actor.Context, pc *pendingCall, r *sessionRef
 	r.inflight++
 	pc.session = r
 	pc.attempts++
-	ctx.Send(r.pid, &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: s.callTimeout(pc.req)})
+	timeout := s.callTimeout(pc.req)
+	ctx.Send(r.pid, &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)})
 }
 
 // callTimeout is the server's timeout for a call: its tool_timeouts entry, else call_timeout.
@@ -162,6 +162,7 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 			s.retire(ctx, r, r.reason)
 		}
 		s.pump(ctx, r.pool)
+		s.yieldSlot(ctx, r)
 	}
 	s.finishDrain(ctx)
 }
@@ -184,7 +185,7 @@ func (s *serverActor) sessionReleased(ctx actor.Context, m *sessionReleased) {
 		r := pc.session
 		r.inflight--
 		pc.session = nil
-		s.settle(ctx, pc, r, &callDone{session: r.id, id: pc.id(), err: errNotReady, class: classNotSent})
+		s.settle(ctx, pc, r, &callDone{session: r.id, id: pc.id(), failure: failure(ClassNotSent, ReasonSessionLost, errNotReady)})
 	}
 	if len(stranded) > 0 {
 		s.finishDrain(ctx)
@@ -192,78 +193,92 @@ func (s *serverActor) sessionReleased(ctx actor.Context, m *sessionReleased) {
 }
 
 func (s *serverActor) settle(ctx actor.Context, pc *pendingCall, r *sessionRef, m *callDone) {
-	switch m.class {
-	case classOK:
+	f := m.failure
+	if f == nil {
 		s.streak = 0
 		if r != nil {
 			r.suspect = false
 		}
 		s.reply(ctx, pc, s.filter(pc.req.Op, m.result), nil)
-	case classProtocol:
-		s.reply(ctx, pc, nil, m.err)
-	case classTimeout, classHiccup:
+		return
+	}
+	f.Safe = s.idempotent(pc.req)
+	switch {
+	case f.Class == ClassProtocol:
+	case f.Class == ClassTimeout, f.Reason == ReasonTransport:
 		if r != nil {
 			r.suspect = true // probed before its next call; replaced if the probe fails
 		}
-		if m.class == classTimeout {
-			s.reply(ctx, pc, nil, s.timeoutError(pc.req, m.err))
-		} else {
-			s.reply(ctx, pc, nil, m.err)
+		if f.Class == ClassTimeout {
+			f.Message = s.timeoutMessage(pc.req, f)
 		}
-	case classCanceled:
+	case f.Reason == ReasonCanceled:
 		if s.drain != nil && s.drain.expired {
-			s.reply(ctx, pc, nil, fmt.Errorf("%w: cancelled after the drain deadline: %w", ErrClosed, context.Canceled))
-		} else {
-			s.reply(ctx, pc, nil, m.err)
+			f.Reason, f.Message = ReasonClosed, "closed: cancelled after the drain deadline: "+f.Message
 		}
 	default: // the session is dead
 		if r != nil {
-			s.sessionFailed(ctx, r, m.err)
+			s.sessionFailed(ctx, r, f)
 		}
-		if s.mayRetry(pc, m.class) {
-			s.retry(ctx, pc)
-			return
-		}
-		s.reply(ctx, pc, nil, s.lostError(pc, m))
 	}
+	if s.mayRetry(pc, f) {
+		s.retry(ctx, pc)
+		return
+	}
+	if f.Reason == ReasonSessionLost {
+		f.Message = s.lostMessage(pc, f)
+	}
+	s.reply(ctx, pc, nil, f)
 }
 
-func (s *serverActor) timeoutError(req *Request, err error) error {
-	if !errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%v: %w", err, context.DeadlineExceeded)
-	}
+func (s *serverActor) timeoutMessage(req *Request, f *Failure) string {
 	limit := fmt.Sprintf("call_timeout %s", s.spec.CallTimeout)
 	if req.Op == OpCallTool {
 		if d, ok := s.spec.ToolTimeouts[req.Name]; ok {
 			limit = fmt.Sprintf("tool_timeouts.%s %s", req.Name, d)
 		}
 	}
-	return fmt.Errorf("no answer within the caller's deadline or %s: %w", limit, err)
-}
-
-func (s *serverActor) lostError(pc *pendingCall, m *callDone) error {
-	if m.class == classDead && pc.req.Op == OpCallTool && !s.idempotent(pc.req) {
-		return fmt.Errorf("%w: the session died during the call, which may have run; not retried because the tool is not annotated readOnlyHint or idempotentHint: %v",
-			ErrSessionLost, m.err)
+	switch f.Reason {
+	case ReasonMaxCallTime:
+		return fmt.Sprintf("the call outlived max_call_time %s (progress notifications renew call_timeout, never max_call_time); it may have run: %s",
+			s.spec.MaxCallTimeFor(s.callTimeout(req)), f.Message)
+	case ReasonDeadline:
+		return fmt.Sprintf("no answer before the caller's deadline; it may have run: %s", f.Message)
 	}
-	return fmt.Errorf("%w after %d attempt(s): %v", ErrSessionLost, pc.attempts, m.err)
+	return fmt.Sprintf("no answer within %s; it may have run: %s", limit, f.Message)
 }
 
-// mayRetry is the retry policy (DESIGN.md §4): a call moves to a fresh session only if it
-// certainly did not reach the server, or it is safe to run twice; never a pinned call.
-func (s *serverActor) mayRetry(pc *pendingCall, class errClass) bool {
-	if pc.attempts > s.spec.Retries || pc.only() != 0 || s.drain != nil {
+func (s *serverActor) lostMessage(pc *pendingCall, f *Failure) string {
+	if f.Class == ClassMaybeRan && !f.Safe {
+		return fmt.Sprintf("session lost: the session died during the call, which may have run; not retried because the tool is not annotated readOnlyHint or idempotentHint (nor listed in idempotent_tools): %s", f.Message)
+	}
+	if f.Class == ClassMaybeRan {
+		return fmt.Sprintf("session lost: the session died during the call, which may have run, after %d attempt(s): %s", pc.attempts, f.Message)
+	}
+	return fmt.Sprintf("not sent: no live session took the call after %d attempt(s): %s", pc.attempts, f.Message)
+}
+
+// mayRetry applies the one retry policy (MayRetry) under the pool's own bounds: the server's
+// retries, no pinned call, no drain, the caller's deadline.
+func (s *serverActor) mayRetry(pc *pendingCall, f *Failure) bool {
+	if pc.attempts > s.spec.Retries || pc.only() != 0 || s.drain != nil || f.Class == ClassTimeout {
 		return false
 	}
 	if d := pc.req.Deadline; !d.IsZero() && time.Now().After(d) {
 		return false
 	}
-	return class == classNotSent || s.idempotent(pc.req)
+	f.Attempts = pc.attempts
+	return MayRetry(f, false)
 }
 
+// idempotent says whether req is safe to run twice: reads and lists are, tools annotated
+// readOnlyHint or idempotentHint are, and so are those the config lists in idempotent_tools.
 func (s *serverActor) idempotent(req *Request) bool {
 	if req.Op != OpCallTool {
-		return true // reads and lists
+		return true
+	}
+	if s.spec.Idempotent(req.Name) {
+		return true
 	}
 	t := s.tools[req.Name]
 	return t != nil && t.Annotations != nil && (t.Annotations.ReadOnlyHint || t.Annotations.IdempotentHint)
@@ -271,14 +286,13 @@ func (s *serverActor) idempotent(req *Request) bool {
 
 // retry puts the call back in the queue after a short, jittered backoff.
 func (s *serverActor) retry(ctx actor.Context, pc *pendingCall) {
-	d := time.Duration(25<<min(pc.attempts, 6)) * time.Millisecond
-	d = d/2 + time.Duration(rand.Int64N(int64(d)))
+	d := retryBackoff.delay(pc.attempts)
 	root, self, id := ctx.ActorSystem().Root, s.self, pc.id()
 	time.AfterFunc(d, func() { root.Send(self, &retryDue{id: id}) })
 }
 
-// reply answers a caller and forgets the call. Errors are named after the server and tool.
-func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, err error) {
+// reply answers a caller and forgets the call.
+func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *Failure) {
 	delete(s.pending, pc.id())
 	if pc.timer != nil {
 		pc.timer.Stop()
@@ -288,35 +302,42 @@ func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, err 
 		pc.pool.dequeue(pc)
 		pc.queued = false
 	}
-	if err != nil {
+	if f != nil {
 		s.stats.errors.Add(1)
-		if pc.req != nil {
-			err = serverError(s.spec.Name, pc.req, err)
-		} else {
-			err = serverError(s.spec.Name, nil, err)
+		if f.Attempts < pc.attempts {
+			f.Attempts = pc.attempts
 		}
 	}
 	if pc.refresh != "" {
-		waiters := s.cache.settle(pc.refresh, result, err, time.Now().Add(s.spec.ToolsCacheTTL))
+		waiters := s.cache.settle(pc.refresh, result, f != nil, time.Now().Add(s.spec.ToolsCacheTTL))
 		for _, w := range waiters {
-			s.reply(ctx, w, result, err)
+			var g *Failure
+			if f != nil {
+				c := *f
+				g = &c
+			}
+			s.reply(ctx, w, result, g)
 		}
 	}
 	if pc.pin != nil {
-		ctx.Send(pc.sender, &Pinned{ID: pc.pin.ID, Err: err})
+		ctx.Send(pc.sender, &Pinned{ID: pc.pin.ID, Failure: f})
 		return
 	}
 	if pc.sender != nil {
-		ctx.Send(pc.sender, &Response{ID: pc.req.ID, Result: result, Err: err})
+		ctx.Send(pc.sender, &Response{ID: pc.req.ID, Result: result, Failure: f})
 	}
 }
 
-func (s *serverActor) fail(ctx actor.Context, pc *pendingCall, err error) {
+// fail answers a call that SPINE gives up on (closing): a call in flight is cancelled on its
+// session and may have run; a queued one was never sent.
+func (s *serverActor) fail(ctx actor.Context, pc *pendingCall, reason Reason, err error) {
+	f := refused(reason, err)
 	if pc.session != nil {
 		ctx.Send(pc.session.pid, &Cancel{ID: pc.req.ID})
 		pc.session = nil
+		f.Class = ClassMaybeRan
 	}
-	s.reply(ctx, pc, nil, err)
+	s.reply(ctx, pc, nil, f)
 }
 
 // cancel abandons a call whose caller gave up: a queued call is answered now, an in-flight
@@ -330,7 +351,7 @@ func (s *serverActor) cancel(ctx actor.Context, id uint64) {
 		ctx.Send(pc.session.pid, &Cancel{ID: id})
 		return
 	}
-	s.reply(ctx, pc, nil, context.Canceled)
+	s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonCanceled, context.Canceled))
 }
 
 func (s *serverActor) acquireExpired(ctx actor.Context, id uint64) {
@@ -340,12 +361,17 @@ func (s *serverActor) acquireExpired(ctx actor.Context, id uint64) {
 	}
 	pc.timer = nil
 	if d := pc.deadline(); !d.IsZero() && !time.Now().Before(d) {
-		s.reply(ctx, pc, nil, fmt.Errorf("no free session before the caller's deadline: %w", context.DeadlineExceeded))
+		s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonDeadline, errors.New("no free session before the caller's deadline: context deadline exceeded")))
 		return
 	}
 	live, _ := pc.pool.counts()
-	s.reply(ctx, pc, nil, fmt.Errorf("%w: no session free within acquire_timeout %s (%d of max_sessions %d open, max_inflight %d each)",
-		ErrPoolExhausted, s.spec.AcquireTimeout, live, pc.pool.maxSize, s.spec.MaxInflight))
+	msg := fmt.Sprintf("pool exhausted: no session free within acquire_timeout %s (%d of max_sessions %d open, max_inflight %d each)",
+		s.spec.AcquireTimeout, live, pc.pool.maxSize, s.spec.MaxInflight)
+	if live == 0 && len(s.sessions) >= s.spec.MaxTotalSessions {
+		msg = fmt.Sprintf("pool exhausted: no session slot free within acquire_timeout %s (max_total_sessions %d reached across all pool keys)",
+			s.spec.AcquireTimeout, s.spec.MaxTotalSessions)
+	}
+	s.reply(ctx, pc, nil, refused(ReasonPoolExhausted, errors.New(msg)))
 }
 
 func (s *serverActor) unpin(ctx actor.Context, id uint64) {
@@ -358,6 +384,7 @@ func (s *serverActor) unpin(ctx actor.Context, id uint64) {
 		s.retire(ctx, r, r.reason)
 	}
 	s.pump(ctx, r.pool)
+	s.yieldSlot(ctx, r)
 }
 
 // filter applies enabled_tools / disabled_tools to a tools list.

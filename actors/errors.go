@@ -4,13 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"syscall"
-	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // Sentinel errors. Every error SPINE returns for one of these conditions matches it with
@@ -23,82 +16,70 @@ var (
 	// ErrCircuitOpen: the server failed to start circuit_threshold times in a row; calls fail
 	// fast until circuit_reset has passed.
 	ErrCircuitOpen = errors.New("circuit open")
-	// ErrSessionLost: the session died while the call was in flight and the call may have run;
-	// it was not replayed because the tool is not annotated read-only or idempotent.
+	// ErrSessionLost: the session died while the call was in flight, so the call may have run;
+	// it was not replayed because the retry policy forbids it (the tool is not annotated
+	// readOnlyHint or idempotentHint, nor listed in idempotent_tools).
 	ErrSessionLost = errors.New("session lost")
+	// ErrNotSent: the call certainly never reached the server (no session could be had, or
+	// the session was already dead); retries, if any, ran out.
+	ErrNotSent = errors.New("not sent")
+	// ErrMaybeRan: the call was sent and no answer came back (the session died, the
+	// connection broke, the call timed out or was cancelled in flight): it may have run.
+	ErrMaybeRan = errors.New("may have run")
 	// ErrClosed: the executor or server is closed or draining.
 	ErrClosed = errors.New("closed")
 	// ErrToolDisabled: the tool is filtered out by enabled_tools / disabled_tools.
 	ErrToolDisabled = errors.New("tool disabled")
 )
 
-// errClass is what the one error classifier says about a failed MCP call.
-type errClass uint8
-
-const (
-	classOK       errClass = iota
-	classProtocol          // the server answered with a JSON-RPC error: the session is fine
-	classTimeout           // our own deadline passed
-	classCanceled          // the caller gave up
-	classNotSent           // the session was already dead: the call certainly did not reach the server
-	classDead              // the session died with the call in flight: it may have run
-	classHiccup            // an HTTP transport error: the session may be fine
-)
-
-func (c errClass) String() string {
-	return [...]string{"ok", "protocol", "timeout", "canceled", "not_sent", "dead", "hiccup"}[c]
+// CallError is a failed operation named after its server (and tool, resource or prompt):
+// the error every caller of a server gets. Class says whether the operation may have run; Err
+// is the *Failure (or, for a failure outside the pool, the cause), which errors.Is maps to the
+// sentinels.
+type CallError struct {
+	Server string
+	Op     Op
+	Tool   string // the tool called; the resource URI or prompt name for those operations
+	Class  Class
+	Err    error
 }
 
-// classify is the one place that decides what a call error means. ctx is the call's own
-// context; dead says whether the session was already known dead when the call was dispatched.
-func classify(ctx context.Context, err error, dead bool) errClass {
+func (e *CallError) Error() string {
 	switch {
-	case err == nil:
-		return classOK
-	case dead || errors.Is(err, mcp.ErrConnectionClosed):
-		return classNotSent
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, mcp.ErrSessionMissing),
-		errors.Is(err, os.ErrClosed), errors.Is(err, syscall.EPIPE):
-		return classDead
-	case errors.Is(context.Cause(ctx), errCallTimeout):
-		return classTimeout
-	case ctx.Err() == context.Canceled:
-		// A caller that gives up at its deadline cancels the call just as the call's own
-		// deadline passes: whichever comes first, the call timed out.
-		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
-			return classTimeout
-		}
-		return classCanceled
-	case ctx.Err() == context.DeadlineExceeded, errors.Is(err, context.DeadlineExceeded):
-		return classTimeout
+	case e.Op == OpCallTool:
+		return fmt.Sprintf("server %q: tool %q: %v", e.Server, e.Tool, e.Err)
+	case e.Op != 0 && e.Tool != "":
+		return fmt.Sprintf("server %q: %s %q: %v", e.Server, e.Op, e.Tool, e.Err)
+	case e.Op != 0:
+		return fmt.Sprintf("server %q: %s: %v", e.Server, e.Op, e.Err)
 	}
-	var wire *jsonrpc.Error
-	if errors.As(err, &wire) {
-		if wire.Code == -32005 { // rejected by transport: an HTTP hiccup
-			return classHiccup
-		}
-		return classProtocol
-	}
-	return classDead
+	return fmt.Sprintf("server %q: %v", e.Server, e.Err)
 }
 
-// isMethodNotFound reports whether the server does not implement a method (health chains
-// move on to the next method).
-func isMethodNotFound(err error) bool {
-	var wire *jsonrpc.Error
-	return errors.As(err, &wire) && wire.Code == jsonrpc.CodeMethodNotFound
-}
+func (e *CallError) Unwrap() error { return e.Err }
 
-// serverError names the server (and the tool) in err, keeping err matchable with errors.Is.
-func serverError(server string, req *Request, err error) error {
-	if req != nil && req.Op == OpCallTool {
-		return fmt.Errorf("server %q: tool %q: %w", server, req.Name, err)
-	}
-	if req != nil && req.Name != "" {
-		return fmt.Errorf("server %q: %s %q: %w", server, req.Op, req.Name, err)
-	}
+// serverError names the server (and the tool) in a failure, keeping it matchable with
+// errors.Is. An error that is not a *Failure is taken as a refusal unless it is the caller's
+// context ending before anything was sent.
+func serverError(server string, req *Request, err error) *CallError {
+	ce := &CallError{Server: server, Err: err}
 	if req != nil {
-		return fmt.Errorf("server %q: %s: %w", server, req.Op, err)
+		ce.Op, ce.Tool = req.Op, req.Name
 	}
-	return fmt.Errorf("server %q: %w", server, err)
+	var f *Failure
+	switch {
+	case errors.As(err, &f):
+		ce.Class = f.Class
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		ce.Class = ClassNotSent
+	default:
+		ce.Class = ClassRefused
+	}
+	return ce
+}
+
+// Refusal is the error of an operation SPINE refuses before sending it anywhere (the executor
+// is closed, the arguments don't marshal, …).
+func Refusal(server string, op Op, name string, reason Reason, err error) *CallError {
+	return &CallError{Server: server, Op: op, Tool: name, Class: ClassRefused, Err: refused(reason, err)}
 }

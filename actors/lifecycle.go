@@ -11,9 +11,11 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// spawn opens one more session in pool p, unless the circuit forbids it.
+// spawn opens one more session in pool p, unless the circuit forbids it or the server has
+// max_total_sessions session actors alive (stopping ones included: their processes may
+// still run).
 func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
-	if !s.circuit.allowConnect(time.Now()) {
+	if len(s.sessions) >= s.spec.MaxTotalSessions || !s.circuit.allowConnect(time.Now()) {
 		return nil
 	}
 	id := sessionIDs.Add(1)
@@ -47,7 +49,11 @@ func (s *serverActor) grow(ctx actor.Context, p *pool, afterBackoff bool) {
 		return
 	}
 	live, coming := p.counts()
-	if live >= p.maxSize || coming*s.spec.MaxInflight >= len(p.waiting) {
+	if live >= p.maxSize || coming*s.spec.MaxInflight >= p.demand(s.spec.MaxInflight) {
+		return
+	}
+	if len(s.sessions) >= s.spec.MaxTotalSessions {
+		s.makeRoom(ctx, p)
 		return
 	}
 	if !s.backoffServed(ctx, p, afterBackoff) {
@@ -72,7 +78,7 @@ func (s *serverActor) backoffServed(ctx actor.Context, p *pool, afterBackoff boo
 	if _, pending := s.respawns[p.key]; pending {
 		return false
 	}
-	if d := backoff(s.streak); d > 0 {
+	if d := restartBackoff.delay(s.streak); d > 0 {
 		s.scheduleRespawn(ctx, p, d)
 		return false
 	}
@@ -142,15 +148,16 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 	// started gets its start error as it is; for one that has worked, the failed start is a
 	// lost session like any other (the call was not sent), and matches ErrSessionLost.
 	if live, _ := r.pool.counts(); live == 0 {
-		err := fmt.Errorf("connect: %w", m.err)
+		f := failure(ClassNotSent, ReasonConnect, fmt.Errorf("connect: %w", m.err))
 		switch {
 		case s.circuit.rejects(now):
-			err = s.circuitError(now)
+			f = s.circuitError(now)
 		case s.everReady:
-			err = fmt.Errorf("%w: a new session failed to start, so the call was not sent: %w", ErrSessionLost, m.err)
+			f.Message = "not sent: a new session failed to start, so the call was not sent: " + m.err.Error()
 		}
 		for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
-			s.reply(ctx, pc, nil, err)
+			g := *f
+			s.reply(ctx, pc, nil, &g)
 		}
 	}
 	s.replenish(ctx, r.pool, false)
@@ -168,10 +175,52 @@ func (s *serverActor) sessionFailed(ctx actor.Context, r *sessionRef, err error)
 	ctx.Stop(r.pid)
 	for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
 		if pc.only() == r.id {
-			s.reply(ctx, pc, nil, fmt.Errorf("%w: the pinned session died: %v", ErrSessionLost, err))
+			s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonSessionLost, fmt.Errorf("the pinned session died: %v", err)))
 		}
 	}
 	s.replenish(ctx, r.pool, false)
+}
+
+// makeRoom frees a session slot for pool p when the server is at max_total_sessions: the
+// least recently used idle session of another pool is closed, unless one is already closing
+// (its slot comes free when it has stopped; terminated then grows the waiting pools).
+func (s *serverActor) makeRoom(ctx actor.Context, p *pool) {
+	live, lru := s.liveSessions(p)
+	s.starved[p] = struct{}{}
+	if live < len(s.sessions) || lru == nil { // a slot is coming free already, or none can yet
+		return
+	}
+	s.retire(ctx, lru, "max_total_sessions")
+}
+
+// liveSessions counts the live sessions of every pool and finds the least recently used idle
+// one outside pool p.
+func (s *serverActor) liveSessions(p *pool) (live int, lru *sessionRef) {
+	for _, q := range s.pools {
+		for _, r := range q.sessions {
+			if !r.live() {
+				continue
+			}
+			live++
+			if q != p && r.state == stateReady && r.inflight == 0 && r.pins == 0 && (lru == nil || r.lastUsed.Before(lru.lastUsed)) {
+				lru = r
+			}
+		}
+	}
+	return live, lru
+}
+
+// yieldSlot closes r, just gone idle, when pools wait for a session slot and none is coming
+// free: with max_total_sessions reached, an idle session of one key is worth less than a
+// waiting call of another.
+func (s *serverActor) yieldSlot(ctx actor.Context, r *sessionRef) {
+	if len(s.starved) == 0 || r.state != stateReady || r.inflight > 0 || r.pins > 0 || len(r.pool.waiting) > 0 {
+		return
+	}
+	if live, _ := s.liveSessions(nil); live < len(s.sessions) {
+		return // a slot is coming free already
+	}
+	s.retire(ctx, r, "max_total_sessions")
 }
 
 // retire closes a session on purpose (idle, recycled, reconnect, evicted): at once when it
@@ -200,6 +249,12 @@ func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
 	delete(s.byPID, who.Id)
 	delete(s.sessions, r.id)
 	s.stats.closed.Add(1)
+	for p := range s.starved { // a slot came free: the pools waiting for one may grow
+		delete(s.starved, p)
+		if len(p.waiting) > 0 && s.pools[p.key] == p {
+			s.grow(ctx, p, false)
+		}
+	}
 	if r.state != stateDead { // stopped from outside the pool's decisions, e.g. after a panic
 		r.state = stateDead
 		r.pool.remove(r)

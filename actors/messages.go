@@ -64,11 +64,11 @@ type Request struct {
 // Response answers a Request. Result holds the go-sdk result type of the operation
 // (*mcp.CallToolResult, *mcp.ReadResourceResult, *mcp.GetPromptResult, []*mcp.Tool,
 // []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt, *mcp.InitializeResult): plain,
-// JSON-serialisable data.
+// JSON-serialisable data. Failure, when set, says why there is no result, as data.
 type Response struct {
 	ID      uint64
 	Result  any
-	Err     error
+	Failure *Failure
 	Session uint64 // the session that served the call (0 if none did)
 	Hit     bool   // served by a session that was already open
 }
@@ -94,11 +94,11 @@ type Pin struct {
 	Deadline time.Time
 }
 
-// Pinned answers Pin: Session is the reserved session, or Err why none could be had.
+// Pinned answers Pin: Session is the reserved session, or Failure why none could be had.
 type Pinned struct {
 	ID      uint64
 	Session uint64
-	Err     error
+	Failure *Failure
 }
 
 // Unpin releases a session reserved by Pin.

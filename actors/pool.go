@@ -61,11 +61,13 @@ func (p *pool) identityHeaders() map[string][]string {
 }
 
 // pick returns the least-loaded ready session with free capacity (earliest spawned on a tie),
-// or nil. A pinned request may use only its own session.
-func (p *pool) pick(maxInflight int, only uint64) *sessionRef {
+// or nil. A pinned request may use only its own session; a session held by a batch takes no
+// other call; a batch (exclusive) takes only a session with nothing in flight.
+func (p *pool) pick(maxInflight int, only uint64, exclusive bool) *sessionRef {
 	var best *sessionRef
 	for _, s := range p.sessions {
-		if s.state != stateReady || s.inflight >= maxInflight || (only != 0 && s.id != only) {
+		if s.state != stateReady || s.inflight >= maxInflight || (only != 0 && s.id != only) ||
+			(only == 0 && s.pins > 0) || (exclusive && s.inflight > 0) {
 			continue
 		}
 		if best == nil || s.inflight < best.inflight {
@@ -106,6 +108,20 @@ func (p *pool) dequeue(pc *pendingCall) bool {
 		}
 	}
 	return false
+}
+
+// demand is how many calls' worth of session capacity the waiting calls need: a batch
+// needs a whole session.
+func (p *pool) demand(maxInflight int) int {
+	n := 0
+	for _, pc := range p.waiting {
+		if pc.pin != nil {
+			n += maxInflight
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *pool) busy() bool {

@@ -117,28 +117,29 @@ func (rt *Runtime) ServerPID(server string) (*actor.PID, error) {
 // NextID returns a request id unique in this runtime.
 func (rt *Runtime) NextID() uint64 { return rt.ids.Add(1) }
 
-func (rt *Runtime) handle(server string) (*serverHandle, error) {
+func (rt *Runtime) handle(server string) (*serverHandle, *CallError) {
 	h, ok := rt.servers[server]
 	if !ok {
 		known := strings.Join(rt.order, ", ")
 		if known == "" {
 			known = "none"
 		}
-		return nil, fmt.Errorf("server %q: %w (configured and enabled: %s)", server, ErrUnknownServer, known)
+		return nil, serverError(server, nil, refused(ReasonUnknownServer, fmt.Errorf("unknown server (configured and enabled: %s)", known)))
 	}
 	return h, nil
 }
 
 // Do sends req to the server actor of server and waits for its answer or for ctx. The
 // request's ID is set here and its Deadline from ctx. When ctx ends first the call is
-// cancelled on its session and ctx's error is returned.
+// cancelled on its session. A failure is a *CallError naming the server and the operation.
 func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Response, error) {
-	h, err := rt.handle(server)
-	if err != nil {
-		return nil, err
+	h, herr := rt.handle(server)
+	if herr != nil {
+		herr.Op, herr.Tool = req.Op, req.Name
+		return nil, herr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, serverError(server, req, err)
+		return nil, serverError(server, req, contextFailure(err, ClassNotSent))
 	}
 	req.ID = rt.NextID()
 	if dl, ok := ctx.Deadline(); ok {
@@ -150,12 +151,27 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 	}
 	resp, ok := msg.(*Response)
 	if !ok {
-		return nil, serverError(server, req, fmt.Errorf("%w: the server actor is gone", ErrClosed))
+		return nil, serverError(server, req, errServerGone)
 	}
-	if resp.Err != nil {
-		return resp, resp.Err
+	if resp.Failure != nil {
+		return resp, serverError(server, req, resp.Failure)
 	}
 	return resp, nil
+}
+
+// errServerGone answers a request whose server actor has stopped: the runtime is closing.
+var errServerGone = refused(ReasonClosed, errors.New("closed: the server actor is gone"))
+
+// contextFailure is the failure of an operation whose caller's context ended: class says
+// whether it may have been sent.
+func contextFailure(err error, class Class) *Failure {
+	if errors.Is(err, context.DeadlineExceeded) {
+		if class == ClassMaybeRan {
+			class = ClassTimeout
+		}
+		return failure(class, ReasonDeadline, err)
+	}
+	return failure(class, ReasonCanceled, err)
 }
 
 // call sends req to h's server actor with h's shared reply address and waits for the answer
@@ -181,13 +197,13 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 				onProgress(*<-progress)
 			}
 			if _, dead := m.(*actor.DeadLetterResponse); dead {
-				return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+				return nil, errServerGone
 			}
 			return m, nil
 		case <-ctx.Done():
 			h.replies.forget(req.ID, ch)
 			rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
-			return nil, ctx.Err()
+			return nil, contextFailure(ctx.Err(), ClassMaybeRan)
 		}
 	}
 }
@@ -199,22 +215,22 @@ func (rt *Runtime) ask(ctx context.Context, pid *actor.PID, msg any, onCancel fu
 	select {
 	case m := <-ch:
 		if _, dead := m.(*actor.DeadLetterResponse); dead {
-			return nil, fmt.Errorf("%w: the server actor is gone", ErrClosed)
+			return nil, errServerGone
 		}
 		return m, nil
 	case <-ctx.Done():
 		if onCancel != nil {
 			onCancel()
 		}
-		return nil, ctx.Err()
+		return nil, contextFailure(ctx.Err(), ClassNotSent)
 	}
 }
 
 // Pin reserves a session of server for a batch; Unpin releases it.
 func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (uint64, error) {
-	h, err := rt.handle(server)
-	if err != nil {
-		return 0, err
+	h, herr := rt.handle(server)
+	if herr != nil {
+		return 0, herr
 	}
 	pin := &Pin{ID: rt.NextID(), Identity: identity, Affinity: affinity}
 	if dl, ok := ctx.Deadline(); ok {
@@ -226,14 +242,14 @@ func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (
 	}
 	p, ok := msg.(*Pinned)
 	if !ok {
-		return 0, serverError(server, nil, fmt.Errorf("%w: the server actor is gone", ErrClosed))
+		return 0, serverError(server, nil, errServerGone)
 	}
-	if p.Err != nil {
-		return 0, p.Err
+	if p.Failure != nil {
+		return 0, serverError(server, nil, p.Failure)
 	}
 	if ctx.Err() != nil { // pinned just as the caller gave up
 		rt.Unpin(server, p.Session)
-		return 0, serverError(server, nil, ctx.Err())
+		return 0, serverError(server, nil, contextFailure(ctx.Err(), ClassNotSent))
 	}
 	return p.Session, nil
 }

@@ -2,7 +2,7 @@ package actors
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +64,7 @@ type serverActor struct {
 	ticker    *time.Timer
 	tickEach  time.Duration
 	respawns  map[string]*time.Timer
+	starved   map[*pool]struct{} // pools waiting for a session slot under max_total_sessions
 }
 
 type drainState struct {
@@ -170,6 +171,7 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.byPID = map[string]*sessionRef{}
 	s.pending = map[uint64]*pendingCall{}
 	s.respawns = map[string]*time.Timer{}
+	s.starved = map[*pool]struct{}{}
 	s.cache = newListCache()
 	s.circuit = circuit{threshold: s.spec.CircuitThreshold, reset: s.spec.CircuitReset}
 	s.stats.circuit.Store(circuitClosed.String())
@@ -273,7 +275,7 @@ func (s *serverActor) stop(ctx actor.Context) {
 		s.drain.timer.Stop()
 	}
 	for _, pc := range s.pending {
-		s.fail(ctx, pc, fmt.Errorf("%w: the server is shutting down", ErrClosed))
+		s.fail(ctx, pc, ReasonClosed, errors.New("closed: the server is shutting down"))
 	}
 	var order []*sessionRef
 	for _, p := range s.pools {
@@ -305,7 +307,7 @@ func (s *serverActor) startDrain(ctx actor.Context, deadline time.Time) {
 	s.drain = &drainState{sender: ctx.Sender()}
 	for _, p := range s.pools {
 		for _, pc := range append([]*pendingCall(nil), p.waiting...) {
-			s.fail(ctx, pc, fmt.Errorf("%w: the executor is closing", ErrClosed))
+			s.fail(ctx, pc, ReasonClosed, errors.New("closed: the executor is closing"))
 		}
 	}
 	if s.inflight() == 0 {

@@ -27,6 +27,7 @@ type (
 		req      *Request
 		deadline time.Time
 		timeout  time.Duration
+		maxTime  time.Duration // max_call_time: the most a call may last, news or not
 	}
 	probe        struct{ methods []string }
 	sessionReady struct {
@@ -44,8 +45,7 @@ type (
 		session uint64
 		id      uint64
 		result  any
-		err     error
-		class   errClass
+		failure *Failure // nil on success
 	}
 	probeDone struct {
 		session uint64
@@ -252,14 +252,14 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	c, dead := a.conn, a.dead || a.released
 	a.mu.Unlock()
 	if c == nil || dead {
-		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, err: errNotReady, class: classNotSent})
+		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, failure: failure(ClassNotSent, ReasonSessionLost, errNotReady)})
 		return
 	}
 	headers := d.req.Headers
 	if len(headers) == 0 {
 		headers = a.headers
 	}
-	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout)
+	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout, d.maxTime)
 	a.mu.Lock()
 	a.inflight[d.req.ID] = call
 	a.mu.Unlock()
@@ -273,12 +273,16 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 		// Released: this session's teardown cancelled the call, which may have run.
 		dead := a.dead || a.released
 		a.mu.Unlock()
-		class := classify(callCtx, err, false)
-		if dead && class != classOK && class != classProtocol {
-			class = classDead
+		var f *Failure
+		if err != nil {
+			class, reason := classify(callCtx, err)
+			if dead && class != ClassNotSent && class != ClassProtocol {
+				class, reason = ClassMaybeRan, ReasonSessionLost
+			}
+			f = failure(class, reason, redact(a.spec, err))
 		}
 		call.end()
-		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, err: redact(a.spec, err), class: class})
+		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f})
 	}()
 }
 

@@ -67,16 +67,16 @@ func (f *fakeServer) Receive(ctx actor.Context) {
 		f.rec.mu.Lock()
 		f.rec.cancels = append(f.rec.cancels, m.ID)
 		f.rec.mu.Unlock()
-		f.release(ctx, m.ID, context.Canceled)
+		f.release(ctx, m.ID, failure(ClassMaybeRan, ReasonCanceled, context.Canceled))
 	case *fakeExpired:
-		f.release(ctx, m.id, context.DeadlineExceeded)
+		f.release(ctx, m.id, failure(ClassTimeout, ReasonDeadline, context.DeadlineExceeded))
 	}
 }
 
 func (f *fakeServer) serve(ctx actor.Context, m *Request) {
 	var args map[string]any
 	_ = json.Unmarshal(m.Args, &args)
-	answer := func(res any, err error) { ctx.Respond(&Response{ID: m.ID, Result: res, Err: err}) }
+	answer := func(res any, f *Failure) { ctx.Respond(&Response{ID: m.ID, Result: res, Failure: f}) }
 	switch {
 	case m.Op == OpReadResource:
 		answer(&mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: m.Name, Text: "readme of " + m.Name}}}, nil)
@@ -94,14 +94,14 @@ func (f *fakeServer) serve(ctx actor.Context, m *Request) {
 		res.IsError = true
 		answer(res, nil)
 	case m.Name == "broken":
-		answer(nil, errors.New("broken: no answer"))
+		answer(nil, failure(ClassMaybeRan, ReasonSessionLost, errors.New("broken: no answer")))
 	case m.Name == "flaky":
 		f.rec.mu.Lock()
 		f.rec.flaky++
 		n := f.rec.flaky
 		f.rec.mu.Unlock()
 		if n <= 2 {
-			answer(nil, errors.New("flaky: hiccup"))
+			answer(nil, failure(ClassNotSent, ReasonSessionLost, errors.New("flaky: hiccup")))
 			return
 		}
 		answer(textResult("flaky ok"), nil)
@@ -119,7 +119,7 @@ func (f *fakeServer) serve(ctx actor.Context, m *Request) {
 			f.barrier = nil
 		}
 	default:
-		answer(nil, errors.New("unknown tool "+m.Name))
+		answer(nil, failure(ClassProtocol, ReasonServerError, errors.New("unknown tool "+m.Name)))
 	}
 }
 
@@ -135,11 +135,11 @@ func (f *fakeServer) hold(ctx actor.Context, m *Request) *heldCall {
 	return h
 }
 
-func (f *fakeServer) release(ctx actor.Context, id uint64, err error) {
+func (f *fakeServer) release(ctx actor.Context, id uint64, fail *Failure) {
 	if h := f.held[id]; h != nil {
 		h.timer.Stop()
 		delete(f.held, id)
-		ctx.Send(h.sender, &Response{ID: id, Err: err})
+		ctx.Send(h.sender, &Response{ID: id, Failure: fail})
 	}
 }
 

@@ -3,9 +3,7 @@ package actors
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -64,8 +62,8 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 	case *actor.DeadLetterResponse:
 		// A server actor is gone: the runtime is closing. The dead letter does not say which
 		// request it was, so every request in flight is answered here; late answers are ignored.
-		for id, sr := range a.inflight {
-			a.answered(ctx, &Response{ID: id, Err: serverError(sr.step.Server, nil, fmt.Errorf("%w: the server actor is gone", ErrClosed))})
+		for id := range a.inflight {
+			a.answered(ctx, &Response{ID: id, Failure: errServerGone})
 		}
 	case *stepRetryDue:
 		if sr := a.byID[m.step]; sr != nil && sr.status == StepRetrying {
@@ -262,23 +260,39 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 		return // answered already (a dead letter came first)
 	}
 	delete(a.inflight, m.ID)
-	switch {
-	case m.Err == nil:
+	if m.Failure == nil {
 		a.succeeded(ctx, sr, m.Result)
+		a.advance(ctx)
+		return
+	}
+	err := a.stepError(sr, m.Failure)
+	switch {
 	case a.stopped != nil:
-		a.settle(sr, StepCancelled, m.Err)
+		a.settle(sr, StepCancelled, err)
 	case !a.deadline.IsZero() && !time.Now().Before(a.deadline):
 		// The run's deadline, not the step's, cut the attempt: say so rather than blame the step.
 		a.stop(ctx, fmt.Errorf("run timeout: %w", context.DeadlineExceeded))
-		a.settle(sr, StepCancelled, m.Err)
+		a.settle(sr, StepCancelled, err)
 	default:
-		if wait, ok := a.retryAfter(sr, m.Err); ok {
-			a.scheduleRetry(ctx, sr, m.Err, wait)
+		if wait, ok := a.retryAfter(sr, m.Failure); ok {
+			a.scheduleRetry(ctx, sr, err, wait)
 		} else {
-			a.failed(ctx, sr, m.Err)
+			a.failed(ctx, sr, err)
 		}
 	}
 	a.advance(ctx)
+}
+
+// stepError names the step's server and target in a failure.
+func (a *workflowActor) stepError(sr *stepRun, f *Failure) error {
+	op := OpCallTool
+	switch sr.step.Kind {
+	case workflows.KindResource:
+		op = OpReadResource
+	case workflows.KindPrompt:
+		op = OpGetPrompt
+	}
+	return serverError(sr.step.Server, &Request{Op: op, Name: sr.target}, f)
 }
 
 func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
@@ -305,28 +319,17 @@ func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
 	}
 }
 
-// retryAfter is the step retry policy: a Go error (no answer in time, a lost session, a
-// protocol error) is retried up to the step's retries, after a backoff that must end before
-// the run's deadline; a cancelled or refused request is not, as another attempt would meet
-// the same fate. An isError result never gets here: see NewWorkflowProps.
-func (a *workflowActor) retryAfter(sr *stepRun, err error) (time.Duration, bool) {
-	if sr.attempts > sr.step.Retries {
+// retryAfter applies the one retry policy (MayRetry) to a step, with the step's
+// retry_unsafe as the caller's opt-in: a step is attempted again, up to its retries, only if
+// its call certainly did not run, is safe to run twice, or the step says so; and only if the
+// backoff ends before the run's deadline. An isError result never gets here: see
+// NewWorkflowProps.
+func (a *workflowActor) retryAfter(sr *stepRun, f *Failure) (time.Duration, bool) {
+	if sr.attempts > sr.step.Retries || !MayRetry(f, sr.step.RetryUnsafe) {
 		return 0, false
 	}
-	for _, final := range []error{context.Canceled, ErrClosed, ErrToolDisabled, ErrUnknownServer} {
-		if errors.Is(err, final) {
-			return 0, false
-		}
-	}
-	wait := retryBackoff(sr.attempts)
+	wait := stepBackoff.delay(sr.attempts)
 	return wait, a.deadline.IsZero() || time.Now().Add(wait).Before(a.deadline)
-}
-
-// retryBackoff is the wait before attempt n+1: 100ms doubling per attempt up to 2s, with
-// jitter so that steps failing together don't retry in lockstep.
-func retryBackoff(n int) time.Duration {
-	d := min(100*time.Millisecond<<min(n-1, 5), 2*time.Second)
-	return d/2 + rand.N(d/2+1)
 }
 
 func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, err error, wait time.Duration) {

@@ -141,8 +141,8 @@ on_error = "continue"
 		status   StepStatus
 		attempts int
 	}{
-		{"flaky", StepOK, 3},       // a Go error is retried
-		{"broken", StepFailed, 2},  // up to retries, then the step fails
+		{"flaky", StepOK, 3},       // a call that was not sent is retried
+		{"broken", StepFailed, 1},  // a call that may have run is not: the one retry policy
 		{"iserror", StepFailed, 1}, // an isError result is an answer: never retried
 	}
 	for _, c := range cases {

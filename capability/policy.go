@@ -32,7 +32,14 @@ var policyKeys = []policyKey{
 	durationKey("circuit_reset", func(p *Policy) *time.Duration { return &p.CircuitReset }),
 	{name: "isolation", apply: applyIsolation, check: checkIsolation},
 	{name: "protocol", apply: applyProtocol, check: checkProtocol},
+	intKey("max_list_pages", 1, func(p *Policy) *int { return &p.MaxListPages }),
+	intKey("max_total_sessions", 1, func(p *Policy) *int { return &p.MaxTotalSessions }),
+	durationKey("max_call_time", func(p *Policy) *time.Duration { return &p.MaxCallTime }),
 }
+
+// MinDuration is the least a timeout or interval may be (0 still means "off" where a knob
+// allows it): shorter ones would only spin a CPU on timers.
+const MinDuration = 10 * time.Millisecond
 
 // policyNames returns the keys of policyKeys.
 func policyNames() []string {
@@ -76,8 +83,11 @@ func durationKey(name string, field func(*Policy) *time.Duration) policyKey {
 			}
 		},
 		check: func(p *Policy) string {
-			if d := *field(p); d < 0 {
+			switch d := *field(p); {
+			case d < 0:
 				return fmt.Sprintf("must not be negative, got %s", d)
+			case d > 0 && d < MinDuration:
+				return fmt.Sprintf("must be at least %s (or 0 where that turns it off), got %s", MinDuration, d)
 			}
 			return ""
 		},

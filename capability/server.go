@@ -12,7 +12,7 @@ import (
 // serverKeys are the keys of a [servers.NAME] table besides the Policy keys.
 var serverKeys = []string{
 	"command", "args", "env", "cwd", "url", "transport", "headers",
-	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts",
+	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts", "idempotent_tools",
 }
 
 // codexAliases are the keys Codex's config.toml uses for two Policy knobs, in seconds.
@@ -101,6 +101,9 @@ func applyServerKeys(t *table, s *ServerSpec) {
 	if v, ok := t.durationMap("tool_timeouts"); ok {
 		s.ToolTimeouts = v
 	}
+	if v, ok := t.strList("idempotent_tools", false); ok {
+		s.IdempotentTools = v
+	}
 }
 
 // finishServer infers the transport when the table did not name it, defaults the working
@@ -141,8 +144,11 @@ func (s *ServerSpec) problems() []problem {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.ToolTimeouts)) {
-		if d := s.ToolTimeouts[k]; d < 0 {
+		switch d := s.ToolTimeouts[k]; {
+		case d < 0:
 			out = append(out, problem{key: []string{"tool_timeouts", k}, msg: fmt.Sprintf("must not be negative, got %s", d)})
+		case d > 0 && d < MinDuration:
+			out = append(out, problem{key: []string{"tool_timeouts", k}, msg: fmt.Sprintf("must be at least %s, got %s", MinDuration, d)})
 		}
 	}
 	return append(out, s.Policy.problems()...)

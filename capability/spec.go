@@ -50,6 +50,9 @@ type Policy struct {
 	CircuitReset     time.Duration // open -> half-open after this
 	Isolation        Isolation     // shared | identity | affinity
 	Protocol         string        // MCP protocol version to request; ProtocolAuto = SDK negotiation
+	MaxListPages     int           // pages read of one list before it fails (a server that never stops paginating)
+	MaxTotalSessions int           // live sessions across all pool keys; a new key waits for a slot
+	MaxCallTime      time.Duration // the longest a call may last, progress or not; 0 = 10 x its call timeout
 }
 
 // DefaultPolicy returns the defaults documented in DESIGN.md §3 and the README.
@@ -71,6 +74,9 @@ func DefaultPolicy() Policy {
 		CircuitReset:     30 * time.Second,
 		Isolation:        IsolationShared,
 		Protocol:         "2025-11-25",
+		MaxListPages:     100,
+		MaxTotalSessions: 1024,
+		MaxCallTime:      0,
 	}
 }
 
@@ -93,6 +99,9 @@ type ServerSpec struct {
 	EnabledTools  []string                 // when set, only these tools are exposed
 	DisabledTools []string                 // these tools are never exposed
 	ToolTimeouts  map[string]time.Duration // per-tool call timeout
+	// IdempotentTools are tools safe to run twice, for servers that don't annotate them
+	// readOnlyHint or idempotentHint: the retry policy may replay them after a lost session.
+	IdempotentTools []string
 
 	Policy
 
@@ -108,6 +117,19 @@ func (s *ServerSpec) ToolAllowed(tool string) bool {
 	}
 	return !slices.Contains(s.DisabledTools, tool)
 }
+
+// MaxCallTimeFor returns the longest a call with call timeout d may last, however much
+// progress it reports: MaxCallTime, or 10 x d when that is 0.
+func (p *Policy) MaxCallTimeFor(d time.Duration) time.Duration {
+	if p.MaxCallTime > 0 {
+		return p.MaxCallTime
+	}
+	return 10 * d
+}
+
+// Idempotent reports whether the server's config marks tool as safe to run twice
+// (idempotent_tools), for servers that don't annotate their tools.
+func (s *ServerSpec) Idempotent(tool string) bool { return slices.Contains(s.IdempotentTools, tool) }
 
 // CallTimeoutFor returns the call timeout for tool: its tool_timeouts entry, or CallTimeout.
 func (s *ServerSpec) CallTimeoutFor(tool string) time.Duration {

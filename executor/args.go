@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/spine-mcp/spine/actors"
 )
 
 // marshalArgs turns a caller's tool arguments into the JSON object a Request carries.
@@ -25,7 +27,7 @@ func marshalArgs(server, tool string, args any) (json.RawMessage, error) {
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return nil, fmt.Errorf("server %q: tool %q: arguments: %w", server, tool, err)
+		return nil, actors.Refusal(server, actors.OpCallTool, tool, actors.ReasonInvalid, fmt.Errorf("arguments: %w", err))
 	}
 	return raw, nil
 }

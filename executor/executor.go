@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -93,7 +94,7 @@ func (e *Executor) ListPrompts(ctx context.Context, server string) ([]*mcp.Promp
 // Reconnect replaces server's sessions: idle ones at once, busy ones when their calls end.
 func (e *Executor) Reconnect(ctx context.Context, server string) error {
 	if e.closed.Load() {
-		return fmt.Errorf("server %q: %w", server, ErrClosed)
+		return actors.Refusal(server, 0, "", actors.ReasonClosed, errExecutorClosed)
 	}
 	return e.rt.Reconnect(ctx, server)
 }
@@ -119,7 +120,7 @@ func (e *Executor) Close(ctx context.Context) error {
 func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (T, error) {
 	var zero T
 	if e.closed.Load() {
-		return zero, fmt.Errorf("server %q: %w", server, ErrClosed)
+		return zero, actors.Refusal(server, req.Op, req.Name, actors.ReasonClosed, errExecutorClosed)
 	}
 	e.scope(ctx, server, req)
 	resp, err := e.rt.Do(ctx, server, req)
@@ -132,6 +133,9 @@ func do[T any](ctx context.Context, e *Executor, server string, req *actors.Requ
 	}
 	return res, nil
 }
+
+// errExecutorClosed is the cause of every operation after Close.
+var errExecutorClosed = errors.New("closed: the executor is closed")
 
 // ServerInfo returns what server said about itself in the handshake: its name and version,
 // instructions and capabilities.

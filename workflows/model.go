@@ -64,8 +64,10 @@ type Step struct {
 	Deps    []string
 	Timeout time.Duration // per attempt; 0 = the server's call timeout
 	Retries int           // extra attempts after a failure; 0 = none
-	OnError OnError       // OnErrorFail unless the file says otherwise
-	Line    int           // line of the step's [[steps]] header; 0 if unknown
+	// RetryUnsafe lets retries repeat a call that may have run (retry_unsafe = true).
+	RetryUnsafe bool
+	OnError     OnError // OnErrorFail unless the file says otherwise
+	Line        int     // line of the step's [[steps]] header; 0 if unknown
 
 	templates templateSet // its workflow's parsed templates; nil for a step built by hand
 }
