@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/capability"
@@ -76,7 +77,16 @@ func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mc
 }
 
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
+	var wire *jsonrpc.Error
 	switch {
+	case errors.As(err, &wire):
+		// The server answered the handshake with an error: its own words say most.
+		err = fmt.Errorf("the server refused the handshake: %s", wire.Message)
+		if c.proc != nil {
+			if t := strings.TrimSpace(c.proc.stderr.String()); t != "" {
+				err = fmt.Errorf("%w; stderr: %s", err, t)
+			}
+		}
 	case timedOut:
 		err = fmt.Errorf("no handshake within connect_timeout %s (raise connect_timeout for slow first starts such as npx or uvx): %w",
 			spec.ConnectTimeout, context.DeadlineExceeded)

@@ -204,7 +204,7 @@ func (s *serverActor) settle(ctx actor.Context, pc *pendingCall, r *sessionRef, 
 	}
 	f.Safe = s.idempotent(pc.req)
 	switch {
-	case f.Class == ClassProtocol:
+	case f.Class == ClassProtocol, f.Class == ClassRefused:
 	case f.Class == ClassTimeout, f.Reason == ReasonTransport:
 		if r != nil {
 			r.suspect = true // probed before its next call; replaced if the probe fails
@@ -216,7 +216,7 @@ func (s *serverActor) settle(ctx actor.Context, pc *pendingCall, r *sessionRef, 
 		if s.drain != nil && s.drain.expired {
 			f.Reason, f.Message = ReasonClosed, "closed: cancelled after the drain deadline: "+f.Message
 		}
-	default: // the session is dead
+	case f.Reason == ReasonSessionLost:
 		if r != nil {
 			s.sessionFailed(ctx, r, f)
 		}

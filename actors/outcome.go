@@ -153,8 +153,13 @@ func classify(ctx context.Context, err error) (Class, Reason) {
 	if err == nil {
 		return "", ""
 	}
-	if errors.Is(err, mcp.ErrConnectionClosed) { // refused by the SDK before writing
+	switch {
+	case errors.Is(err, mcp.ErrConnectionClosed): // refused by the SDK before writing
 		return ClassNotSent, ReasonSessionLost
+	case errors.Is(err, errInvalidRequest):
+		return ClassRefused, ReasonInvalid
+	case errors.Is(err, errTooManyPages):
+		return ClassProtocol, ReasonTooLarge
 	}
 	sent := ClassMaybeRan
 	if errors.Is(err, errNotWritten) {

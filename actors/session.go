@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -166,7 +167,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
-				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools})
+				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.MaxListPages)
 				cancel()
 				ready.tools, _ = res.([]*mcp.Tool)
 				ready.toolsErr = lerr
@@ -267,7 +268,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	a.calls.Add(1)
 	go func() {
 		defer a.calls.Done()
-		res, err := runOp(callCtx, c.session, req)
+		res, err := runOp(callCtx, c.session, req, a.spec.MaxListPages)
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
 		// Released: this session's teardown cancelled the call, which may have run.
@@ -361,8 +362,8 @@ func (a *sessionActor) release() {
 }
 
 // runOp performs one MCP operation on a session. Params are built fresh for every call:
-// the SDK writes into them.
-func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request) (any, error) {
+// the SDK writes into them. Lists read at most maxPages pages.
+func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages int) (any, error) {
 	switch req.Op {
 	case OpCallTool:
 		params := &mcp.CallToolParams{Name: req.Name}
@@ -379,31 +380,72 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request) (any, error
 		params := &mcp.GetPromptParams{Name: req.Name}
 		if len(req.Args) > 0 {
 			if err := json.Unmarshal(req.Args, &params.Arguments); err != nil {
-				return nil, fmt.Errorf("prompt arguments must be an object of strings: %w", err)
+				return nil, fmt.Errorf("%w: prompt arguments must be an object of strings: %v", errInvalidRequest, err)
 			}
 		}
 		return cs.GetPrompt(ctx, params)
 	case OpListTools:
-		return collect(cs.Tools(ctx, nil))
+		return listAll(maxPages, func(cursor string) ([]*mcp.Tool, string, error) {
+			r, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
+			if err != nil {
+				return nil, "", err
+			}
+			return r.Tools, r.NextCursor, nil
+		})
 	case OpListResources:
-		return collect(cs.Resources(ctx, nil))
+		return listAll(maxPages, func(cursor string) ([]*mcp.Resource, string, error) {
+			r, err := cs.ListResources(ctx, &mcp.ListResourcesParams{Cursor: cursor})
+			if err != nil {
+				return nil, "", err
+			}
+			return r.Resources, r.NextCursor, nil
+		})
 	case OpListResourceTemplates:
-		return collect(cs.ResourceTemplates(ctx, nil))
+		return listAll(maxPages, func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
+			r, err := cs.ListResourceTemplates(ctx, &mcp.ListResourceTemplatesParams{Cursor: cursor})
+			if err != nil {
+				return nil, "", err
+			}
+			return r.ResourceTemplates, r.NextCursor, nil
+		})
 	case OpListPrompts:
-		return collect(cs.Prompts(ctx, nil))
+		return listAll(maxPages, func(cursor string) ([]*mcp.Prompt, string, error) {
+			r, err := cs.ListPrompts(ctx, &mcp.ListPromptsParams{Cursor: cursor})
+			if err != nil {
+				return nil, "", err
+			}
+			return r.Prompts, r.NextCursor, nil
+		})
 	case OpServerInfo:
 		return cs.InitializeResult(), nil
 	}
 	return nil, fmt.Errorf("unknown operation %d", req.Op)
 }
 
-func collect[T any](seq func(func(T, error) bool)) ([]T, error) {
+// errInvalidRequest fails a request that cannot be sent as it is.
+var errInvalidRequest = errors.New("invalid request")
+
+// errTooManyPages fails a list whose server keeps paginating past max_list_pages.
+var errTooManyPages = errors.New("too many pages")
+
+// listAll reads every page of a list, at most maxPages of them (0 = no bound): a server that
+// never stops paginating would otherwise hold the session and grow the list without end.
+func listAll[T any](maxPages int, page func(cursor string) ([]T, string, error)) ([]T, error) {
 	out := []T{}
-	for v, err := range seq {
+	cursor := ""
+	for n := 1; ; n++ {
+		items, next, err := page(cursor)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		if maxPages > 0 && n >= maxPages {
+			return nil, fmt.Errorf("%w: the server still had more after max_list_pages %d pages (%d items); raise max_list_pages if the list is really that long",
+				errTooManyPages, maxPages, len(out))
+		}
+		cursor = next
 	}
-	return out, nil
 }
