@@ -181,48 +181,6 @@ func (s *serverActor) sessionFailed(ctx actor.Context, r *sessionRef, err error)
 	s.replenish(ctx, r.pool, false)
 }
 
-// makeRoom frees a session slot for pool p when the server is at max_total_sessions: the
-// least recently used idle session of another pool is closed, unless one is already closing
-// (its slot comes free when it has stopped; terminated then grows the waiting pools).
-func (s *serverActor) makeRoom(ctx actor.Context, p *pool) {
-	live, lru := s.liveSessions(p)
-	s.starved[p] = struct{}{}
-	if live < len(s.sessions) || lru == nil { // a slot is coming free already, or none can yet
-		return
-	}
-	s.retire(ctx, lru, "max_total_sessions")
-}
-
-// liveSessions counts the live sessions of every pool and finds the least recently used idle
-// one outside pool p.
-func (s *serverActor) liveSessions(p *pool) (live int, lru *sessionRef) {
-	for _, q := range s.pools {
-		for _, r := range q.sessions {
-			if !r.live() {
-				continue
-			}
-			live++
-			if q != p && r.state == stateReady && r.inflight == 0 && r.pins == 0 && (lru == nil || r.lastUsed.Before(lru.lastUsed)) {
-				lru = r
-			}
-		}
-	}
-	return live, lru
-}
-
-// yieldSlot closes r, just gone idle, when pools wait for a session slot and none is coming
-// free: with max_total_sessions reached, an idle session of one key is worth less than a
-// waiting call of another.
-func (s *serverActor) yieldSlot(ctx actor.Context, r *sessionRef) {
-	if len(s.starved) == 0 || r.state != stateReady || r.inflight > 0 || r.pins > 0 || len(r.pool.waiting) > 0 {
-		return
-	}
-	if live, _ := s.liveSessions(nil); live < len(s.sessions) {
-		return // a slot is coming free already
-	}
-	s.retire(ctx, r, "max_total_sessions")
-}
-
 // retire closes a session on purpose (idle, recycled, reconnect, evicted): at once when it
 // is idle, otherwise once its calls and batches are done.
 func (s *serverActor) retire(ctx actor.Context, r *sessionRef, reason string) {
@@ -249,12 +207,7 @@ func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
 	delete(s.byPID, who.Id)
 	delete(s.sessions, r.id)
 	s.stats.closed.Add(1)
-	for p := range s.starved { // a slot came free: the pools waiting for one may grow
-		delete(s.starved, p)
-		if len(p.waiting) > 0 && s.pools[p.key] == p {
-			s.grow(ctx, p, false)
-		}
-	}
+	s.slotFreed(ctx)
 	if r.state != stateDead { // stopped from outside the pool's decisions, e.g. after a panic
 		r.state = stateDead
 		r.pool.remove(r)

@@ -64,7 +64,7 @@ type serverActor struct {
 	ticker    *time.Timer
 	tickEach  time.Duration
 	respawns  map[string]*time.Timer
-	starved   map[*pool]struct{} // pools waiting for a session slot under max_total_sessions
+	starved   slotQueue // pools waiting for a session slot under max_total_sessions
 }
 
 type drainState struct {
@@ -171,7 +171,7 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.byPID = map[string]*sessionRef{}
 	s.pending = map[uint64]*pendingCall{}
 	s.respawns = map[string]*time.Timer{}
-	s.starved = map[*pool]struct{}{}
+	s.starved = slotQueue{queued: map[*pool]bool{}}
 	s.cache = newListCache()
 	s.circuit = circuit{threshold: s.spec.CircuitThreshold, reset: s.spec.CircuitReset}
 	s.stats.circuit.Store(circuitClosed.String())
@@ -236,19 +236,20 @@ func (s *serverActor) poolFor(ctx actor.Context, identity, affinity string) *poo
 	if p == nil {
 		p = &pool{key: key, maxSize: size, minSize: minSize, lastUsed: time.Now()}
 		s.pools[key] = p
-		s.evictPools(ctx)
+		s.evictPools(ctx, p)
 	}
 	return p
 }
 
-// maxPools bounds the pool keys a server keeps; the least recently used idle ones go first.
+// maxPools bounds the pool keys a server keeps; the least recently used idle ones go first
+// (never the one being created).
 const maxPools = 1024
 
-func (s *serverActor) evictPools(ctx actor.Context) {
+func (s *serverActor) evictPools(ctx actor.Context, keep *pool) {
 	for len(s.pools) > maxPools {
 		var lru *pool
 		for _, p := range s.pools {
-			if p.key != "" && !p.busy() && (lru == nil || p.lastUsed.Before(lru.lastUsed)) {
+			if p != keep && p.key != "" && !p.busy() && (lru == nil || p.lastUsed.Before(lru.lastUsed)) {
 				lru = p
 			}
 		}

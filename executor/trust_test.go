@@ -325,3 +325,58 @@ func httpSpec(t *testing.T, name string, s *mcp.Server, wrap func(http.Handler) 
 	policy.ConnectTimeout = 10 * time.Second
 	return capability.ServerSpec{Name: name, Transport: capability.TransportHTTP, URL: hs.URL, Enabled: true, Policy: policy}
 }
+
+// 2,000 busy affinity keys never hold more than max_total_sessions sessions at once: a new
+// key waits for a slot (an idle session of another key is closed to make one), and every
+// call is served.
+func TestAffinityKeysAreBoundedByMaxTotalSessions(t *testing.T) {
+	spinetest.NoLeaks(t)
+	keys, limit := 2000, 16
+	if testing.Short() || spinetest.RaceEnabled {
+		keys = 300 // the same bound under the same pressure (keys ≫ limit), in less time
+	}
+	var live, peak atomic.Int64
+	s := mcp.NewServer(&mcp.Implementation{Name: "stateful", Version: "1"}, &mcp.ServerOptions{
+		InitializedHandler: func(_ context.Context, req *mcp.InitializedRequest) {
+			n := live.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			go func() {
+				_ = req.Session.Wait()
+				live.Add(-1)
+			}()
+		},
+	})
+	addEcho(s)
+	spec := httpSpec(t, "stateful", s, nil)
+	spec.Isolation = capability.IsolationAffinity
+	spec.MaxTotalSessions = limit
+	spec.AcquireTimeout = 10 * time.Minute // every call is to be served: a safety bound, not a budget // every call must be served, however busy the machine
+	spec.HealthInterval = 0
+	ex := newExecutor(t, spec)
+
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	for i := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := executor.WithAffinity(context.Background(), fmt.Sprintf("key-%d", i))
+			if _, err := ex.CallTool(ctx, "stateful", "echo", map[string]any{"i": i}); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d calls failed, first: %v", n, keys, firstErr.Load())
+	}
+	if p := peak.Load(); p > int64(limit) {
+		t.Errorf("the server saw %d sessions at once, want at most max_total_sessions %d", p, limit)
+	}
+	if st := ex.Stats().Servers["stateful"]; st.SessionsCreated < int64(keys) {
+		t.Errorf("%d sessions created for %d affinity keys: keys shared a session", st.SessionsCreated, keys)
+	}
+}
