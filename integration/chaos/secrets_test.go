@@ -44,7 +44,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		http.Error(w, "upstream down for "+r.Header.Get("Authorization"), http.StatusInternalServerError)
 	}))
 	t.Cleanup(failing.Close)
-	quoting := echoServer()
+	quoting := echoServer("Authorization")
 	quoting.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			if method != "tools/call" {
