@@ -36,7 +36,8 @@ func WithIdentity(ctx context.Context, identity string) context.Context {
 // session. For servers with isolation = "identity", unless WithIdentity says otherwise, h
 // also chooses the pool: callers share sessions only when all their headers are equal (only
 // the headers the server's identity_headers lists, when it lists some), or when
-// WithIdentityExtractor gives them one identity.
+// WithIdentityExtractor gives them one identity. The headers go only to the origin of the
+// server's url: a redirect to another origin is refused.
 func WithHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, h)
 }
