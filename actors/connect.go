@@ -242,21 +242,24 @@ func (e *crossOriginError) Error() string {
 		what, e.server, e.from, e.to)
 }
 
-// redact removes the values of a server's env and headers from err's text: they hold
-// secrets, and errors end up in logs.
+// redact removes the secrets of a server from err's text — the values of its env and
+// headers, the user info and query values of its url — and the user info and query values
+// of every URL in it (Go's net/http errors quote the whole URL): errors end up in logs.
 func redact(spec *capability.ServerSpec, err error) error {
 	if err == nil {
 		return nil
 	}
-	msg, changed := redactString(secretsOf(spec), err.Error())
-	if !changed {
+	text := err.Error()
+	msg, _ := redactString(secretsOf(spec), capability.RedactURLs(text))
+	if msg == text {
 		return err
 	}
 	return &redactedError{msg: msg, err: err}
 }
 
 // secretsOf returns the values of a server's env and headers (and the token of a
-// "Bearer TOKEN" header) worth redacting, longest first.
+// "Bearer TOKEN" header), and the user info, query values and fragment of its url, worth
+// redacting, longest first.
 func secretsOf(spec *capability.ServerSpec) []string {
 	var secrets []string
 	add := func(v string) {
@@ -272,6 +275,9 @@ func secretsOf(spec *capability.ServerSpec) []string {
 		if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer TOKEN"
 			add(tok)
 		}
+	}
+	for _, v := range capability.URLSecrets(spec.URL) {
+		add(v)
 	}
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	return secrets

@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
 
+	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -216,4 +219,100 @@ func TestSameOriginRedirectKeepsHeaders(t *testing.T) {
 			t.Errorf("the server never got %q: %s", want, seen)
 		}
 	}
+}
+
+// TestURLSecretsNotInErrorsOrLogs configures servers whose url holds a token in its query or
+// its user info, one down and one refusing, and checks that the errors returned, the events
+// and the debug logs never show it.
+func TestURLSecretsNotInErrorsOrLogs(t *testing.T) {
+	spinetest.NoLeaks(t)
+	const secret, password = "SECRET123", "Passw0rdXYZ"
+	refusing, port := loopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// quoting the request is what many servers do: its URL holds the token
+		http.Error(w, "forbidden: "+r.URL.String()+" "+r.Header.Get("Authorization"), http.StatusForbidden)
+	}))
+	refusing.Start()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	downAddr := closed.Addr().String()
+	closed.Close() // nothing listens there now
+
+	var servers []capability.ServerSpec
+	for name, url := range map[string]string{
+		"down-query":     "http://" + downAddr + "/mcp?api_key=" + secret,
+		"down-userinfo":  "http://user:" + password + "@" + downAddr + "/mcp",
+		"refusing-query": "http://127.0.0.1:" + port + "/mcp?api_key=" + secret + "&v=2",
+		"refusing-sse":   "http://u:" + password + "@127.0.0.1:" + port + "/sse?api_key=" + secret,
+	} {
+		spec := httpSpec(url)
+		spec.Name = name
+		if strings.HasSuffix(name, "sse") {
+			spec.Transport = capability.TransportSSE
+		}
+		spec.CircuitThreshold = 1 // the second call meets the open circuit, whose message quotes the last error
+		servers = append(servers, spec)
+	}
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := zerolog.New(lockedWriter{&logs, &logMu}).Level(zerolog.DebugLevel)
+	var events []string
+	var evMu sync.Mutex
+	ex, err := executor.New(spinetest.Project(servers...), executor.WithLogger(logger), executor.WithEvents(func(e actors.Event) {
+		actors.LogEvents(logger)(e)
+		evMu.Lock()
+		events = append(events, e.String())
+		evMu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ex.Close(ctx)
+	})
+	var texts []string
+	for _, s := range servers {
+		for range 2 {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := ex.CallTool(ctx, s.Name, "echo", nil)
+			cancel()
+			if err == nil {
+				t.Fatalf("%s: the call went through", s.Name)
+			}
+			texts = append(texts, err.Error())
+		}
+		if _, err := ex.ListTools(context.Background(), s.Name); err != nil {
+			texts = append(texts, err.Error())
+		}
+	}
+	evMu.Lock()
+	texts = append(texts, events...)
+	evMu.Unlock()
+	logMu.Lock()
+	texts = append(texts, logs.String())
+	logMu.Unlock()
+	all := strings.Join(texts, "\n")
+	for _, leak := range []string{secret, password} {
+		if i := strings.Index(all, leak); i >= 0 {
+			t.Errorf("%s shown: ...%s...", leak, all[max(0, i-200):min(len(all), i+50)])
+		}
+	}
+	if !strings.Contains(all, "api_key=[redacted]") || !strings.Contains(all, "[redacted]@") {
+		t.Errorf("no redacted URL in the errors: %s", all)
+	}
+	t.Logf("%s", texts[:4])
+}
+
+type lockedWriter struct {
+	b  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }
