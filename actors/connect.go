@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -152,12 +154,27 @@ func withCallHeaders(ctx context.Context, h map[string][]string) context.Context
 
 // headerTransport adds a server's configured headers, and the per-call headers riding on the
 // request's context, to every request of a session. The SDK's transports have no header field.
+//
+// The rule for credentials: a session talks only to the origin (scheme, host and port) of its
+// server's url, so its configured headers, its per-call headers and its MCP session id never
+// reach another origin. A redirect to another origin is refused (httpClient's CheckRedirect),
+// and so is any other request to another origin, such as the message endpoint an SSE server
+// names (checked here, also for redirects, as a second line). Same-origin redirects keep the
+// headers: each hop comes through here again.
 type headerTransport struct {
 	base    http.RoundTripper
+	server  string // for messages
+	origin  string // originOf the server's url
 	headers map[string]string
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if o := originOf(req.URL); o != t.origin {
+		if req.Body != nil { // a RoundTripper closes the body, also when it refuses
+			req.Body.Close()
+		}
+		return nil, &crossOriginError{server: t.server, from: t.origin, to: o}
+	}
 	perCall, _ := req.Context().Value(headersKey{}).(map[string][]string)
 	if len(t.headers) == 0 && len(perCall) == 0 {
 		return t.base.RoundTrip(req)
@@ -175,28 +192,84 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
+// maxRedirects is how many same-origin redirects one request may follow (net/http's default).
+const maxRedirects = 10
+
 // httpClient builds the client of one HTTP session over its own transport base, so that
-// closing the session can close its connections. It has no Timeout on purpose: that would
-// cut the long-lived server-to-client stream; calls carry their own deadlines.
+// closing the session can close its connections. It follows redirects within the origin of
+// the server's url only (see headerTransport). It has no Timeout on purpose: that would cut
+// the long-lived server-to-client stream; calls carry their own deadlines.
 func httpClient(spec *capability.ServerSpec, base http.RoundTripper) *http.Client {
-	return &http.Client{Transport: &headerTransport{base: writeTracker{base: base}, headers: spec.Headers}}
+	origin := ""
+	if u, err := url.Parse(spec.URL); err == nil {
+		origin = originOf(u)
+	}
+	return &http.Client{
+		Transport: &headerTransport{base: writeTracker{base: base}, server: spec.Name, origin: origin, headers: spec.Headers},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if o := originOf(req.URL); o != origin {
+				return &crossOriginError{server: spec.Name, from: origin, to: o, redirect: true}
+			}
+			if len(via) >= maxRedirects {
+				return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			}
+			return nil
+		},
+	}
 }
 
-// redact removes the values of a server's env and headers from err's text: they hold
-// secrets, and errors end up in logs.
+// originOf returns the origin of u as scheme://host:port, in lower case, with the scheme's
+// default port spelt out: two URLs have the same origin when these strings are equal. It
+// holds no user info, query or path, so it is safe to print.
+func originOf(u *url.URL) string {
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// crossOriginError is a request of a session to an origin other than its server's url's,
+// refused so that no credential leaves that origin.
+type crossOriginError struct {
+	server   string
+	from, to string // origins
+	redirect bool
+}
+
+func (e *crossOriginError) Error() string {
+	what := "request"
+	if e.redirect {
+		what = "redirect"
+	}
+	return fmt.Sprintf("%s of server %q from %s to another origin, %s, refused: SPINE sends a server's headers "+
+		"and session only to the origin of its url (if the server moved, set url to its new address)",
+		what, e.server, e.from, e.to)
+}
+
+// redact removes the secrets of a server from err's text — the values of its env and
+// headers, the user info and query values of its url — and the user info and query values
+// of every URL in it (Go's net/http errors quote the whole URL): errors end up in logs.
 func redact(spec *capability.ServerSpec, err error) error {
 	if err == nil {
 		return nil
 	}
-	msg, changed := redactString(secretsOf(spec), err.Error())
-	if !changed {
+	text := err.Error()
+	msg, _ := redactString(secretsOf(spec), capability.RedactURLs(text))
+	if msg == text {
 		return err
 	}
 	return &redactedError{msg: msg, err: err}
 }
 
 // secretsOf returns the values of a server's env and headers (and the token of a
-// "Bearer TOKEN" header) worth redacting, longest first.
+// "Bearer TOKEN" header), and the user info, query values and fragment of its url, worth
+// redacting, longest first.
 func secretsOf(spec *capability.ServerSpec) []string {
 	var secrets []string
 	add := func(v string) {
@@ -212,6 +285,9 @@ func secretsOf(spec *capability.ServerSpec) []string {
 		if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer TOKEN"
 			add(tok)
 		}
+	}
+	for _, v := range capability.URLSecrets(spec.URL) {
+		add(v)
 	}
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	return secrets

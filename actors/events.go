@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/capability"
 )
 
 // EventKind names a pool or lifecycle event.
@@ -89,5 +91,17 @@ func LogEvents(logger zerolog.Logger) EventHook {
 			ev = ev.Err(e.Err)
 		}
 		ev.Msg(string(e.Kind))
+	}
+}
+
+// redactEvents returns hook behind a filter that removes spec's secrets (see redact) from
+// every event's error and reason, so that no hook — logs included — ever sees one.
+func redactEvents(spec *capability.ServerSpec, hook EventHook) EventHook {
+	return func(e Event) {
+		e.Err = redact(spec, e.Err)
+		if e.Reason != "" {
+			e.Reason, _ = redactString(secretsOf(spec), capability.RedactURLs(e.Reason))
+		}
+		hook(e)
 	}
 }

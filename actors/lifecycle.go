@@ -252,8 +252,9 @@ func (s *serverActor) probeDone(ctx actor.Context, m *probeDone) {
 		return
 	}
 	if m.err != nil {
-		s.events(Event{Kind: EventHealthFailed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: m.err})
-		s.sessionFailed(ctx, r, fmt.Errorf("health probe: %w", m.err))
+		err := redact(s.spec, m.err) // it may reach a caller whose batch was pinned here
+		s.events(Event{Kind: EventHealthFailed, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: err})
+		s.sessionFailed(ctx, r, fmt.Errorf("health probe: %w", err))
 		s.pump(ctx, r.pool)
 		return
 	}

@@ -161,6 +161,10 @@ func classify(ctx context.Context, err error) (Class, Reason) {
 	case errors.Is(err, errTooManyPages):
 		return ClassProtocol, ReasonTooLarge
 	}
+	var cross *crossOriginError
+	if errors.As(err, &cross) { // refused by SPINE's own transport, before any byte was sent
+		return ClassRefused, ReasonInvalid
+	}
 	sent := ClassMaybeRan
 	if errors.Is(err, errNotWritten) {
 		sent = ClassNotSent

@@ -91,6 +91,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	if events == nil {
 		events = func(Event) {}
 	}
+	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown}
 	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {

@@ -6,12 +6,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
 // serverKeys are the keys of a [servers.NAME] table besides the Policy keys.
 var serverKeys = []string{
-	"command", "args", "env", "cwd", "url", "transport", "headers",
+	"command", "args", "env", "cwd", "url", "transport", "headers", "identity_headers",
 	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts", "idempotent_tools",
 }
 
@@ -89,6 +90,9 @@ func applyServerKeys(t *table, s *ServerSpec) {
 	if v, ok := t.strMap("headers"); ok {
 		s.Headers = v
 	}
+	if v, ok := t.strList("identity_headers", false); ok {
+		s.IdentityHeaders = v
+	}
 	if v, ok := t.boolean("enabled"); ok {
 		s.Enabled = v
 	}
@@ -143,6 +147,7 @@ func (s *ServerSpec) problems() []problem {
 			out = append(out, problem{key: []string{"headers", k}, msg: "not a valid HTTP header name"})
 		}
 	}
+	out = append(out, s.identityHeadersProblems()...)
 	for _, k := range slices.Sorted(maps.Keys(s.ToolTimeouts)) {
 		switch d := s.ToolTimeouts[k]; {
 		case d < 0:
@@ -205,4 +210,30 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// identityHeadersProblems says what is wrong with identity_headers: names that are no HTTP
+// header, or a setting that would not take effect (a stdio server, or isolation other than
+// "identity") and so would leave callers sharing sessions that the config means to separate.
+func (s *ServerSpec) identityHeadersProblems() []problem {
+	if s.IdentityHeaders == nil {
+		return nil
+	}
+	key := []string{"identity_headers"}
+	var out []problem
+	for i, h := range s.IdentityHeaders {
+		if !isToken(h) {
+			out = append(out, problem{key: append(key, strconv.Itoa(i)), msg: fmt.Sprintf("element %d: not a valid HTTP header name", i+1)})
+		}
+	}
+	switch {
+	case len(s.IdentityHeaders) == 0:
+		out = append(out, problem{key: key, msg: "empty: list the headers that tell callers apart, or remove the key (then every per-call header does)"})
+	case s.Transport == TransportStdio:
+		out = append(out, problem{key: key, msg: "only http and sse servers get per-call headers"})
+	case s.Isolation != IsolationIdentity:
+		out = append(out, problem{key: key, alt: "isolation",
+			msg: fmt.Sprintf("identity_headers takes effect only with isolation = %q (this server has %q)", IsolationIdentity, s.Isolation)})
+	}
+	return out
 }

@@ -94,6 +94,11 @@ type ServerSpec struct {
 	// http / sse
 	URL     string
 	Headers map[string]string
+	// IdentityHeaders are the per-call headers (executor.WithHeaders) that tell callers apart
+	// under isolation = "identity". Empty: every per-call header does, so that callers whose
+	// credentials differ in any header never share a session. Setting it narrows the pool key
+	// to these headers, for servers that also get per-call headers that vary per request.
+	IdentityHeaders []string
 
 	Enabled       bool
 	EnabledTools  []string                 // when set, only these tools are exposed

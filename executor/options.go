@@ -27,8 +27,9 @@ func WithEvents(hook actors.EventHook) Option { return func(o *options) { o.even
 // WithIdentityExtractor derives a caller's identity from the per-call headers of
 // WithHeaders, for servers with isolation = "identity": return something stable across
 // credential refreshes (e.g. the subject of a JWT) so that pools don't multiply with every
-// token. Default: a hash of the identity headers (Authorization, Cookie, X-Api-Key,
-// X-Tenant-Id, X-User-Id).
+// token. It decides alone (identity_headers is not consulted); "" puts the caller in the pool
+// of callers without an identity. Default: a hash of every per-call header, or of the
+// server's identity_headers when it lists them.
 func WithIdentityExtractor(f func(http.Header) string) Option {
 	return func(o *options) { o.identity = f }
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"maps"
 	"net/http"
+	"net/textproto"
+	"slices"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
@@ -29,14 +33,14 @@ func WithIdentity(ctx context.Context, identity string) context.Context {
 }
 
 // WithHeaders returns a context whose calls to HTTP servers carry h, without opening a new
-// session. For servers with isolation = "identity", identity headers among h choose the pool
-// (see WithIdentityExtractor) unless WithIdentity says otherwise.
+// session. For servers with isolation = "identity", unless WithIdentity says otherwise, h
+// also chooses the pool: callers share sessions only when all their headers are equal (only
+// the headers the server's identity_headers lists, when it lists some), or when
+// WithIdentityExtractor gives them one identity. The headers go only to the origin of the
+// server's url: a redirect to another origin is refused.
 func WithHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, h)
 }
-
-// identityHeaders are the headers that tell callers of an HTTP server apart.
-var identityHeaders = []string{"Authorization", "Cookie", "X-Api-Key", "X-Tenant-Id", "X-User-Id"}
 
 // scope fills a request's isolation keys and headers from the caller's context.
 func (e *Executor) scope(ctx context.Context, server string, req *actors.Request) {
@@ -52,24 +56,49 @@ func (e *Executor) scope(ctx context.Context, server string, req *actors.Request
 	}
 	req.Headers = h
 	if req.Identity == "" && spec.Isolation == capability.IsolationIdentity {
-		req.Identity = e.identityOf(h)
+		req.Identity = identityOf(&spec, h, e.opts.identity)
 	}
 }
 
-func (e *Executor) identityOf(h http.Header) string {
-	if e.opts.identity != nil {
-		return e.opts.identity(h)
+// identityOf is the one place that decides which identity the per-call headers h of a call
+// to spec (isolation = "identity", no WithIdentity) belong to; "" is the pool of callers
+// without one. It fails closed: callers whose headers differ in anything that may be a
+// credential never share a session.
+//
+//   - The executor's extractor (WithIdentityExtractor), when set, decides alone.
+//   - Otherwise the identity is a hash of the headers named by the server's identity_headers
+//     or, when that is not set, of every header in h: names canonicalised, then sorted, with
+//     their values sorted. A credential in a header SPINE does not know (X-Access-Token, say)
+//     so separates callers as Authorization does.
+func identityOf(spec *capability.ServerSpec, h http.Header, extract func(http.Header) string) string {
+	if extract != nil {
+		return extract(h)
+	}
+	values := map[string][]string{}
+	for name, vs := range h {
+		name = textproto.CanonicalMIMEHeaderKey(name)
+		values[name] = append(values[name], vs...)
+	}
+	if len(spec.IdentityHeaders) > 0 {
+		narrowed := map[string][]string{}
+		for _, name := range spec.IdentityHeaders {
+			name = textproto.CanonicalMIMEHeaderKey(name)
+			if vs, ok := values[name]; ok {
+				narrowed[name] = vs
+			}
+		}
+		values = narrowed
+	}
+	if len(values) == 0 {
+		return ""
 	}
 	sum := sha256.New()
-	found := false
-	for _, name := range identityHeaders {
-		for _, v := range h.Values(name) {
-			found = true
-			sum.Write([]byte(name + ":" + v + "\n"))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		vs := slices.Sorted(slices.Values(values[name]))
+		fmt.Fprintf(sum, "%d:%s%d\n", len(name), name, len(vs))
+		for _, v := range vs {
+			fmt.Fprintf(sum, "%d:%s", len(v), v)
 		}
-	}
-	if !found {
-		return ""
 	}
 	return "h:" + hex.EncodeToString(sum.Sum(nil)[:12])
 }

@@ -171,7 +171,7 @@ func TestEndlessPaginationIsBounded(t *testing.T) {
 			return &mcp.ListToolsResult{Tools: []*mcp.Tool{tool}, NextCursor: strconv.FormatInt(n, 10)}, nil
 		}
 	})
-	spec := httpSpec(t, "endless", s, nil)
+	spec := serveHTTP(t, "endless", s, nil)
 	spec.MaxListPages = 20
 	ex := newExecutor(t, spec)
 	_, err := ex.ListTools(context.Background(), "endless")
@@ -212,7 +212,7 @@ func TestMaxCallTimeEndsEndlessProgress(t *testing.T) {
 				}
 			}
 		})
-	spec := httpSpec(t, "chatty", s, nil)
+	spec := serveHTTP(t, "chatty", s, nil)
 	spec.CallTimeout = 500 * time.Millisecond // far longer than the 20 ms between notifications
 	spec.MaxCallTime = 2 * time.Second
 	ex := newExecutor(t, spec)
@@ -246,7 +246,7 @@ func TestHTTPResetAfterWriteIsMaybeRan(t *testing.T) {
 	tool("read", true, &reads)
 	var resets atomic.Int64
 	resetOnce := map[string]*atomic.Bool{"write": {}, "read": {}}
-	spec := httpSpec(t, "resetting", s, func(next http.Handler) http.Handler {
+	spec := serveHTTP(t, "resetting", s, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -311,9 +311,9 @@ func addEcho(s *mcp.Server) {
 		})
 }
 
-// httpSpec serves s over streamable HTTP on loopback, wrapped in wrap when given, and
+// serveHTTP serves s over streamable HTTP on loopback, wrapped in wrap when given, and
 // returns the spec of a server reaching it.
-func httpSpec(t *testing.T, name string, s *mcp.Server, wrap func(http.Handler) http.Handler) capability.ServerSpec {
+func serveHTTP(t *testing.T, name string, s *mcp.Server, wrap func(http.Handler) http.Handler) capability.ServerSpec {
 	t.Helper()
 	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 	if wrap != nil {
@@ -348,7 +348,7 @@ func TestAffinityKeysAreBoundedByMaxTotalSessions(t *testing.T) {
 		},
 	})
 	addEcho(s)
-	spec := httpSpec(t, "stateful", s, nil)
+	spec := serveHTTP(t, "stateful", s, nil)
 	spec.Isolation = capability.IsolationAffinity
 	spec.MaxTotalSessions = limit
 	spec.AcquireTimeout = 10 * time.Minute // every call is to be served: a safety bound, not a budget // every call must be served, however busy the machine

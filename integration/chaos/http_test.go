@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -131,11 +132,12 @@ func TestHTTPServerGoesAwayAndComesBack(t *testing.T) {
 	t.Logf("stats %+v", st)
 }
 
-// sessionLog records, for every MCP session id an HTTP server handed out, which
-// Authorization headers came with its requests.
+// sessionLog records, for every MCP session id an HTTP server handed out, which values of
+// one header (Authorization, unless header names another) came with its requests.
 type sessionLog struct {
-	mu   sync.Mutex
-	auth map[string][]string // session id -> Authorization values seen
+	header string
+	mu     sync.Mutex
+	auth   map[string][]string // session id -> values seen
 }
 
 func (l *sessionLog) record(sid, auth string) {
@@ -147,10 +149,10 @@ func (l *sessionLog) record(sid, auth string) {
 }
 
 // middleware records each request's session id (from the request, or from the response
-// for the initialize request that creates the session) with its Authorization header.
+// for the initialize request that creates the session) with its header's value.
 func (l *sessionLog) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
+		auth := r.Header.Get(cmp.Or(l.header, "Authorization"))
 		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
 			l.record(sid, auth)
 			next.ServeHTTP(w, r)
@@ -191,8 +193,8 @@ func (w *sidWriter) Flush() {
 }
 
 // echoServer returns an in-process MCP server with a read-only echo tool that answers with
-// the Authorization header the call came with, and the text.
-func echoServer() *mcp.Server {
+// the value of header (e.g. Authorization) the call came with, and the text.
+func echoServer(header string) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "identity-echo", Version: "1"}, nil)
 	type in struct {
 		Text string `json:"text"`
@@ -201,7 +203,7 @@ func echoServer() *mcp.Server {
 		func(_ context.Context, req *mcp.CallToolRequest, args in) (*mcp.CallToolResult, any, error) {
 			auth := ""
 			if req.Extra != nil {
-				auth = req.Extra.Header.Get("Authorization")
+				auth = req.Extra.Header.Get(header)
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: auth + "|" + args.Text}}}, nil, nil
 		})
@@ -215,7 +217,7 @@ func echoServer() *mcp.Server {
 func TestIdentityIsolationOverHTTP(t *testing.T) {
 	checkHygiene(t)
 	log := &sessionLog{auth: map[string][]string{}}
-	srv := echoServer()
+	srv := echoServer("Authorization")
 	ts := httptest.NewServer(log.middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)))
 	t.Cleanup(ts.Close)
 	spec := capability.ServerSpec{
@@ -277,4 +279,72 @@ func TestIdentityIsolationOverHTTP(t *testing.T) {
 		}
 	}
 	t.Logf("%d sessions for %d identities; stats %+v", len(log.auth), identities, st)
+}
+
+// TestIdentityFromAnyPerCallHeader has two identities whose per-call headers differ only in
+// X-Access-Token — a header SPINE has no list entry for — call an HTTP server with isolation =
+// "identity", concurrently, and checks on the server that they never shared a session: there
+// are sessions for both, and every session only ever saw one token (handshake, stream, calls,
+// probes and close).
+func TestIdentityFromAnyPerCallHeader(t *testing.T) {
+	checkHygiene(t)
+	log := &sessionLog{header: "X-Access-Token", auth: map[string][]string{}}
+	srv := echoServer("X-Access-Token")
+	ts := httptest.NewServer(log.middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)))
+	t.Cleanup(ts.Close)
+	spec := capability.ServerSpec{
+		Name: "remote", Transport: capability.TransportHTTP, URL: ts.URL, Enabled: true,
+		Policy: capability.DefaultPolicy(),
+	}
+	spec.Isolation = capability.IsolationIdentity
+	spec.MaxInflight = 2
+	spec.HealthInterval = 20 * time.Millisecond // idle sessions are probed often
+	ex := start(t, []capability.ServerSpec{spec})
+
+	tokens := []string{"access-token-of-alice", "access-token-of-bob"}
+	const callers, calls = 3, 10
+	var wg sync.WaitGroup
+	for _, token := range tokens {
+		// the same tenant for both: only the token tells them apart
+		ctx := executor.WithHeaders(context.Background(), http.Header{"X-Access-Token": {token}, "X-Tenant-Id": {"acme"}})
+		for c := range callers {
+			wg.Go(func() {
+				for i := range calls {
+					text := fmt.Sprintf("c%d-%d", c, i)
+					if i%5 == 4 {
+						time.Sleep(30 * time.Millisecond) // idle long enough to be probed
+					}
+					cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+					res, err := ex.CallTool(cctx, "remote", "echo", map[string]any{"text": text})
+					cancel()
+					if err != nil {
+						t.Errorf("%s %s: %v", token, text, err)
+						return
+					}
+					if got := textOf(res); got != token+"|"+text {
+						t.Errorf("%s %s: got %q", token, text, got)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	closeWithin(t, ex, closeBound)
+
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	byToken := map[string]int{}
+	for sid, seen := range log.auth {
+		if len(seen) != 1 || seen[0] == "" {
+			t.Errorf("session %s saw X-Access-Token %q: want exactly one identity's", sid, seen)
+			continue
+		}
+		byToken[seen[0]]++
+	}
+	for _, token := range tokens {
+		if byToken[token] == 0 {
+			t.Errorf("no session of its own for %s: sessions %v", token, log.auth)
+		}
+	}
+	t.Logf("sessions per token: %v", byToken)
 }
