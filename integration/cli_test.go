@@ -162,3 +162,16 @@ func TestCLIUsage(t *testing.T) {
 		t.Fatalf("version: %q", r.stdout)
 	}
 }
+
+// spine call --timeout bounds a call that never answers: exit 1, class timeout in the
+// message, no server left.
+func TestCLICallTimeout(t *testing.T) {
+	noServersLeft(t)
+	r := spine(t, repoRoot(t), "call", "demo", "hang", "--timeout", "300ms")
+	if r.code != 1 || !strings.Contains(r.stderr, "deadline") {
+		t.Fatalf("call hang --timeout 300ms: code %d (want 1), stderr %q", r.code, r.stderr)
+	}
+	if r := spine(t, repoRoot(t), "call", "demo", "echo", "--timeout", "-1s"); r.code != 2 {
+		t.Fatalf("--timeout -1s: code %d, want 2 (bad usage)", r.code)
+	}
+}

@@ -7,18 +7,29 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	"github.com/spine-mcp/spine/executor"
 )
 
 func runCall(ctx context.Context, e *env, args []string) error {
 	var argsJSON, output string
+	var timeout time.Duration
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.StringVar(&argsJSON, "args", "", "tool arguments as a JSON object")
+		fs.DurationVar(&timeout, "timeout", 0, "give up on the call after this long, e.g. 30s (default: the server's call_timeout,\nrenewed by progress notifications up to its max_call_time)")
 		outputFlag(fs, &output, "text", "json")
 	})
 	if err != nil {
 		return err
+	}
+	if timeout < 0 {
+		return badUsage("--timeout must not be negative, got %s", timeout)
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
 	if err := checkOutput(output, "text", "json"); err != nil {
 		return err

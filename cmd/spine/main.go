@@ -27,7 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json]", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
-		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--output text|json]", "call one tool and print its result", runCall},
+		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json]", "call one tool and print its result", runCall},
 		{"tools", "tools [SERVER] [--output text|json]", "list the tools of one or every server", runList("tools")},
 		{"resources", "resources [SERVER] [--output text|json]", "list resources and resource templates", runList("resources")},
 		{"prompts", "prompts [SERVER] [--output text|json]", "list prompts", runList("prompts")},
