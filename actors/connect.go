@@ -81,7 +81,7 @@ func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mc
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
 	var wire *jsonrpc.Error
 	switch {
-	case errors.As(err, &wire):
+	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		// The server answered the handshake with an error: its own words say most.
 		err = fmt.Errorf("the server refused the handshake: %s", wire.Message)
 		if c.proc != nil {

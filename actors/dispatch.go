@@ -367,9 +367,9 @@ func (s *serverActor) acquireExpired(ctx actor.Context, id uint64) {
 	live, _ := pc.pool.counts()
 	msg := fmt.Sprintf("pool exhausted: no session free within acquire_timeout %s (%d of max_sessions %d open, max_inflight %d each)",
 		s.spec.AcquireTimeout, live, pc.pool.maxSize, s.spec.MaxInflight)
-	if live == 0 && len(s.sessions) >= s.spec.MaxTotalSessions {
+	if live == 0 && len(s.sessions) >= s.spec.TotalSessions() {
 		msg = fmt.Sprintf("pool exhausted: no session slot free within acquire_timeout %s (max_total_sessions %d reached across all pool keys)",
-			s.spec.AcquireTimeout, s.spec.MaxTotalSessions)
+			s.spec.AcquireTimeout, s.spec.TotalSessions())
 	}
 	s.reply(ctx, pc, nil, refused(ReasonPoolExhausted, errors.New(msg)))
 }

@@ -15,7 +15,7 @@ import (
 // max_total_sessions session actors alive (stopping ones included: their processes may
 // still run).
 func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
-	if len(s.sessions) >= s.spec.MaxTotalSessions || !s.circuit.allowConnect(time.Now()) {
+	if len(s.sessions) >= s.spec.TotalSessions() || !s.circuit.allowConnect(time.Now()) {
 		return nil
 	}
 	id := sessionIDs.Add(1)
@@ -52,7 +52,7 @@ func (s *serverActor) grow(ctx actor.Context, p *pool, afterBackoff bool) {
 	if live >= p.maxSize || coming*s.spec.MaxInflight >= p.demand(s.spec.MaxInflight) {
 		return
 	}
-	if len(s.sessions) >= s.spec.MaxTotalSessions {
+	if len(s.sessions) >= s.spec.TotalSessions() {
 		s.makeRoom(ctx, p)
 		return
 	}

@@ -167,7 +167,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
-				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.MaxListPages)
+				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.ListPages())
 				cancel()
 				ready.tools, _ = res.([]*mcp.Tool)
 				ready.toolsErr = lerr
@@ -268,7 +268,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	a.calls.Add(1)
 	go func() {
 		defer a.calls.Done()
-		res, err := runOp(callCtx, c.session, req, a.spec.MaxListPages)
+		res, err := runOp(callCtx, c.session, req, a.spec.ListPages())
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
 		// Released: this session's teardown cancelled the call, which may have run.

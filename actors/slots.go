@@ -71,7 +71,7 @@ func (s *serverActor) yieldSlot(ctx actor.Context, r *sessionRef) {
 // slotFreed hands free slots to the waiting pools in arrival order, then makes room for the
 // next one in line.
 func (s *serverActor) slotFreed(ctx actor.Context) {
-	for len(s.starved.fifo) > 0 && len(s.sessions) < s.spec.MaxTotalSessions {
+	for len(s.starved.fifo) > 0 && len(s.sessions) < s.spec.TotalSessions() {
 		if p := s.starved.pop(); len(p.waiting) > 0 && s.pools[p.key] == p {
 			s.grow(ctx, p, false)
 		}

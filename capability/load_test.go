@@ -37,7 +37,7 @@ func fullDefaults() Policy {
 		IdleTimeout: 2 * time.Minute, MaxLifetime: 30 * time.Minute, HealthInterval: 15 * time.Second,
 		HealthMethods: []string{"list_tools", "skip"}, ToolsCacheTTL: time.Minute,
 		Retries: 2, CircuitThreshold: 3, CircuitReset: 20 * time.Second,
-		Isolation: IsolationIdentity, Protocol: "2025-06-18",
+		Isolation: IsolationIdentity, Protocol: "2025-06-18", MaxListPages: DefaultMaxListPages, MaxTotalSessions: DefaultMaxTotalSessions,
 	}
 }
 

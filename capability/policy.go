@@ -32,8 +32,8 @@ var policyKeys = []policyKey{
 	durationKey("circuit_reset", func(p *Policy) *time.Duration { return &p.CircuitReset }),
 	{name: "isolation", apply: applyIsolation, check: checkIsolation},
 	{name: "protocol", apply: applyProtocol, check: checkProtocol},
-	intKey("max_list_pages", 1, func(p *Policy) *int { return &p.MaxListPages }),
-	intKey("max_total_sessions", 1, func(p *Policy) *int { return &p.MaxTotalSessions }),
+	intKey("max_list_pages", 0, func(p *Policy) *int { return &p.MaxListPages }),
+	intKey("max_total_sessions", 0, func(p *Policy) *int { return &p.MaxTotalSessions }),
 	durationKey("max_call_time", func(p *Policy) *time.Duration { return &p.MaxCallTime }),
 }
 

@@ -50,8 +50,8 @@ type Policy struct {
 	CircuitReset     time.Duration // open -> half-open after this
 	Isolation        Isolation     // shared | identity | affinity
 	Protocol         string        // MCP protocol version to request; ProtocolAuto = SDK negotiation
-	MaxListPages     int           // pages read of one list before it fails (a server that never stops paginating)
-	MaxTotalSessions int           // live sessions across all pool keys; a new key waits for a slot
+	MaxListPages     int           // pages read of one list before it fails (a server that never stops paginating); 0 = 100
+	MaxTotalSessions int           // live sessions across all pool keys; a new key waits for a slot; 0 = 1024
 	MaxCallTime      time.Duration // the longest a call may last, progress or not; 0 = 10 x its call timeout
 }
 
@@ -74,8 +74,8 @@ func DefaultPolicy() Policy {
 		CircuitReset:     30 * time.Second,
 		Isolation:        IsolationShared,
 		Protocol:         "2025-11-25",
-		MaxListPages:     100,
-		MaxTotalSessions: 1024,
+		MaxListPages:     DefaultMaxListPages,
+		MaxTotalSessions: DefaultMaxTotalSessions,
 		MaxCallTime:      0,
 	}
 }
@@ -121,6 +121,29 @@ func (s *ServerSpec) ToolAllowed(tool string) bool {
 		return false
 	}
 	return !slices.Contains(s.DisabledTools, tool)
+}
+
+// The defaults of the bounds whose zero value means "the default", so that a Policy built by
+// hand is bounded too.
+const (
+	DefaultMaxListPages     = 100
+	DefaultMaxTotalSessions = 1024
+)
+
+// ListPages returns MaxListPages, or its default when it is 0.
+func (p *Policy) ListPages() int {
+	if p.MaxListPages > 0 {
+		return p.MaxListPages
+	}
+	return DefaultMaxListPages
+}
+
+// TotalSessions returns MaxTotalSessions, or its default when it is 0.
+func (p *Policy) TotalSessions() int {
+	if p.MaxTotalSessions > 0 {
+		return p.MaxTotalSessions
+	}
+	return DefaultMaxTotalSessions
 }
 
 // MaxCallTimeFor returns the longest a call with call timeout d may last, however much
