@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -172,8 +173,8 @@ func httpClient(spec *capability.ServerSpec, base http.RoundTripper) *http.Clien
 	return &http.Client{Transport: &headerTransport{base: base, headers: spec.Headers}}
 }
 
-// redact removes the values of a server's env and headers from err's text: they hold
-// secrets, and errors end up in logs.
+// redact removes the values of a server's env, env_vars and headers from err's text: they
+// hold secrets, and errors end up in logs.
 func redact(spec *capability.ServerSpec, err error) error {
 	if err == nil {
 		return nil
@@ -185,8 +186,9 @@ func redact(spec *capability.ServerSpec, err error) error {
 	return &redactedError{msg: msg, err: err}
 }
 
-// secretsOf returns the values of a server's env and headers (and the token of a
-// "Bearer TOKEN" header) worth redacting, longest first.
+// secretsOf returns the values of a server's env, of the variables of SPINE's environment
+// its env_vars passes on, and of its headers (and the token of a "Bearer TOKEN" header)
+// worth redacting, longest first.
 func secretsOf(spec *capability.ServerSpec) []string {
 	var secrets []string
 	add := func(v string) {
@@ -196,6 +198,11 @@ func secretsOf(spec *capability.ServerSpec) []string {
 	}
 	for _, v := range spec.Env {
 		add(v)
+	}
+	for _, name := range spec.EnvVars {
+		if v, ok := os.LookupEnv(name); ok {
+			add(v)
+		}
 	}
 	for _, v := range spec.Headers {
 		add(v)

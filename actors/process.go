@@ -44,14 +44,12 @@ type process struct {
 }
 
 // startProcess starts spec's command with its stdin and stdout connected to pipes, stderr
-// drained into a bounded tail (and to onStderr, line by line, for debug logs).
+// drained into a bounded tail (and to onStderr, line by line, for debug logs), and the
+// environment spec.Environ gives it.
 func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*process, error) {
 	cmd := exec.Command(spec.Command, spec.Args...)
 	cmd.Dir = spec.Cwd
-	cmd.Env = os.Environ()
-	for k, v := range spec.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = spec.Environ(os.Environ())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
 	inR, inW, err := os.Pipe()
