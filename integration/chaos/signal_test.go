@@ -41,6 +41,7 @@ func TestRunInterruptedMidWorkflow(t *testing.T) {
 command      = "` + badServer(t) + `"
 args         = ["--ignore-term"]
 max_inflight = 1
+env_vars     = ["` + markEnv + `"]
 `,
 				"wf.toml": `
 [[steps]]

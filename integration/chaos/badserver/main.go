@@ -11,7 +11,8 @@
 //
 // Tools: echo {text} (read-only), hang (never answers, ignores cancellation), hang_all
 // (from now on nothing is answered, pings included), garbage, half, unknown_id {text},
-// huge {mib}, flood {mib}, fail_secret, crash, crash_secret.
+// huge {mib}, flood {mib}, fail_secret, crash, crash_secret, env (its environment, as a JSON
+// object).
 //
 // Every process it starts ends by itself after lifetime, so that a failed test leaves
 // nothing behind for long.
@@ -160,9 +161,9 @@ func (s *server) handle(req *request) {
 func tools() []map[string]any {
 	readOnly := map[string]any{"readOnlyHint": true, "idempotentHint": true}
 	var out []map[string]any
-	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret"} {
+	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret", "env"} {
 		t := map[string]any{"name": name, "inputSchema": map[string]any{"type": "object"}}
-		if name == "echo" || name == "unknown_id" {
+		if name == "echo" || name == "unknown_id" || name == "env" {
 			t["annotations"] = readOnly
 		}
 		out = append(out, t)
@@ -210,6 +211,15 @@ func (s *server) call(req *request) {
 	case "crash_secret":
 		fmt.Fprintf(os.Stderr, "badserver: crashing with %s\n", secrets())
 		os.Exit(5)
+	case "env":
+		env := map[string]string{}
+		for _, kv := range os.Environ() {
+			if name, v, ok := strings.Cut(kv, "="); ok {
+				env[name] = v
+			}
+		}
+		b, _ := json.Marshal(env)
+		s.result(req.ID, textResult(string(b)))
 
 	default:
 		s.write(map[string]any{"jsonrpc": "2.0", "id": req.ID,
