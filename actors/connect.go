@@ -36,8 +36,9 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
 
-	c := &conn{life: life, cancel: cancel, hurry: hurryOf(ctx)}
-	transport, err := c.transport(spec, onStderr)
+	td := teardownOf(ctx)
+	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
+	transport, err := c.transport(spec, td, onStderr)
 	if err == nil {
 		var opts *mcp.ClientSessionOptions
 		if spec.Protocol != capability.ProtocolAuto {
@@ -58,10 +59,10 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	return c, nil
 }
 
-func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mcp.Transport, error) {
+func (c *conn) transport(spec *capability.ServerSpec, td *teardown, onStderr func(string)) (mcp.Transport, error) {
 	switch spec.Transport {
 	case capability.TransportStdio:
-		p, err := startProcess(spec, onStderr)
+		p, err := startProcess(spec, td, onStderr)
 		if err != nil {
 			return nil, err
 		}

@@ -1,12 +1,12 @@
 // Command badserver is an MCP server over stdio that misbehaves on purpose, for SPINE's
 // chaos tests. It speaks just enough newline-delimited JSON-RPC by hand (no SDK) to be free
 // to break the protocol: it can die or stall during the handshake, ignore SIGTERM and a
-// closed stdin, fork a child into its process group, flood stderr, and, per tool, answer
-// with garbage, half a frame, a response to an unknown id, a frame over the client's 16 MiB
-// limit, or nothing at all.
+// closed stdin (or only a closed stdin), fork a child into its process group, flood stderr,
+// and, per tool, answer with garbage, half a frame, a response to an unknown id, a frame over
+// the client's 16 MiB limit, or nothing at all.
 //
 //	badserver [--exit-on-initialize [--cut-secrets]] [--no-handshake] [--start-delay D] [--ignore-term]
-//	          [--spawn-child] [--stderr-flood MiB] [--leak-env NAME,...]
+//	          [--ignore-eof] [--spawn-child] [--stderr-flood MiB] [--leak-env NAME,...]
 //	badserver --sleeper    (the child of --spawn-child: ignores SIGTERM, sleeps)
 //
 // Tools: echo {text} (read-only), hang (never answers, ignores cancellation), hang_all
@@ -43,6 +43,7 @@ type options struct {
 	noHandshake bool
 	startDelay  time.Duration
 	ignoreTerm  bool
+	ignoreEOF   bool
 	spawnChild  bool
 	stderrFlood int
 	leakEnv     string
@@ -56,6 +57,7 @@ func main() {
 	flag.BoolVar(&o.noHandshake, "no-handshake", false, "never answer anything, the handshake included")
 	flag.DurationVar(&o.startDelay, "start-delay", 0, "wait this long before reading stdin")
 	flag.BoolVar(&o.ignoreTerm, "ignore-term", false, "ignore SIGTERM and keep running when stdin closes")
+	flag.BoolVar(&o.ignoreEOF, "ignore-eof", false, "keep running when stdin closes (SIGTERM still ends it)")
 	flag.BoolVar(&o.spawnChild, "spawn-child", false, "start a child (--sleeper) in this process group")
 	flag.IntVar(&o.stderrFlood, "stderr-flood", 0, "write this many MiB to stderr in the background")
 	flag.StringVar(&o.leakEnv, "leak-env", "", "comma-separated env var names whose values are written to stderr at start")
@@ -116,7 +118,7 @@ func (s *server) run() {
 			break
 		}
 	}
-	if s.opts.ignoreTerm {
+	if s.opts.ignoreTerm || s.opts.ignoreEOF {
 		select {} // a server that does not notice its stdin closing
 	}
 }
