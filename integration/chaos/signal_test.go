@@ -17,19 +17,21 @@ import (
 )
 
 // TestRunInterruptedMidWorkflow interrupts `spine run` while two calls are in flight on
-// servers that ignore cancellation, SIGTERM and a closed stdin. One SIGINT or SIGTERM: the
-// run stops, the servers are torn down with their full grace periods, exit 130, nothing left
-// running. A second SIGINT: the teardown skips the graces and kills the process groups at
-// once — and still leaves nothing running.
+// servers that ignore cancellation, SIGTERM and a closed stdin. One SIGINT, SIGTERM or SIGHUP:
+// the run stops, the servers are torn down with their grace periods, exit 130, nothing left
+// running. A second SIGINT, or one SIGQUIT: the teardown skips the graces and kills the
+// process groups at once — and still leaves nothing running.
 func TestRunInterruptedMidWorkflow(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		signals []os.Signal
-		// the second signal must end the run well before one server's grace (2.25 s)
+		// the last signal must end the run well before one server's grace (2.25 s)
 		fastAfterLast bool
 	}{
 		{"sigint", []os.Signal{os.Interrupt}, false},
 		{"sigterm", []os.Signal{syscall.SIGTERM}, false},
+		{"sighup", []os.Signal{syscall.SIGHUP}, false},
+		{"sigquit", []os.Signal{syscall.SIGQUIT}, true},
 		{"second_sigint", []os.Signal{os.Interrupt, os.Interrupt}, true},
 		{"sigterm_then_sigint", []os.Signal{syscall.SIGTERM, os.Interrupt}, true},
 	} {
@@ -131,8 +133,11 @@ args   = { text = "{{ .steps.first.text }}" }
 			if left := alive(servers); len(left) > 0 {
 				t.Errorf("still running when spine exited: %v", left)
 			}
+			if c.signals[len(c.signals)-1] == syscall.SIGQUIT && !strings.Contains(stderrLog(), "goroutine ") {
+				t.Errorf("no goroutine dump on stderr after SIGQUIT\n%s", stderrLog())
+			}
 			if c.fastAfterLast && took > 1500*time.Millisecond {
-				t.Errorf("spine took %s to exit after the second signal, want an immediate teardown", took)
+				t.Errorf("spine took %s to exit after %v, want an immediate teardown", took, c.signals[len(c.signals)-1])
 			}
 			t.Logf("exit %v %s after the last of %v", waitErr, took.Round(time.Millisecond), c.signals)
 		})
