@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -38,8 +39,9 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
 
-	c := &conn{life: life, cancel: cancel, hurry: hurryOf(ctx)}
-	transport, err := c.transport(spec, onStderr)
+	td := teardownOf(ctx)
+	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
+	transport, err := c.transport(spec, td, onStderr)
 	if err == nil {
 		var opts *mcp.ClientSessionOptions
 		if spec.Protocol != capability.ProtocolAuto {
@@ -60,10 +62,10 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	return c, nil
 }
 
-func (c *conn) transport(spec *capability.ServerSpec, onStderr func(string)) (mcp.Transport, error) {
+func (c *conn) transport(spec *capability.ServerSpec, td *teardown, onStderr func(string)) (mcp.Transport, error) {
 	switch spec.Transport {
 	case capability.TransportStdio:
-		p, err := startProcess(spec, onStderr)
+		p, err := startProcess(spec, td, onStderr)
 		if err != nil {
 			return nil, err
 		}
@@ -252,9 +254,9 @@ func (e *crossOriginError) Error() string {
 		what, e.server, e.from, e.to)
 }
 
-// redact removes the secrets of a server from err's text — the values of its env and
-// headers, the user info and query values of its url — and the user info and query values
-// of every URL in it (Go's net/http errors quote the whole URL): errors end up in logs.
+// redact removes the secrets of a server from err's text — the values of its env, env_vars
+// and headers, the user info and query values of its url — and the user info and query
+// values of every URL in it (Go's net/http errors quote the whole URL): errors end up in logs.
 func redact(spec *capability.ServerSpec, err error) error {
 	if err == nil {
 		return nil
@@ -267,9 +269,9 @@ func redact(spec *capability.ServerSpec, err error) error {
 	return &redactedError{msg: msg, err: err}
 }
 
-// secretsOf returns the values of a server's env and headers (and the token of a
-// "Bearer TOKEN" header), and the user info, query values and fragment of its url, worth
-// redacting, longest first.
+// secretsOf returns the values of a server's env, of the variables of SPINE's environment
+// its env_vars passes on, of its headers (and the token of a "Bearer TOKEN" header), and the
+// user info, query values and fragment of its url, worth redacting, longest first.
 func secretsOf(spec *capability.ServerSpec) []string {
 	var secrets []string
 	add := func(v string) {
@@ -279,6 +281,11 @@ func secretsOf(spec *capability.ServerSpec) []string {
 	}
 	for _, v := range spec.Env {
 		add(v)
+	}
+	for _, name := range spec.EnvVars {
+		if v, ok := os.LookupEnv(name); ok {
+			add(v)
+		}
 	}
 	for _, v := range spec.Headers {
 		add(v)

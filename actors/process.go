@@ -17,17 +17,20 @@ import (
 
 // How long a stdio server gets to exit after its stdin is closed, and then after SIGTERM,
 // before its whole process group is killed. Short on purpose: some servers (the Node
-// reference servers among them) never exit when stdin closes.
+// reference servers among them) never exit when stdin closes. Then how long the killed
+// group may take to be gone: SIGKILL is not instant for a process in uninterruptible sleep.
 const (
 	exitGrace = 250 * time.Millisecond
 	termGrace = 2 * time.Second
+	killGrace = time.Second
 )
 
 // stderrTail is how much of a server's stderr is kept for error messages.
 const stderrTail = 2048
 
 // process is one stdio server subprocess, started in its own process group so that the
-// whole tree (npx, uvx and sh -c wrappers included) can be signalled at once.
+// whole tree (npx, uvx and sh -c wrappers included) can be signalled at once, and killed by
+// the kernel if SPINE dies first (see sysProcAttr).
 //
 // SPINE owns the pipes rather than using exec.Cmd's: cmd.Wait closes StdoutPipe readers as
 // soon as the process exits, which would race the SDK's reads of the last frames.
@@ -41,18 +44,20 @@ type process struct {
 
 	stderr     *tail
 	stderrDone chan struct{}
+
+	td       *teardown // counts the process until its group is gone
+	released sync.Once
 }
 
 // startProcess starts spec's command with its stdin and stdout connected to pipes, stderr
-// drained into a bounded tail (and to onStderr, line by line, for debug logs).
-func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*process, error) {
+// drained into a bounded tail (and to onStderr, line by line, for debug logs), and the
+// environment spec.Environ gives it. Once td's teardown has begun it starts nothing; a
+// process it starts counts in td until terminate has seen its group gone.
+func startProcess(spec *capability.ServerSpec, td *teardown, onStderr func(line string)) (*process, error) {
 	cmd := exec.Command(spec.Command, spec.Args...)
 	cmd.Dir = spec.Cwd
-	cmd.Env = os.Environ()
-	for k, v := range spec.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = spec.Environ(os.Environ())
+	cmd.SysProcAttr = sysProcAttr()
 
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -69,7 +74,7 @@ func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*pro
 		return nil, err
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	if err := cmd.Start(); err != nil {
+	if err := td.admit(cmd.Start); err != nil {
 		closeAll(inR, inW, outR, outW, errR, errW)
 		return nil, startError(spec.Command, err)
 	}
@@ -79,6 +84,7 @@ func startProcess(spec *capability.ServerSpec, onStderr func(line string)) (*pro
 	p := &process{
 		cmd: cmd, stdin: inW, stdout: outR,
 		exited: make(chan struct{}), stderr: newTail(stderrTail, secretsOf(spec)), stderrDone: make(chan struct{}),
+		td: td,
 	}
 	go p.drainStderr(errR, onStderr)
 	go func() {
@@ -151,10 +157,12 @@ func (p *process) exitError() error {
 }
 
 // terminate ends the server and every process of its group: close stdin and give it
-// exitGrace, then SIGTERM the group and give it termGrace, then SIGKILL the group. The group
-// is killed even when the leader exited on its own, so that forked children go too. Once
-// hurry is closed (also midway), the graces are skipped.
+// exitGrace, then SIGTERM the group and give it termGrace, then SIGKILL the group and wait
+// (up to killGrace) until no process of it is alive. The group is killed even when the
+// leader exited on its own, so that forked children go too. Once hurry is closed (also
+// midway), the graces are skipped; the wait for the killed group is not.
 func (p *process) terminate(hurry <-chan struct{}) {
+	defer p.released.Do(p.td.released)
 	p.stdin.Close()
 	if !p.waitExit(exitGrace, hurry) {
 		_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
@@ -165,6 +173,7 @@ func (p *process) terminate(hurry <-chan struct{}) {
 	}
 	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
 	<-p.exited
+	waitGroupGone(p.pid(), killGrace)
 	p.stdout.Close()
 	t := time.NewTimer(termGrace)
 	defer t.Stop()
@@ -188,6 +197,20 @@ func (p *process) waitExit(d time.Duration, hurry <-chan struct{}) bool {
 	case <-hurry:
 		return processGone(p)
 	}
+}
+
+// waitGroupGone waits until no process of group pgid is alive, up to bound, and says
+// whether none is. There is no event for the death of processes that are not our children:
+// it polls, backing off from 1 ms to 20 ms.
+func waitGroupGone(pgid int, bound time.Duration) bool {
+	deadline := time.Now().Add(bound)
+	for pause := time.Millisecond; groupAlive(pgid); pause = min(2*pause, 20*time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+	}
+	return true
 }
 
 func closeAll(files ...io.Closer) {

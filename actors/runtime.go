@@ -297,9 +297,11 @@ func (rt *Runtime) Stats() map[string]StatsSnapshot {
 }
 
 // Close drains in-flight calls until ctx's deadline (DefaultDrainTimeout without one), cancels
-// what still runs, then stops the servers last to first, each stopping its sessions last to
-// first and ending their processes. It returns once no server process is left. It is
-// idempotent.
+// what still runs, then stops the servers last to first, the sessions of each server all at
+// once, each ending its process group. No server process starts once Close has begun. Close
+// returns once every process of every group is gone, and, whatever the number of sessions,
+// within the deadline plus one kill grace: past the deadline the teardown hurries — grace
+// periods are skipped and process groups killed at once. It is idempotent.
 //
 // A ctx that is already done skips the drain and the grace periods of the teardown: calls in
 // flight are cancelled and process groups are killed at once. Such a Close also hurries a
@@ -313,6 +315,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 }
 
 func (rt *Runtime) close(ctx context.Context) error {
+	rt.teardown.begin()
 	deadline, ok := ctx.Deadline()
 	switch {
 	case ctx.Err() != nil:
@@ -342,9 +345,11 @@ func (rt *Runtime) close(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	// From the deadline on, the teardown skips its graces (at once if it has passed).
+	hurry := time.AfterFunc(time.Until(deadline), rt.teardown.rush)
+	defer hurry.Stop()
 	err := rt.system.Root.StopFuture(rt.app).Wait()
-	// StopFuture gives up after 10 s; servers that ignore SIGTERM may take longer to end one
-	// by one, and none may outlive Close.
+	// StopFuture gives up after 10 s, and no server process may outlive Close.
 	rt.teardown.waitReleased()
 	rt.system.Shutdown()
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {

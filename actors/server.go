@@ -264,8 +264,9 @@ func (s *serverActor) evictPools(ctx actor.Context, keep *pool) {
 	}
 }
 
-// stop answers every caller still waiting, then stops the sessions one by one, last spawned
-// first, each taking its process down with it.
+// stop answers every caller still waiting, then stops all the sessions at once, each taking
+// its process group down with it on its own goroutine, and waits for them: a pool ends in the
+// time of its slowest session, not in the sum of their teardowns.
 func (s *serverActor) stop(ctx actor.Context) {
 	if s.ticker != nil {
 		s.ticker.Stop()
@@ -284,9 +285,15 @@ func (s *serverActor) stop(ctx actor.Context) {
 		order = append(order, p.sessions...)
 	}
 	sortBySpawn(order)
+	stopped := make([]*actor.Future, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
 		order[i].state = stateDead
-		_ = ctx.StopFuture(order[i].pid).Wait()
+		stopped[i] = ctx.StopFuture(order[i].pid)
+	}
+	// A wait that times out (protoactor's fixed 10 s) leaves the session releasing: the
+	// runtime's Close waits for every release itself.
+	for i := len(order) - 1; i >= 0; i-- {
+		_ = stopped[i].Wait()
 		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i].id, Reason: "shutdown"})
 	}
 	if s.drain != nil && s.drain.sender != nil {

@@ -155,7 +155,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	a.started = true
 	a.teardown.opened()
 	// The session's requests (handshake, stream, close) carry its identity's headers.
-	base := withCallHeaders(withHurry(context.Background(), a.teardown.hurried()), a.headers)
+	base := withCallHeaders(withTeardown(context.Background(), a.teardown), a.headers)
 	dialCtx, stop := context.WithCancel(base)
 	a.stopDial, a.dialDone = stop, make(chan struct{})
 	gen, root := a.gen, ctx.ActorSystem().Root

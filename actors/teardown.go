@@ -2,26 +2,64 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
 // teardown is what a runtime's Close shares with its session actors and their processes:
-// whether to hurry — skip the drain and the grace periods and kill process groups at once —
-// and how many sessions are not released yet, so that Close returns only when no server
-// process is left (protoactor gives up waiting for a stopping actor after 10 s, and a pool
-// of servers that ignore SIGTERM takes longer to end one by one).
+// whether to hurry — skip the drain and the grace periods and kill process groups at once —,
+// whether the teardown has begun, after which no server process may start, and how many
+// session actors and processes are not released yet, so that Close returns only when no
+// server process is left (protoactor gives up waiting for a stopping actor after 10 s).
 //
-// A nil *teardown never hurries and counts nothing.
+// A nil *teardown never hurries, never closes and counts nothing.
 type teardown struct {
 	hurry     chan struct{}
 	hurryOnce sync.Once
 
+	// gate is held for reading around each process start and for writing to close it, so
+	// that a start either happens before closing is set, and is counted, or not at all.
+	gate    sync.RWMutex
+	closing bool
+
 	mu   sync.Mutex
-	live int
+	live int           // session actors opened and processes started, not released yet
 	idle chan struct{} // closed when live drops to zero; nil while it is zero
 }
 
 func newTeardown() *teardown { return &teardown{hurry: make(chan struct{})} }
+
+// errClosing is why a server process was not started: the runtime's Close has begun.
+var errClosing = fmt.Errorf("%w: not started, the runtime is closing", ErrClosed)
+
+// begin marks the start of the teardown: from now on no server process starts. It waits for
+// starts under way, which are counted and waited for like the rest.
+func (t *teardown) begin() {
+	if t == nil {
+		return
+	}
+	t.gate.Lock()
+	t.closing = true
+	t.gate.Unlock()
+}
+
+// admit runs start, which starts a server process, unless the teardown has begun
+// (errClosing). A process it started counts as live until released.
+func (t *teardown) admit(start func() error) error {
+	if t == nil {
+		return start()
+	}
+	t.gate.RLock()
+	defer t.gate.RUnlock()
+	if t.closing {
+		return errClosing
+	}
+	if err := start(); err != nil {
+		return err
+	}
+	t.opened()
+	return nil
+}
 
 // rush makes the teardown immediate, also one already under way.
 func (t *teardown) rush() {
@@ -38,8 +76,9 @@ func (t *teardown) hurried() <-chan struct{} {
 	return t.hurry
 }
 
-// opened counts a session actor that started; released must follow when it has let go of
-// everything it held.
+// opened counts a session actor that started or a process that admit started; released
+// must follow when it has let go of everything it held (for a process: when its whole
+// group is gone).
 func (t *teardown) opened() {
 	if t == nil {
 		return
@@ -65,7 +104,7 @@ func (t *teardown) released() {
 	}
 }
 
-// waitReleased waits until every session that was opened has been released.
+// waitReleased waits until every session and process that was opened has been released.
 func (t *teardown) waitReleased() {
 	if t == nil {
 		return
@@ -78,18 +117,18 @@ func (t *teardown) waitReleased() {
 	}
 }
 
-// hurryKey carries a teardown's hurry channel on a session's dial context down to its process.
-type hurryKey struct{}
+// teardownKey carries a runtime's teardown on a session's dial context down to its process.
+type teardownKey struct{}
 
-func withHurry(ctx context.Context, hurry <-chan struct{}) context.Context {
-	if hurry == nil {
+func withTeardown(ctx context.Context, t *teardown) context.Context {
+	if t == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, hurryKey{}, hurry)
+	return context.WithValue(ctx, teardownKey{}, t)
 }
 
-// hurryOf returns the hurry channel on ctx, or nil (never closed).
-func hurryOf(ctx context.Context) <-chan struct{} {
-	h, _ := ctx.Value(hurryKey{}).(<-chan struct{})
-	return h
+// teardownOf returns the teardown on ctx, or nil.
+func teardownOf(ctx context.Context) *teardown {
+	t, _ := ctx.Value(teardownKey{}).(*teardown)
+	return t
 }

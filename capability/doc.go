@@ -14,6 +14,11 @@
 // own keys. Codex's startup_timeout_sec and tool_timeout_sec are read as connect_timeout and
 // call_timeout.
 //
+// A stdio server inherits only BaseEnv from SPINE's environment, plus the variables its
+// env_vars key names (Codex's key), then its env; inherit_env = true gives it everything.
+// ServerSpec.Environ computes that environment. .mcp.json entries take env_vars and
+// inherit_env too, spelled the same way.
+//
 // Every problem in a file is a *ConfigError naming the file, the line and the key, with a
 // "did you mean" for a misspelt key; several are joined with errors.Join. Messages never show
 // the values of env, headers or url, which hold secrets.

@@ -14,8 +14,8 @@ import (
 )
 
 // mcpJSONServerKeys are the keys of a server entry in .mcp.json (Claude Code, Claude Desktop,
-// Cursor).
-var mcpJSONServerKeys = []string{"command", "args", "env", "cwd", "type", "url", "headers"}
+// Cursor), plus SPINE's env_vars and inherit_env, spelled as in spine.toml.
+var mcpJSONServerKeys = []string{"command", "args", "env", "env_vars", "inherit_env", "cwd", "type", "url", "headers"}
 
 // otherHostKeys are keys other MCP hosts write into the same .mcp.json server entries
 // (Claude Code, Cline, Roo, Windsurf): they are not SPINE's to judge, so they are accepted

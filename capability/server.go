@@ -12,7 +12,7 @@ import (
 
 // serverKeys are the keys of a [servers.NAME] table besides the Policy keys.
 var serverKeys = []string{
-	"command", "args", "env", "cwd", "url", "transport", "headers", "identity_headers",
+	"command", "args", "env", "env_vars", "inherit_env", "cwd", "url", "transport", "headers", "identity_headers",
 	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts", "idempotent_tools",
 }
 
@@ -74,6 +74,12 @@ func applyServerKeys(t *table, s *ServerSpec) {
 	}
 	if v, ok := t.strMap("env"); ok {
 		s.Env = v
+	}
+	if v, ok := t.strList("env_vars", false); ok { // names, not values: never expanded
+		s.EnvVars = v
+	}
+	if v, ok := t.boolean("inherit_env"); ok {
+		s.InheritEnv = v
 	}
 	if v, ok := t.str("cwd", true); ok {
 		s.Cwd = ""
@@ -140,6 +146,12 @@ func (s *ServerSpec) problems() []problem {
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			out = append(out, problem{key: []string{"env", k}, msg: "not a valid environment variable name"})
+		}
+	}
+	for i, name := range s.EnvVars {
+		if !isEnvName(name) {
+			out = append(out, problem{key: []string{"env_vars", strconv.Itoa(i)},
+				msg: fmt.Sprintf("element %d: %q is not a variable name (letters, digits and '_', not starting with a digit)", i+1, name)})
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {

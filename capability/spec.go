@@ -88,8 +88,16 @@ type ServerSpec struct {
 	// stdio
 	Command string
 	Args    []string
-	Env     map[string]string // added to the inherited environment
+	Env     map[string]string // set in the server's environment, over any inherited value
 	Cwd     string            // resolved against the config file's directory
+
+	// EnvVars names variables of SPINE's own environment that the server inherits on top
+	// of BaseEnv (Codex's env_vars); a name SPINE's environment lacks is skipped. Their
+	// values are secrets, redacted like Env's. Default: none.
+	EnvVars []string
+	// InheritEnv gives the server SPINE's whole environment, as before least privilege.
+	// Default false: the server inherits only BaseEnv and EnvVars (see Environ).
+	InheritEnv bool
 
 	// http / sse
 	URL     string

@@ -13,7 +13,7 @@ const (
 	exitOK          = 0
 	exitFailed      = 1   // a call, step or server failed (including a tool result with isError)
 	exitUsage       = 2   // bad usage, config or workflow: nothing was run
-	exitInterrupted = 130 // SIGINT or SIGTERM
+	exitInterrupted = 130 // SIGINT, SIGTERM, SIGHUP or SIGQUIT
 )
 
 // command is one `spine` subcommand.
@@ -48,7 +48,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	interrupts := watchInterrupts(cancel)
+	interrupts := watchInterrupts(cancel, stderr)
 	defer interrupts.stop()
 
 	g, rest, err := parseGlobal(args)

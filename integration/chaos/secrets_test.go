@@ -24,12 +24,13 @@ import (
 // The secrets of TestSecretsStayOutOfLogs: every one of them contains "s3cr3t".
 const (
 	envSecret    = "s3cr3t-XYZ-from-env"
+	passedSecret = "s3cr3t-PAS-from-env_vars" // in spine's environment, passed on by env_vars
 	bearerSecret = "s3cr3t-HDR-bearer-token"
 	apiKeySecret = "k3y-s3cr3t-api-key"
 )
 
 // TestSecretsStayOutOfLogs runs the CLI with debug logging against servers that fail in
-// several ways while holding secrets in env and headers — a server that prints its
+// several ways while holding secrets in env, env_vars and headers — a server that prints its
 // environment to stderr, answers errors quoting it, crashes with it on stderr or exits with
 // it during the handshake; HTTP servers that reject the credentials quoting them — and
 // checks that no secret appears on stdout or stderr.
@@ -60,19 +61,21 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 
 	dir := t.TempDir()
 	headers := fmt.Sprintf(`headers = { Authorization = "Bearer %s", X-Api-Key = "%s" }`, bearerSecret, apiKeySecret)
-	env := fmt.Sprintf(`env = { CHAOS_SECRET_TOKEN = "%s", %s = "%s" }`, envSecret, markEnv, h.mark)
+	t.Setenv("CHAOS_SECRET_PASSED", passedSecret)
+	env := fmt.Sprintf(`env = { CHAOS_SECRET_TOKEN = "%s", %s = "%s" }`, envSecret, markEnv, h.mark) +
+		"\nenv_vars = [\"CHAOS_SECRET_PASSED\"]"
 	writeFiles(t, dir, map[string]string{"spine.toml": `
 [defaults]
 connect_timeout = "5s"
 
 [servers.leaky]
 command = "` + badServer(t) + `"
-args    = ["--leak-env", "CHAOS_SECRET_TOKEN"]
+args    = ["--leak-env", "CHAOS_SECRET_TOKEN,CHAOS_SECRET_PASSED"]
 ` + env + `
 
 [servers.dies]
 command = "` + badServer(t) + `"
-args    = ["--leak-env", "CHAOS_SECRET_TOKEN", "--exit-on-initialize"]
+args    = ["--leak-env", "CHAOS_SECRET_TOKEN,CHAOS_SECRET_PASSED", "--exit-on-initialize"]
 ` + env + `
 
 [servers.cut]
@@ -114,7 +117,7 @@ url = "` + mcpServer.URL + `"
 			t.Errorf("spine %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), code, c.code, stderr)
 		}
 		for _, out := range []struct{ name, text string }{{"stdout", stdout}, {"stderr", stderr}} {
-			for _, secret := range []string{envSecret, bearerSecret, apiKeySecret} {
+			for _, secret := range []string{envSecret, passedSecret, bearerSecret, apiKeySecret} {
 				// also its end: a truncated stderr tail must not show part of a secret
 				for _, part := range []string{"s3cr3t", secret[len(secret)-8:]} {
 					if i := strings.Index(out.text, part); i >= 0 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,19 +17,21 @@ import (
 )
 
 // TestRunInterruptedMidWorkflow interrupts `spine run` while two calls are in flight on
-// servers that ignore cancellation, SIGTERM and a closed stdin. One SIGINT or SIGTERM: the
-// run stops, the servers are torn down with their full grace periods, exit 130, nothing left
-// running. A second SIGINT: the teardown skips the graces and kills the process groups at
-// once — and still leaves nothing running.
+// servers that ignore cancellation, SIGTERM and a closed stdin. One SIGINT, SIGTERM or SIGHUP:
+// the run stops, the servers are torn down with their grace periods, exit 130, nothing left
+// running. A second SIGINT, or one SIGQUIT: the teardown skips the graces and kills the
+// process groups at once — and still leaves nothing running.
 func TestRunInterruptedMidWorkflow(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		signals []os.Signal
-		// the second signal must end the run well before one server's grace (2.25 s)
+		// the last signal must end the run well before one server's grace (2.25 s)
 		fastAfterLast bool
 	}{
 		{"sigint", []os.Signal{os.Interrupt}, false},
 		{"sigterm", []os.Signal{syscall.SIGTERM}, false},
+		{"sighup", []os.Signal{syscall.SIGHUP}, false},
+		{"sigquit", []os.Signal{syscall.SIGQUIT}, true},
 		{"second_sigint", []os.Signal{os.Interrupt, os.Interrupt}, true},
 		{"sigterm_then_sigint", []os.Signal{syscall.SIGTERM, os.Interrupt}, true},
 	} {
@@ -41,6 +44,7 @@ func TestRunInterruptedMidWorkflow(t *testing.T) {
 command      = "` + badServer(t) + `"
 args         = ["--ignore-term"]
 max_inflight = 1
+env_vars     = ["` + markEnv + `"]
 `,
 				"wf.toml": `
 [[steps]]
@@ -129,11 +133,98 @@ args   = { text = "{{ .steps.first.text }}" }
 			if left := alive(servers); len(left) > 0 {
 				t.Errorf("still running when spine exited: %v", left)
 			}
+			if c.signals[len(c.signals)-1] == syscall.SIGQUIT && !strings.Contains(stderrLog(), "goroutine ") {
+				t.Errorf("no goroutine dump on stderr after SIGQUIT\n%s", stderrLog())
+			}
 			if c.fastAfterLast && took > 1500*time.Millisecond {
-				t.Errorf("spine took %s to exit after the second signal, want an immediate teardown", took)
+				t.Errorf("spine took %s to exit after %v, want an immediate teardown", took, c.signals[len(c.signals)-1])
 			}
 			t.Logf("exit %v %s after the last of %v", waitErr, took.Round(time.Millisecond), c.signals)
 		})
+	}
+}
+
+// TestRunKilledLeavesNoServer SIGKILLs `spine run` while a call is in flight: no teardown
+// runs, so the servers must go by themselves. The one started directly ignores SIGTERM and a
+// closed stdin: only the parent-death signal (SIGKILL) ends it. The demo server started
+// through a shell is a grandchild, which that signal does not reach: it ends because its
+// stdin closes when spine dies.
+func TestRunKilledLeavesNoServer(t *testing.T) {
+	h := checkHygiene(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"spine.toml": `
+[servers.wrapped]
+command  = "sh"
+args     = ["-c", '"$0" demo-server; exit $?', "` + spinetest.Binary(t) + `"]
+env_vars = ["` + markEnv + `"]
+
+[servers.stubborn]
+command  = "` + badServer(t) + `"
+args     = ["--ignore-term"]
+env_vars = ["` + markEnv + `"]
+`,
+		"wf.toml": `
+[[steps]]
+id     = "greet"
+server = "wrapped"
+tool   = "echo"
+args   = { text = "hi" }
+
+[[steps]]
+id     = "hang"
+server = "stubborn"
+tool   = "hang"
+args   = { text = "{{ .steps.greet.text }}" }
+`,
+	})
+	cmd := exec.Command(spinetest.Binary(t), "--log-level", "debug", "run", "wf.toml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), markEnv+"="+h.mark)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	hanging, exited := make(chan struct{}), make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for seen := false; sc.Scan(); {
+			if !seen && strings.Contains(sc.Text(), "badserver: hang called") {
+				seen = true
+				close(hanging)
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	select {
+	case <-hanging:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatal("the hang call never reached the server")
+	}
+	var servers []proc
+	for _, p := range marked(h.mark) {
+		if p.pid != cmd.Process.Pid {
+			servers = append(servers, p)
+		}
+	}
+	// sh, the demo server below it, and the badserver
+	grandchild := slices.ContainsFunc(servers, func(p proc) bool {
+		return strings.Contains(p.cmdline, "demo-server") && !strings.HasPrefix(p.cmdline, "sh ") && p.ppid != cmd.Process.Pid
+	})
+	if len(servers) != 3 || !grandchild {
+		t.Fatalf("server processes = %v, want sh, the demo server as its child, and the badserver", servers)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if !waitFor(10*time.Second, func() bool { return len(alive(servers)) == 0 }) {
+		t.Fatalf("still running 10s after spine was killed: %v", alive(servers))
 	}
 }
 

@@ -27,7 +27,8 @@ func (h *hygiene) wrapped(t testing.TB, name string) capability.ServerSpec {
 }
 
 // TestTeardownLeavesNothing closes executors whose servers resist: one ignores SIGTERM and a
-// closed stdin; one runs under a shell wrapper and forks a child, all ignoring SIGTERM. When
+// closed stdin; one forks a child that holds none of its pipes and ignores SIGTERM; one runs
+// under a shell wrapper and forks a child, all ignoring SIGTERM. When
 // Close returns, no process of theirs may be left: not the recorded processes, and nothing
 // else in their process groups.
 func TestTeardownLeavesNothing(t *testing.T) {
@@ -37,6 +38,8 @@ func TestTeardownLeavesNothing(t *testing.T) {
 		procs int // processes per session
 	}{
 		{"ignores_sigterm", func(h *hygiene) capability.ServerSpec { return h.bad(t, "s", "--ignore-term") }, 1},
+		// the child's stdio is /dev/null: the end of the server's stderr says nothing about it
+		{"forks_child_without_stderr", func(h *hygiene) capability.ServerSpec { return h.bad(t, "s", "--spawn-child") }, 2},
 		{"sh_wrapper_forks", func(h *hygiene) capability.ServerSpec { return h.wrapped(t, "s") }, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {

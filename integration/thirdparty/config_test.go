@@ -121,11 +121,14 @@ func TestMCPJSON(t *testing.T) {
 func TestMCPJSONCLI(t *testing.T) {
 	requireServers(t)
 	spinetest.NoLeaks(t)
-	marker := "SPINE_TEST_CALL=" + t.TempDir()
+	// Servers inherit only a minimal environment: the marker reaches them through the file's
+	// env, SPINE_GREETING = "${SPINE_TEST_GREETING:-...}".
+	greeting := "call-" + filepath.Base(t.TempDir())
+	marker := "SPINE_GREETING=" + greeting
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, spinetest.Binary(t), "--project", "testdata/claude", "call", "everything", "echo", "message=from the CLI")
-	cmd.Env = append(os.Environ(), marker)
+	cmd.Env = append(os.Environ(), "SPINE_TEST_GREETING="+greeting)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -156,7 +156,8 @@ func matching(ps []proc, substr string) []proc {
 
 // withEnv returns the live processes whose environment holds the entry kv ("NAME=value"). A
 // marker variable set on a command reaches every process it starts, also those that left its
-// tree, unless one of them clears its environment.
+// tree, unless one of them clears its environment; spine passes to its servers only what
+// their env and env_vars give them.
 func withEnv(kv string) []proc {
 	var out []proc
 	for _, p := range processes() {

@@ -71,6 +71,13 @@ func TestChainWorkflowCLI(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	marker := "SPINE_TEST_RUN=" + tmp // every process of this run inherits it
+	// Servers inherit only a minimal environment: the project's config passes the marker on
+	// (the workflow's server tables are merged over these, key by key).
+	project := "[servers.everything]\ncommand = \"npx\"\nenv_vars = [\"SPINE_TEST_RUN\"]\n\n" +
+		"[servers.memory]\ncommand = \"npx\"\nenv_vars = [\"SPINE_TEST_RUN\"]\n"
+	if err := os.WriteFile(filepath.Join(tmp, "spine.toml"), []byte(project), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--project", tmp, "run", example, "--var", "topic=the CLI", "--output", "json")

@@ -1,17 +1,18 @@
 // Command badserver is an MCP server over stdio that misbehaves on purpose, for SPINE's
 // chaos tests. It speaks just enough newline-delimited JSON-RPC by hand (no SDK) to be free
 // to break the protocol: it can die or stall during the handshake, ignore SIGTERM and a
-// closed stdin, fork a child into its process group, flood stderr, and, per tool, answer
-// with garbage, half a frame, a response to an unknown id, a frame over the client's 16 MiB
-// limit, or nothing at all.
+// closed stdin (or only a closed stdin), fork a child into its process group, flood stderr,
+// and, per tool, answer with garbage, half a frame, a response to an unknown id, a frame over
+// the client's 16 MiB limit, or nothing at all.
 //
 //	badserver [--exit-on-initialize [--cut-secrets]] [--no-handshake] [--start-delay D] [--ignore-term]
-//	          [--spawn-child] [--stderr-flood MiB] [--leak-env NAME,...]
+//	          [--ignore-eof] [--spawn-child] [--stderr-flood MiB] [--leak-env NAME,...]
 //	badserver --sleeper    (the child of --spawn-child: ignores SIGTERM, sleeps)
 //
 // Tools: echo {text} (read-only), hang (never answers, ignores cancellation), hang_all
 // (from now on nothing is answered, pings included), garbage, half, unknown_id {text},
-// huge {mib}, flood {mib}, fail_secret, crash, crash_secret.
+// huge {mib}, flood {mib}, fail_secret, crash, crash_secret, env (its environment, as a JSON
+// object).
 //
 // Every process it starts ends by itself after lifetime, so that a failed test leaves
 // nothing behind for long.
@@ -42,6 +43,7 @@ type options struct {
 	noHandshake bool
 	startDelay  time.Duration
 	ignoreTerm  bool
+	ignoreEOF   bool
 	spawnChild  bool
 	stderrFlood int
 	leakEnv     string
@@ -55,6 +57,7 @@ func main() {
 	flag.BoolVar(&o.noHandshake, "no-handshake", false, "never answer anything, the handshake included")
 	flag.DurationVar(&o.startDelay, "start-delay", 0, "wait this long before reading stdin")
 	flag.BoolVar(&o.ignoreTerm, "ignore-term", false, "ignore SIGTERM and keep running when stdin closes")
+	flag.BoolVar(&o.ignoreEOF, "ignore-eof", false, "keep running when stdin closes (SIGTERM still ends it)")
 	flag.BoolVar(&o.spawnChild, "spawn-child", false, "start a child (--sleeper) in this process group")
 	flag.IntVar(&o.stderrFlood, "stderr-flood", 0, "write this many MiB to stderr in the background")
 	flag.StringVar(&o.leakEnv, "leak-env", "", "comma-separated env var names whose values are written to stderr at start")
@@ -115,7 +118,7 @@ func (s *server) run() {
 			break
 		}
 	}
-	if s.opts.ignoreTerm {
+	if s.opts.ignoreTerm || s.opts.ignoreEOF {
 		select {} // a server that does not notice its stdin closing
 	}
 }
@@ -160,9 +163,9 @@ func (s *server) handle(req *request) {
 func tools() []map[string]any {
 	readOnly := map[string]any{"readOnlyHint": true, "idempotentHint": true}
 	var out []map[string]any
-	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret"} {
+	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret", "env"} {
 		t := map[string]any{"name": name, "inputSchema": map[string]any{"type": "object"}}
-		if name == "echo" || name == "unknown_id" {
+		if name == "echo" || name == "unknown_id" || name == "env" {
 			t["annotations"] = readOnly
 		}
 		out = append(out, t)
@@ -210,6 +213,15 @@ func (s *server) call(req *request) {
 	case "crash_secret":
 		fmt.Fprintf(os.Stderr, "badserver: crashing with %s\n", secrets())
 		os.Exit(5)
+	case "env":
+		env := map[string]string{}
+		for _, kv := range os.Environ() {
+			if name, v, ok := strings.Cut(kv, "="); ok {
+				env[name] = v
+			}
+		}
+		b, _ := json.Marshal(env)
+		s.result(req.ID, textResult(string(b)))
 
 	default:
 		s.write(map[string]any{"jsonrpc": "2.0", "id": req.ID,
