@@ -108,9 +108,14 @@ type WorkflowSpec struct {
 	Servers  map[string]*actor.PID // the server actor of each server the steps use
 	Scopes   map[string]CallScope  // per server; none = no identity, no headers
 	NextID   func() uint64         // request ids, unique among all callers of the server actors
-	Deadline time.Time             // the caller's deadline; zero = none (the workflow's timeout still applies)
-	Progress func(StepEvent)       // called from the actor; must not block; nil = none
-	ReplyTo  *actor.PID            // receives the *RunReport, once
+	// Capacity is how many requests of the run each server's pool can serve at once; steps
+	// beyond it wait in the run (0 or missing = no bound).
+	Capacity map[string]int
+	// MaxParallel bounds the run's requests in flight across servers (0 = no bound).
+	MaxParallel int
+	Deadline    time.Time       // the caller's deadline; zero = none (the workflow's timeout still applies)
+	Progress    func(StepEvent) // called from the actor; must not block; nil = none
+	ReplyTo     *actor.PID      // receives the *RunReport, once
 }
 
 // NewWorkflowProps returns the props of a workflow actor: one actor per run, which starts

@@ -29,6 +29,8 @@ type workflowActor struct {
 	steps    []*stepRun
 	byID     map[string]*stepRun
 	inflight map[uint64]*stepRun // by request id
+	busy     map[string]int      // requests in flight per server
+	queue    []*stepRun          // ready steps (or retries) waiting for capacity, in order
 	schedule *workflows.Schedule // hands out the steps whose dependencies succeeded
 	blocking bool                // a step ended other than ok since skipBlocked last ran
 	scope    workflows.Scope     // the results templates see
@@ -68,7 +70,7 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 	case *stepRetryDue:
 		if sr := a.byID[m.step]; sr != nil && sr.status == StepRetrying {
 			sr.retry = nil
-			a.attempt(ctx, sr)
+			a.queue = append(a.queue, sr)
 			a.advance(ctx)
 		}
 	case *runExpired:
@@ -108,6 +110,7 @@ func (a *workflowActor) begin(ctx actor.Context) {
 	}
 	a.byID = make(map[string]*stepRun, len(a.wf.Steps))
 	a.inflight = map[uint64]*stepRun{}
+	a.busy = map[string]int{}
 	a.schedule = a.wf.Schedule()
 	a.scope = workflows.Scope{Vars: a.wf.Vars, Steps: map[string]workflows.Result{}}
 	for i := range a.wf.Steps {
@@ -131,14 +134,11 @@ func (a *workflowActor) advance(ctx actor.Context) {
 	for a.stopped == nil {
 		a.skipBlocked()
 		ready := a.schedule.Next()
-		if len(ready) == 0 {
-			break
-		}
 		for _, s := range ready {
-			if a.stopped != nil {
-				break
-			}
-			a.attempt(ctx, a.byID[s.ID])
+			a.queue = append(a.queue, a.byID[s.ID])
+		}
+		if !a.startQueued(ctx) && len(ready) == 0 {
+			break
 		}
 	}
 	if a.done || len(a.inflight) > 0 {
@@ -150,6 +150,37 @@ func (a *workflowActor) advance(ctx actor.Context) {
 		}
 	}
 	a.finish(ctx)
+}
+
+// startQueued starts the queued steps the run's capacity allows, in order, and says whether
+// it started any. A run holds at most max_parallel requests in flight, and no more for a
+// server than its pool can serve at once, so that steps queue here rather than fail at
+// acquire_timeout in the pool.
+func (a *workflowActor) startQueued(ctx actor.Context) bool {
+	started := false
+	kept := a.queue[:0]
+	for _, sr := range a.queue {
+		switch {
+		case a.stopped != nil || (sr.status != StepPending && sr.status != StepRetrying):
+			// stopped or settled meanwhile: drop it
+		case a.canStart(sr.step.Server):
+			a.attempt(ctx, sr)
+			started = true
+		default:
+			kept = append(kept, sr)
+		}
+	}
+	clear(a.queue[len(kept):])
+	a.queue = kept
+	return started
+}
+
+func (a *workflowActor) canStart(server string) bool {
+	if a.spec.MaxParallel > 0 && len(a.inflight) >= a.spec.MaxParallel {
+		return false
+	}
+	c := a.spec.Capacity[server]
+	return c <= 0 || a.busy[server] < c
 }
 
 // skipBlocked skips pending steps that wait for a step that did not succeed, until no more
@@ -209,6 +240,7 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun) {
 	sr.attempts++
 	a.setStatus(sr, StepRunning)
 	a.inflight[req.ID] = sr
+	a.busy[sr.step.Server]++
 	ctx.Request(pid, req)
 	a.emit(sr, "")
 }
@@ -260,6 +292,7 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 		return // answered already (a dead letter came first)
 	}
 	delete(a.inflight, m.ID)
+	a.busy[sr.step.Server]--
 	if m.Failure == nil {
 		a.succeeded(ctx, sr, m.Result)
 		a.advance(ctx)
@@ -354,8 +387,10 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 	for _, sr := range a.steps {
 		switch sr.status {
 		case StepRetrying:
-			sr.retry.Stop()
-			sr.retry = nil
+			if sr.retry != nil { // nil: its retry waits in the queue
+				sr.retry.Stop()
+				sr.retry = nil
+			}
 			a.settle(sr, StepCancelled, fmt.Errorf("not retried: %w", reason))
 		case StepPending:
 			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))

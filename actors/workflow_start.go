@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/workflows"
 )
 
@@ -48,12 +49,15 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		return nil, errors.New("workflow: no steps to run")
 	}
 	servers := map[string]*actor.PID{}
+	capacity := map[string]int{}
 	for _, s := range w.Steps {
 		pid, err := rt.ServerPID(s.Server)
 		if err != nil {
 			return nil, fmt.Errorf("workflow %q: step %q: %w", w.Name, s.ID, err)
 		}
 		servers[s.Server] = pid
+		spec, _ := rt.Spec(s.Server)
+		capacity[s.Server] = runCapacity(&spec)
 	}
 	id := opts.RunID
 	if id == "" {
@@ -61,14 +65,16 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 	}
 	reply, ch := newReply(rt.system)
 	props := NewWorkflowProps(WorkflowSpec{
-		Workflow: w,
-		RunID:    id,
-		Servers:  servers,
-		Scopes:   opts.Scopes,
-		NextID:   rt.NextID,
-		Deadline: opts.Deadline,
-		Progress: opts.Progress,
-		ReplyTo:  reply,
+		Workflow:    w,
+		RunID:       id,
+		Servers:     servers,
+		Scopes:      opts.Scopes,
+		NextID:      rt.NextID,
+		Capacity:    capacity,
+		MaxParallel: w.MaxParallel,
+		Deadline:    opts.Deadline,
+		Progress:    opts.Progress,
+		ReplyTo:     reply,
 	})
 	pid, err := rt.system.Root.SpawnNamed(props, "workflow-"+id)
 	if err != nil {
@@ -76,6 +82,17 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		return nil, fmt.Errorf("workflow %q: run %q: %w", w.Name, id, err)
 	}
 	return &WorkflowRun{id: id, pid: pid, root: rt.system.Root, report: ch}, nil
+}
+
+// runCapacity is how many calls of one run a server's pool can serve at once: a run's
+// requests share one affinity key, so one session under affinity isolation, max_sessions of
+// them otherwise, each taking max_inflight calls.
+func runCapacity(spec *capability.ServerSpec) int {
+	sessions := spec.MaxSessions
+	if spec.Isolation == capability.IsolationAffinity {
+		sessions = 1
+	}
+	return max(sessions, 1) * max(spec.MaxInflight, 1)
 }
 
 // ID returns the run id.

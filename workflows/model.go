@@ -34,6 +34,7 @@ type Workflow struct {
 	Description string         // free text
 	File        string         // the file name given to Parse, used in messages
 	Timeout     time.Duration  // bound on the whole run; 0 = none
+	MaxParallel int            // most steps of a run in flight at once (max_parallel); 0 = not set
 	Vars        map[string]any // the [vars] defaults, then what ApplyVars sets; never nil after Parse
 
 	// Servers names the inline [servers.*] tables, in file order. Their content belongs to
