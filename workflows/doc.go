@@ -1,7 +1,8 @@
 // Package workflows is the model of a SPINE workflow file (`spine run workflow.toml`): it parses
 // and checks the file, plans the order of its steps, and renders the templates that pass data
-// from step to step. It does no I/O and knows nothing of actors or sessions: callers hand it
-// the file's bytes and the results of the calls they made.
+// from step to step. It knows nothing of actors or sessions, and its only I/O is [ReadFile],
+// which reads a file of at most [MaxFileSize] bytes: callers hand [Parse] the file's bytes and
+// the results of the calls they made.
 //
 // # Types
 //
@@ -28,6 +29,10 @@
 //
 // # Example
 //
+//	data, err := workflows.ReadFile("triage.toml")
+//	if err != nil {
+//		return err // e.g. workflow triage.toml is larger than 4 MiB, the most a workflow file may hold
+//	}
 //	w, err := workflows.Parse("triage.toml", data)
 //	if err != nil {
 //		return err // triage.toml:14: step "brief": args.topic: template references unknown step "helo" (did you mean "hello"?)

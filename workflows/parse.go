@@ -22,9 +22,11 @@ var (
 	kinds    = []Kind{KindTool, KindResource, KindPrompt}
 )
 
-// Parse reads a workflow file's bytes. file names it in messages and gives the default Name.
+// Parse reads a workflow file's bytes (see ReadFile). file names it in messages and gives the
+// default Name.
 //
-// Parse rejects, each with an *Error that names the file, the line and the step: TOML syntax,
+// Parse rejects data larger than MaxFileSize, and, each with an *Error that names the file,
+// the line and the step: TOML syntax,
 // unknown keys, values of the wrong type, bad durations, a step with two or none of
 // tool/resource/prompt, missing, malformed or duplicate step ids, negative retries, an unknown
 // on_error, template syntax, references to unknown steps (in needs or in templates), a step
@@ -33,6 +35,9 @@ var (
 // References to vars are checked by Validate instead, because ApplyVars may add vars after
 // Parse. Servers are checked by Validate too, once the caller knows them.
 func Parse(file string, data []byte) (*Workflow, error) {
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(file)
+	}
 	p := &parser{file: file, src: data, pos: tomlpos.NewIndex(data)}
 	return p.parse()
 }
