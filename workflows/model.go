@@ -36,6 +36,10 @@ type Workflow struct {
 	Timeout     time.Duration  // bound on the whole run; 0 = none
 	Vars        map[string]any // the [vars] defaults, then what ApplyVars sets; never nil after Parse
 
+	// MaxParallel is the most steps of a run in flight at once (max_parallel, at least 1);
+	// 0 = not set.
+	MaxParallel int
+
 	// Servers names the inline [servers.*] tables, in file order. Their content belongs to
 	// package capability, which reads the same bytes and merges them over the project's servers.
 	Servers []string
@@ -64,8 +68,13 @@ type Step struct {
 	Deps    []string
 	Timeout time.Duration // per attempt; 0 = the server's call timeout
 	Retries int           // extra attempts after a failure; 0 = none
-	OnError OnError       // OnErrorFail unless the file says otherwise
-	Line    int           // line of the step's [[steps]] header; 0 if unknown
+	// RetryUnsafe (retry_unsafe = true) widens what the step's retries may repeat. Retries
+	// normally repeat only what the retry policy allows (a call that certainly did not reach
+	// the server, or a tool annotated readOnlyHint/idempotentHint or listed in the server's
+	// idempotent_tools); retry_unsafe = true also repeats a call that may have run.
+	RetryUnsafe bool
+	OnError     OnError // OnErrorFail unless the file says otherwise
+	Line        int     // line of the step's [[steps]] header; 0 if unknown
 
 	templates templateSet // its workflow's parsed templates; nil for a step built by hand
 }
