@@ -312,6 +312,7 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 		return nil, err
 	}
 	var out []Output
+	index := indexOf(w.Steps)
 	for _, name := range p.orderedKeys([]string{"outputs"}, m) {
 		path := []string{"outputs", name}
 		src, ok := m[name].(string)
@@ -324,7 +325,7 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 			return nil, p.errorAt(path, "", "outputs."+name, "template: %s", templateMessage(err))
 		}
 		for _, id := range r.steps {
-			if _, ok := w.Step(id); !ok {
+			if _, ok := index[id]; !ok {
 				return nil, p.errorAt(path, "", "outputs."+name, "template references unknown step %q%s", id, didYouMean(id, stepIDs(w)))
 			}
 		}
