@@ -31,7 +31,7 @@
 //
 //	data, err := workflows.ReadFile("triage.toml")
 //	if err != nil {
-//		return err // e.g. workflow triage.toml is larger than 4 MiB, the most a workflow file may hold
+//		return err // e.g. triage.toml: larger than 4 MiB, the most a workflow file may hold
 //	}
 //	w, err := workflows.Parse("triage.toml", data)
 //	if err != nil {

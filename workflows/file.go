@@ -14,8 +14,9 @@ const MaxFileSize = 4 << 20
 
 // ReadFile reads the workflow file name, for Parse (and for capability.Project.MergeTOML,
 // which reads its [servers.*] tables). It reads at most MaxFileSize bytes: a longer file is an
-// *Error that names the file and the bound ("workflow big.toml is larger than 4 MiB"). Errors
-// opening or reading the file are returned as the os package gives them.
+// *Error that names the file and the bound ("big.toml: larger than 4 MiB, the most a workflow
+// file may hold"). Errors opening or reading the file are returned as the os package gives
+// them.
 func ReadFile(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -32,10 +33,9 @@ func ReadFile(name string) ([]byte, error) {
 	return data, nil
 }
 
-// tooLarge is the error for a workflow file of more than MaxFileSize bytes. Its message names
-// the file itself, so File stays empty to say it once.
+// tooLarge is the error for a workflow file of more than MaxFileSize bytes.
 func tooLarge(name string) *Error {
-	return &Error{Msg: fmt.Sprintf("workflow %s is larger than %s, the most a workflow file may hold", name, sizeText(MaxFileSize))}
+	return &Error{File: name, Msg: fmt.Sprintf("larger than %s, the most a workflow file may hold", sizeText(MaxFileSize))}
 }
 
 // sizeText writes a bound in bytes the way messages and docs do: "4 MiB", "1 MiB", "512 KiB".

@@ -47,8 +47,8 @@ func TestReadFile(t *testing.T) {
 			switch {
 			case tt.tooBig:
 				var e *Error
-				want := "workflow " + tt.file + " is larger than 4 MiB"
-				if !errors.As(err, &e) || !strings.Contains(err.Error(), want) {
+				want := tt.file + ": larger than 4 MiB, the most a workflow file may hold"
+				if !errors.As(err, &e) || e.File != tt.file || err.Error() != want {
 					t.Errorf("ReadFile(%s) = %d bytes, %v; want an *Error saying %q", tt.file, len(data), err, want)
 				}
 			case tt.notHere:
@@ -70,7 +70,7 @@ func TestParseTooLarge(t *testing.T) {
 	data := []byte(step + strings.Repeat("#", MaxFileSize))
 	_, err := Parse("big.toml", data)
 	var e *Error
-	if !errors.As(err, &e) || e.Error() != "workflow big.toml is larger than 4 MiB, the most a workflow file may hold" {
+	if !errors.As(err, &e) || e.File != "big.toml" || e.Error() != "big.toml: larger than 4 MiB, the most a workflow file may hold" {
 		t.Errorf("Parse of %d bytes: %v", len(data), err)
 	}
 	if _, err := Parse("ok.toml", []byte(step+strings.Repeat("#", MaxFileSize-len(step)))); err != nil {
