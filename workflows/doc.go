@@ -20,6 +20,12 @@
 // as JSON text. Parse parses each template once and keeps it with the workflow, so rendering
 // parses nothing; [Scope.Set] records a result and keeps the data templates see up to date.
 //
+// Rendering is bounded, so that a runaway template fails with an [*Error] instead of running
+// on or filling memory: one render writes at most [MaxTemplateOutput] bytes (1 MiB), makes at
+// most [MaxTemplateIterations] loop iterations and template calls, and no print, printf,
+// println, html, js, urlquery or json call returns more than MaxTemplateOutput. Parse rejects
+// a range over an integer literal past MaxTemplateIterations, such as {{ range 2000000000 }}.
+//
 // # Checks
 //
 // Every problem with a file is an [*Error] that names the file, the line and the step, and is

@@ -28,9 +28,10 @@ var (
 // Parse rejects data larger than MaxFileSize and, each with an *Error that names the file, the
 // line and the step: TOML syntax, unknown keys, values of the wrong type, bad durations, a
 // max_parallel below 1, a step with two or none of tool/resource/prompt, missing, malformed
-// or duplicate step ids, negative retries, an unknown on_error, template syntax, references
-// to unknown steps (in needs or in templates), a step that depends on itself, and dependency
-// cycles. It reports the first problem it finds.
+// or duplicate step ids, negative retries, an unknown on_error, template syntax, a range over
+// an integer literal past MaxTemplateIterations, references to unknown steps (in needs or in
+// templates), a step that depends on itself, and dependency cycles. It reports the first
+// problem it finds.
 //
 // References to vars are checked by Validate instead, because ApplyVars may add vars after
 // Parse. Servers are checked by Validate too, once the caller knows them.
