@@ -1,10 +1,14 @@
 package capability
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestMergeTOML(t *testing.T) {
@@ -28,9 +32,11 @@ func TestMergeTOML(t *testing.T) {
 		t.Error("MergeTOML changed its receiver")
 	}
 
+	// The project's demo, tuned: what it runs and where stay the project's.
 	wantDemo := *must(base.Server("demo"))
-	wantDemo.Args = []string{"demo-server", "--workflow"}
-	wantDemo.Cwd = filepath.Join(abs(t, "testdata"), "wf")
+	wantDemo.MaxInflight = 2
+	wantDemo.ToolTimeouts = map[string]time.Duration{"echo": 3 * time.Second}
+	wantDemo.DisabledTools = []string{"crash", "add"}
 	wantDemo.Source = wfFile + ":7"
 	if demo := *must(got.Server("demo")); !reflect.DeepEqual(demo, wantDemo) {
 		t.Errorf("demo\n got %+v\nwant %+v", demo, wantDemo)
@@ -38,7 +44,7 @@ func TestMergeTOML(t *testing.T) {
 
 	wantExtra := newServer("extra", base.Defaults)
 	wantExtra.Transport, wantExtra.Command, wantExtra.MaxSessions = TransportStdio, "extra-server", 2
-	wantExtra.Cwd, wantExtra.Source = abs(t, "testdata"), wfFile+":11"
+	wantExtra.Cwd, wantExtra.Source = filepath.Join(abs(t, "testdata"), "wf"), wfFile+":12"
 	if extra := *must(got.Server("extra")); !reflect.DeepEqual(extra, wantExtra) {
 		t.Errorf("extra\n got %+v\nwant %+v", extra, wantExtra)
 	}
@@ -90,24 +96,22 @@ transport = "sse"
 				t.Errorf("got %+v", p)
 			}
 		}},
-		{"env replaced as a whole", "[servers.local]\nenv = { B = \"2\" }\n", func(t *testing.T, p *Project) {
+		{"policy and tools tuned", "[servers.local]\nmax_sessions = 5\nenabled_tools = [\"a\"]\ntool_timeouts = { a = \"2s\" }\n" +
+			"tool_timeout_sec = 1.5\n", func(t *testing.T, p *Project) {
 			s := must(p.Server("local"))
-			if !reflect.DeepEqual(s.Env, map[string]string{"B": "2"}) || s.Command != "local" || s.MinSessions != 1 {
+			if s.MaxSessions != 5 || s.MinSessions != 1 || s.CallTimeout != 1500*time.Millisecond || s.EnabledTools[0] != "a" ||
+				s.ToolTimeouts["a"] != 2*time.Second || s.Command != "local" || s.Env["A"] != "1" {
 				t.Errorf("got %+v", s)
 			}
 		}},
-		{"url keeps sse", "[servers.remote]\nurl = \"http://other/sse\"\n", func(t *testing.T, p *Project) {
-			s := must(p.Server("remote"))
-			if s.Transport != TransportSSE || s.URL != "http://other/sse" {
-				t.Errorf("got %+v", s)
-			}
-		}},
-		{"switch to url", "[servers.local]\ncommand = \"\"\nurl = \"http://h/mcp\"\n", func(t *testing.T, p *Project) {
-			s := must(p.Server("local"))
-			if s.Transport != TransportHTTP || s.URL != "http://h/mcp" {
-				t.Errorf("got %+v", s)
-			}
-		}},
+		{"the configured values again", "[servers.local]\ncommand = \"local\"\nargs = []\nenv = { A = \"${SPINE_MERGE_A}\" }\n" +
+			"cwd = \".\"\ntransport = \"stdio\"\nmax_sessions = 2\n\n[servers.remote]\nurl = \"http://h/sse\"\ntransport = \"sse\"\nheaders = {}\n",
+			func(t *testing.T, p *Project) {
+				local, remote := must(p.Server("local")), must(p.Server("remote"))
+				if local.Command != "local" || local.MaxSessions != 2 || remote.URL != "http://h/sse" || remote.Transport != TransportSSE {
+					t.Errorf("got %+v and %+v", local, remote)
+				}
+			}},
 		{"disable", "[servers.local]\nenabled = false\n", func(t *testing.T, p *Project) {
 			if must(p.Server("local")).Enabled || len(p.Enabled()) != 1 {
 				t.Errorf("got %+v", p.Servers)
@@ -119,6 +123,7 @@ transport = "sse"
 			}
 		}},
 	}
+	t.Setenv("SPINE_MERGE_A", "1")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := base.MergeTOML("wf.toml", []byte(tt.wf))
@@ -138,8 +143,8 @@ func TestMergeTOMLErrors(t *testing.T) {
 	tests := []struct{ name, wf, want string }{
 		{"unknown key", "name = \"x\"\n\n[servers.local]\nagrs = []\n",
 			`wf.toml:4: servers.local.agrs: unknown key (did you mean "args"?)`},
-		{"url over a command", "[servers.local]\nurl = \"http://h\"\n",
-			`wf.toml:2: servers.local.url: set either command (stdio) or url (http, sse), not both`},
+		{"url over a command", "[servers.new]\ncommand = \"n\"\nurl = \"http://h\"\n",
+			`wf.toml:3: servers.new.url: set either command (stdio) or url (http, sse), not both`},
 		{"max below the project's min", "[servers.local]\n\nmax_sessions = 1\n",
 			`wf.toml:3: servers.local.max_sessions: min_sessions (2) is greater than max_sessions (1)`},
 		{"new server without command", "[servers.new]\nargs = [\"x\"]\n",
@@ -159,6 +164,76 @@ func TestMergeTOMLErrors(t *testing.T) {
 	}
 }
 
+// TestMergeTOMLRefuses: a workflow may not change what a server of the project is or how it
+// is reached; it is told which key, and to add a server under another name instead.
+func TestMergeTOMLRefuses(t *testing.T) {
+	base, err := Parse("spine.toml", []byte(`[servers.local]
+command = "local"
+args    = ["--safe"]
+env     = { TOKEN = "t0ken" }
+
+[servers.remote]
+url     = "https://api.example.com/mcp"
+headers = { Authorization = "Bearer t0ken" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusal := func(line int, server, key string) string {
+		return fmt.Sprintf("wf.toml:%d: servers.%s.%s: a workflow may not change the %s of server %q configured in spine.toml; "+
+			"give the server another name to add a new one", line, server, key, key, server)
+	}
+	tests := []struct {
+		name string
+		wf   string
+		want []string // the refusals, in order
+	}{
+		{"command", "[servers.local]\ncommand = \"/tmp/evil\"\n", []string{refusal(2, "local", "command")}},
+		{"args", "[servers.local]\nargs = [\"--unsafe\"]\n", []string{refusal(2, "local", "args")}},
+		{"args emptied", "[servers.local]\nargs = []\n", []string{refusal(2, "local", "args")}},
+		{"env", "[servers.local]\nenv = { TOKEN = \"other\" }\n", []string{refusal(2, "local", "env")}},
+		{"env added to", "[servers.local]\nenv = { TOKEN = \"t0ken\", LD_PRELOAD = \"x.so\" }\n", []string{refusal(2, "local", "env")}},
+		{"cwd", "[servers.local]\ncwd = \"/\"\n", []string{refusal(2, "local", "cwd")}},
+		{"url", "[servers.remote]\nurl = \"https://evil.example/mcp\"\n", []string{refusal(2, "remote", "url")}},
+		{"headers", "[servers.remote]\nheaders = { Authorization = \"Bearer s3cr3t\" }\n", []string{refusal(2, "remote", "headers")}},
+		{"transport", "[servers.remote]\ntransport = \"sse\"\n", []string{refusal(2, "remote", "transport")}},
+		{"url over a command", "[servers.local]\nurl = \"http://h\"\n", []string{refusal(2, "local", "url")}},
+		{"switch to url", "[servers.local]\ncommand = \"\"\nurl = \"http://h/mcp\"\n",
+			[]string{refusal(2, "local", "command"), refusal(3, "local", "url")}},
+		{"a change among tuning", "name = \"x\"\n\n[servers.local]\nmax_sessions = 2\ncommand = \"local\"\nargs = [\"--unsafe\"]\n",
+			[]string{refusal(6, "local", "args")}},
+		{"refusals only, with other problems", "[servers.local]\nagrs = []\ncommand = \"x\"\n\n[servers.remote]\nurl = \"http://h\"\nmax_sessions = 0\n",
+			[]string{refusal(3, "local", "command"), refusal(6, "remote", "url")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := base.MergeTOML("wf.toml", []byte(tt.wf))
+			if err == nil {
+				t.Fatalf("MergeTOML accepted it: %+v", p.Servers)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("MergeTOML error\n got %q\nwant %q", got, tt.want)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.File != "wf.toml" || ce.Line == 0 {
+				t.Errorf("error %v is not a *ConfigError with the file and a line", err)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "evil") {
+				t.Errorf("error %q shows a value", err)
+			}
+		})
+	}
+
+	mcp, err := ParseMCPJSON(".mcp.json", []byte(`{"mcpServers": {"j": {"command": "j"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `wf.toml:2: servers.j.command: a workflow may not change the command of server "j" configured in .mcp.json; give the server another name to add a new one`
+	if _, err := mcp.MergeTOML("wf.toml", []byte("[servers.j]\ncommand = \"k\"\n")); err == nil || err.Error() != want {
+		t.Errorf("over a .mcp.json server: %v\nwant %s", err, want)
+	}
+}
+
 func TestMergeTOMLNilAndHandBuilt(t *testing.T) {
 	var nilProject *Project
 	p, err := nilProject.MergeTOML("wf.toml", []byte("[servers.a]\ncommand = \"a\"\n"))
@@ -168,8 +243,12 @@ func TestMergeTOMLNilAndHandBuilt(t *testing.T) {
 	built := &Project{Defaults: DefaultPolicy(), Servers: []ServerSpec{{
 		Name: "a", Transport: TransportStdio, Command: "a", Enabled: true, Policy: DefaultPolicy(),
 	}}}
-	p, err = built.MergeTOML("wf.toml", []byte("[servers.a]\nargs = [\"x\"]\n"))
-	if err != nil || must(p.Server("a")).Command != "a" || must(p.Server("a")).Args[0] != "x" {
+	p, err = built.MergeTOML("wf.toml", []byte("[servers.a]\nmax_sessions = 2\n"))
+	if err != nil || must(p.Server("a")).Command != "a" || must(p.Server("a")).MaxSessions != 2 {
 		t.Errorf("MergeTOML over a built project = %+v, %v", p, err)
+	}
+	want := `wf.toml:2: servers.a.args: a workflow may not change the args of server "a" configured in the project; give the server another name to add a new one`
+	if _, err := built.MergeTOML("wf.toml", []byte("[servers.a]\nargs = [\"x\"]\n")); err == nil || err.Error() != want {
+		t.Errorf("MergeTOML of args over a built project: %v\nwant %s", err, want)
 	}
 }

@@ -1,7 +1,8 @@
 // Package workflows is the model of a SPINE workflow file (`spine run workflow.toml`): it parses
 // and checks the file, plans the order of its steps, and renders the templates that pass data
-// from step to step. It does no I/O and knows nothing of actors or sessions: callers hand it
-// the file's bytes and the results of the calls they made.
+// from step to step. It knows nothing of actors or sessions, and its only I/O is [ReadFile],
+// which reads a file of at most [MaxFileSize] bytes: callers hand [Parse] the file's bytes and
+// the results of the calls they made.
 //
 // # Types
 //
@@ -19,6 +20,12 @@
 // as JSON text. Parse parses each template once and keeps it with the workflow, so rendering
 // parses nothing; [Scope.Set] records a result and keeps the data templates see up to date.
 //
+// Rendering is bounded, so that a runaway template fails with an [*Error] instead of running
+// on or filling memory: one render writes at most [MaxTemplateOutput] bytes (1 MiB), makes at
+// most [MaxTemplateIterations] loop iterations and template calls, and no print, printf,
+// println, html, js, urlquery or json call returns more than MaxTemplateOutput. Parse rejects
+// a range over an integer literal past MaxTemplateIterations, such as {{ range 2000000000 }}.
+//
 // # Checks
 //
 // Every problem with a file is an [*Error] that names the file, the line and the step, and is
@@ -28,6 +35,10 @@
 //
 // # Example
 //
+//	data, err := workflows.ReadFile("triage.toml")
+//	if err != nil {
+//		return err // e.g. triage.toml: larger than 4 MiB, the most a workflow file may hold
+//	}
 //	w, err := workflows.Parse("triage.toml", data)
 //	if err != nil {
 //		return err // triage.toml:14: step "brief": args.topic: template references unknown step "helo" (did you mean "hello"?)

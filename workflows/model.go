@@ -34,8 +34,11 @@ type Workflow struct {
 	Description string         // free text
 	File        string         // the file name given to Parse, used in messages
 	Timeout     time.Duration  // bound on the whole run; 0 = none
-	MaxParallel int            // most steps of a run in flight at once (max_parallel); 0 = not set
 	Vars        map[string]any // the [vars] defaults, then what ApplyVars sets; never nil after Parse
+
+	// MaxParallel is the most steps of a run in flight at once (max_parallel, at least 1);
+	// 0 = not set.
+	MaxParallel int
 
 	// Servers names the inline [servers.*] tables, in file order. Their content belongs to
 	// package capability, which reads the same bytes and merges them over the project's servers.
@@ -65,7 +68,10 @@ type Step struct {
 	Deps    []string
 	Timeout time.Duration // per attempt; 0 = the server's call timeout
 	Retries int           // extra attempts after a failure; 0 = none
-	// RetryUnsafe lets retries repeat a call that may have run (retry_unsafe = true).
+	// RetryUnsafe (retry_unsafe = true) widens what the step's retries may repeat. Retries
+	// normally repeat only what the retry policy allows (a call that certainly did not reach
+	// the server, or a tool annotated readOnlyHint/idempotentHint or listed in the server's
+	// idempotent_tools); retry_unsafe = true also repeats a call that may have run.
 	RetryUnsafe bool
 	OnError     OnError // OnErrorFail unless the file says otherwise
 	Line        int     // line of the step's [[steps]] header; 0 if unknown

@@ -17,22 +17,28 @@ import (
 
 // The keys a workflow file may use, at the top level and in a [[steps]] element.
 var (
-	topKeys  = []string{"name", "description", "timeout", "vars", "servers", "steps", "outputs"}
-	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "on_error"}
+	topKeys  = []string{"name", "description", "timeout", "max_parallel", "vars", "servers", "steps", "outputs"}
+	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error"}
 	kinds    = []Kind{KindTool, KindResource, KindPrompt}
 )
 
-// Parse reads a workflow file's bytes. file names it in messages and gives the default Name.
+// Parse reads a workflow file's bytes (see ReadFile). file names it in messages and gives the
+// default Name.
 //
-// Parse rejects, each with an *Error that names the file, the line and the step: TOML syntax,
-// unknown keys, values of the wrong type, bad durations, a step with two or none of
-// tool/resource/prompt, missing, malformed or duplicate step ids, negative retries, an unknown
-// on_error, template syntax, references to unknown steps (in needs or in templates), a step
-// that depends on itself, and dependency cycles. It reports the first problem it finds.
+// Parse rejects data larger than MaxFileSize and, each with an *Error that names the file, the
+// line and the step: TOML syntax, unknown keys, values of the wrong type, bad durations, a
+// max_parallel below 1, a step with two or none of tool/resource/prompt, missing, malformed
+// or duplicate step ids, negative retries, an unknown on_error, template syntax, a range over
+// an integer literal past MaxTemplateIterations, references to unknown steps (in needs or in
+// templates), a step that depends on itself, and dependency cycles. It reports the first
+// problem it finds.
 //
 // References to vars are checked by Validate instead, because ApplyVars may add vars after
 // Parse. Servers are checked by Validate too, once the caller knows them.
 func Parse(file string, data []byte) (*Workflow, error) {
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(file)
+	}
 	p := &parser{file: file, src: data, pos: tomlpos.NewIndex(data)}
 	return p.parse()
 }
@@ -76,6 +82,14 @@ func (p *parser) parse() (*Workflow, error) {
 	}
 	if w.Timeout, err = top.duration("timeout"); err != nil {
 		return nil, err
+	}
+	if n, ok, err := top.integer("max_parallel"); err != nil {
+		return nil, err
+	} else if ok {
+		if n < 1 {
+			return nil, top.errorf("max_parallel", "must be at least 1 (got %d): it is the most steps in flight at once", n)
+		}
+		w.MaxParallel = int(min(n, maxInt))
 	}
 	if w.Vars, err = top.table("vars"); err != nil {
 		return nil, err
@@ -212,6 +226,35 @@ func (t *table) duration(key string) (time.Duration, error) {
 	return d, nil
 }
 
+// maxInt is the largest int, for integers that may not fit one on a 32-bit platform.
+const maxInt = int64(^uint(0) >> 1)
+
+// integer returns the integer at key; ok is false when the key is absent.
+func (t *table) integer(key string) (n int64, ok bool, err error) {
+	v, ok := t.m[key]
+	if !ok {
+		return 0, false, nil
+	}
+	n, isInt := v.(int64)
+	if !isInt {
+		return 0, true, t.errorf(key, "must be an integer, not %s", typeName(v))
+	}
+	return n, true, nil
+}
+
+// boolean returns the boolean at key; false when absent.
+func (t *table) boolean(key string) (bool, error) {
+	v, ok := t.m[key]
+	if !ok {
+		return false, nil
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		return false, t.errorf(key, "must be true or false, not %s", typeName(v))
+	}
+	return b, nil
+}
+
 // table returns the table at key; nil when absent.
 func (t *table) table(key string) (map[string]any, error) {
 	v, ok := t.m[key]
@@ -270,6 +313,7 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 		return nil, err
 	}
 	var out []Output
+	index := indexOf(w.Steps)
 	for _, name := range p.orderedKeys([]string{"outputs"}, m) {
 		path := []string{"outputs", name}
 		src, ok := m[name].(string)
@@ -282,7 +326,7 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 			return nil, p.errorAt(path, "", "outputs."+name, "template: %s", templateMessage(err))
 		}
 		for _, id := range r.steps {
-			if _, ok := w.Step(id); !ok {
+			if _, ok := index[id]; !ok {
 				return nil, p.errorAt(path, "", "outputs."+name, "template references unknown step %q%s", id, didYouMean(id, stepIDs(w)))
 			}
 		}

@@ -82,6 +82,42 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+// TestParseRunKeys: max_parallel at the top and retry_unsafe in a step, set or not.
+func TestParseRunKeys(t *testing.T) {
+	tests := []struct {
+		name        string
+		src         string
+		maxParallel int
+		retryUnsafe []bool // per step
+	}{
+		{"neither", step, 0, []bool{false}},
+		{"max_parallel 1", "max_parallel = 1\n" + step, 1, []bool{false}},
+		{"max_parallel 64", "max_parallel = 64\n" + step, 64, []bool{false}},
+		{"retry_unsafe true", step + "retries = 2\nretry_unsafe = true\n", 0, []bool{true}},
+		{"retry_unsafe false", step + "retry_unsafe = false\n", 0, []bool{false}},
+		{"both, two steps", "max_parallel = 2\n" + step + "retry_unsafe = true\n\n[[steps]]\nid = \"b\"\nserver = \"s\"\ntool = \"t\"\n",
+			2, []bool{true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := Parse("flow.toml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.MaxParallel != tt.maxParallel {
+				t.Errorf("MaxParallel = %d, want %d", w.MaxParallel, tt.maxParallel)
+			}
+			var got []bool
+			for _, s := range w.Steps {
+				got = append(got, s.RetryUnsafe)
+			}
+			if !reflect.DeepEqual(got, tt.retryUnsafe) {
+				t.Errorf("RetryUnsafe = %v, want %v", got, tt.retryUnsafe)
+			}
+		})
+	}
+}
+
 // step is a valid [[steps]] element for the error cases to build on.
 const step = "[[steps]]\nid = \"a\"\nserver = \"s\"\ntool = \"t\"\n"
 
@@ -122,6 +158,16 @@ func TestParseErrors(t *testing.T) {
 		{"needs not strings", step + "needs = [1]\n", "a", 5, "needs", "element 0 must be a string"},
 		{"bad step timeout", step + "timeout = \"10\"\n", "a", 5, "timeout", `"10" is not a duration`},
 		{"timeout type", step + "timeout = 10\n", "a", 5, "timeout", "must be a string, not an integer"},
+		{"max_parallel zero", "max_parallel = 0\n" + step, "", 1, "max_parallel", "must be at least 1 (got 0)"},
+		{"max_parallel negative", "max_parallel = -3\n" + step, "", 1, "max_parallel", "must be at least 1 (got -3)"},
+		{"max_parallel string", "max_parallel = \"4\"\n" + step, "", 1, "max_parallel", "must be an integer, not a string"},
+		{"max_parallel float", "max_parallel = 2.5\n" + step, "", 1, "max_parallel", "must be an integer, not a float"},
+		{"max_parallel misspelt", "max_paralel = 2\n" + step, "", 1, "max_paralel", `unknown key (did you mean "max_parallel"?)`},
+		{"max_parallel in a step", step + "max_paralel = 2\n", "a", 5, "max_paralel", "unknown key (known: id,"},
+		{"retry_unsafe string", step + "retry_unsafe = \"yes\"\n", "a", 5, "retry_unsafe", "must be true or false, not a string"},
+		{"retry_unsafe integer", step + "retry_unsafe = 1\n", "a", 5, "retry_unsafe", "must be true or false, not an integer"},
+		{"retry_unsafe misspelt", step + "retry_unsfe = true\n", "a", 5, "retry_unsfe", `unknown key (did you mean "retry_unsafe"?)`},
+		{"retry_unsafe at the top", "retry_unsafe = true\n" + step, "", 1, "retry_unsafe", "unknown key (known: name,"},
 		{"negative retries", step + "retries = -1\n", "a", 5, "retries", "must not be negative"},
 		{"retries type", step + "retries = \"2\"\n", "a", 5, "retries", "must be an integer"},
 		{"bad on_error", step + "on_error = \"contiue\"\n", "a", 5, "on_error", `(did you mean "continue"?)`},

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"io"
-	"strings"
 	"sync"
 	"text/template"
 	"text/template/parse"
@@ -188,11 +187,11 @@ func (p *parsedTemplate) take() *capture {
 	return bindCapture(t)
 }
 
-// executeText renders t as text.
+// executeText renders t as text, within MaxTemplateOutput and MaxTemplateIterations.
 func executeText(t *template.Template, data map[string]any) (string, error) {
-	var b strings.Builder
-	if err := t.Execute(&b, data); err != nil {
+	var w textWriter
+	if err := t.Execute(&w, data); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return w.String(), nil
 }

@@ -60,6 +60,10 @@ func (p *parser) checkCycles(w *Workflow) error {
 
 // findCycle returns the steps of a dependency cycle, the first repeated at the end and the
 // earliest in file order first, or nil when there is none.
+//
+// It is a depth-first search that keeps its path in a slice rather than on the call stack, so
+// that a chain of any length costs no deep recursion: it visits each step and follows each
+// dependency once, in time linear in steps plus dependencies.
 func findCycle(steps []Step) []string {
 	index := indexOf(steps)
 	const (
@@ -67,34 +71,42 @@ func findCycle(steps []Step) []string {
 		onPath
 		finished
 	)
-	state := make([]int, len(steps))
-	var path []int
+	state := make([]uint8, len(steps))
+	type frame struct{ step, next int } // a step on the path, and the index of its next dep to follow
+	var path []frame
 	var cycle []int
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		state[i] = onPath
-		path = append(path, i)
-		for _, d := range steps[i].Deps {
-			j, ok := index[d]
-			if !ok {
+	for root := range steps {
+		if state[root] != unseen {
+			continue
+		}
+		state[root] = onPath
+		path = append(path[:0], frame{root, 0})
+		for len(path) > 0 && cycle == nil {
+			top := &path[len(path)-1]
+			deps := steps[top.step].Deps
+			if top.next == len(deps) {
+				state[top.step] = finished
+				path = path[:len(path)-1]
 				continue
 			}
-			switch state[j] {
-			case onPath:
-				cycle = slices.Clone(path[slices.Index(path, j):])
-				return true
-			case unseen:
-				if visit(j) {
-					return true
+			j, ok := index[deps[top.next]]
+			top.next++
+			switch {
+			case !ok:
+			case state[j] == onPath:
+				k := len(path) - 1
+				for path[k].step != j {
+					k--
 				}
+				for _, f := range path[k:] {
+					cycle = append(cycle, f.step)
+				}
+			case state[j] == unseen:
+				state[j] = onPath
+				path = append(path, frame{j, 0})
 			}
 		}
-		path = path[:len(path)-1]
-		state[i] = finished
-		return false
-	}
-	for i := range steps {
-		if state[i] == unseen && visit(i) {
+		if cycle != nil {
 			break
 		}
 	}

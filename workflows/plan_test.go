@@ -188,3 +188,159 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("Next = %v, want nothing: a waits for an unknown step", got)
 	}
 }
+
+// bigGraph returns n steps (s0 … s<n-1>) on server "s", with the dependencies deps gives
+// each, built by hand: a workflow this size is about what MaxFileSize holds.
+func bigGraph(n int, deps func(i int) []int) *Workflow {
+	w := &Workflow{File: "big.toml", Vars: map[string]any{}, Steps: make([]Step, n)}
+	for i := range w.Steps {
+		w.Steps[i] = Step{ID: fmt.Sprintf("s%d", i), Server: "s", Kind: KindTool, Target: "t"}
+		for _, d := range deps(i) {
+			w.Steps[i].Deps = append(w.Steps[i].Deps, fmt.Sprintf("s%d", d))
+		}
+	}
+	return w
+}
+
+// TestBigGraphs plans workflows of 50,000 steps shaped as a chain, a fan-in and a fan-out:
+// cycle detection, Order, Schedule and Validate must each be linear in steps plus
+// dependencies for this to finish at all (the test sets no time limit of its own).
+func TestBigGraphs(t *testing.T) {
+	const n = 50_000
+	tests := []struct {
+		name string
+		deps func(i int) []int
+	}{
+		{"chain", func(i int) []int { // s<i> waits for s<i-1>
+			if i == 0 {
+				return nil
+			}
+			return []int{i - 1}
+		}},
+		{"fan-in", func(i int) []int { // the last step waits for every other one
+			if i < n-1 {
+				return nil
+			}
+			all := make([]int, n-1)
+			for k := range all {
+				all[k] = k
+			}
+			return all
+		}},
+		{"fan-out", func(i int) []int { // every step waits for the first
+			if i == 0 {
+				return nil
+			}
+			return []int{0}
+		}},
+		{"chain of fan-ins", func(i int) []int { // each step waits for the 8 before it
+			var d []int
+			for k := max(0, i-8); k < i; k++ {
+				d = append(d, k)
+			}
+			return d
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := bigGraph(n, tt.deps)
+			if cycle := findCycle(w.Steps); cycle != nil {
+				t.Fatalf("findCycle = %d steps, want none", len(cycle))
+			}
+			servers := make([]string, n) // many servers too: Validate must not scan them per step
+			for i := range servers {
+				servers[i] = fmt.Sprintf("server%d", i)
+			}
+			servers[n-1] = "s"
+			if err := w.Validate(servers); err != nil {
+				t.Fatal(err)
+			}
+			order := w.Order()
+			pos := make(map[string]int, n)
+			for k, id := range order {
+				pos[id] = k
+			}
+			if len(order) != n {
+				t.Fatalf("Order has %d steps, want %d", len(order), n)
+			}
+			for _, s := range w.Steps {
+				for _, d := range s.Deps {
+					if pos[d] > pos[s.ID] {
+						t.Fatalf("Order runs %s before its dependency %s", s.ID, d)
+					}
+				}
+			}
+			s, ran := w.Schedule(), 0
+			for ready := s.Next(); len(ready) > 0; ready = s.Next() {
+				for _, st := range ready {
+					s.Done(st.ID)
+					ran++
+				}
+			}
+			if ran != n {
+				t.Errorf("Schedule handed out %d steps, want %d", ran, n)
+			}
+		})
+	}
+}
+
+// TestBigCycle finds cycles in 50,000-step workflows and names their steps, from the first in
+// file order.
+func TestBigCycle(t *testing.T) {
+	const n = 50_000
+	chain := func(i int) []int {
+		if i == 0 {
+			return nil
+		}
+		return []int{i - 1}
+	}
+	tests := []struct {
+		name string
+		deps func(i int) []int
+		want []string // the cycle's first steps, and its length (steps, the first repeated)
+		len  int
+	}{
+		{"the whole chain", func(i int) []int {
+			if i == 0 {
+				return []int{n - 1} // s0 waits for the last step, which waits for … s0
+			}
+			return []int{i - 1}
+		}, []string{"s0", fmt.Sprint("s", n-1), fmt.Sprint("s", n-2)}, n + 1},
+		{"three steps at the end of a chain", func(i int) []int {
+			if i == n-3 {
+				return []int{i - 1, n - 1} // s<n-3> waits for s<n-1>, which waits for s<n-2>, which waits for s<n-3>
+			}
+			return chain(i)
+		}, []string{fmt.Sprint("s", n-3), fmt.Sprint("s", n-1), fmt.Sprint("s", n-2), fmt.Sprint("s", n-3)}, 4},
+		{"behind a fan-in", func(i int) []int {
+			switch {
+			case i == n-1:
+				all := make([]int, n-1)
+				for k := range all {
+					all[k] = k
+				}
+				return all
+			case i == 1:
+				return []int{2}
+			case i == 2:
+				return []int{1}
+			}
+			return nil
+		}, []string{"s1", "s2", "s1"}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := bigGraph(n, tt.deps)
+			cycle := findCycle(w.Steps)
+			if len(cycle) != tt.len || !reflect.DeepEqual(cycle[:len(tt.want)], tt.want) || cycle[0] != cycle[len(cycle)-1] {
+				head := cycle[:min(len(cycle), 5)]
+				t.Fatalf("findCycle = %v… (%d steps), want %v… (%d steps)", head, len(cycle), tt.want, tt.len)
+			}
+			err := (&parser{file: "big.toml"}).checkCycles(w)
+			var e *Error
+			if !errors.As(err, &e) || e.Step != tt.want[0] || !strings.HasPrefix(e.Msg, "dependency cycle: "+strings.Join(tt.want, " -> ")) {
+				t.Errorf("checkCycles = %v; want a cycle from step %s", err, tt.want[0])
+			}
+		})
+	}
+}

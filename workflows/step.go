@@ -91,17 +91,19 @@ func (p *parser) step(i int, m map[string]any) (Step, error) {
 	if s.Timeout, err = t.duration("timeout"); err != nil {
 		return s, err
 	}
-	if v, ok := m["retries"]; ok {
-		n, isInt := v.(int64)
+	if n, ok, err := t.integer("retries"); err != nil {
+		return s, err
+	} else if ok {
 		switch {
-		case !isInt:
-			return s, t.errorf("retries", "must be an integer, not %s", typeName(v))
 		case n < 0:
 			return s, t.errorf("retries", "must not be negative (got %d)", n)
 		case n > 1000:
 			return s, t.errorf("retries", "%d is too many (at most 1000)", n)
 		}
 		s.Retries = int(n)
+	}
+	if s.RetryUnsafe, err = t.boolean("retry_unsafe"); err != nil {
+		return s, err
 	}
 	if onErr, ok, err := t.string("on_error"); err != nil {
 		return s, err

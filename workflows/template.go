@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -16,25 +15,24 @@ const tmplName = "tmpl"
 // captureFunc is appended to a string's only action to take its value with its Go type.
 const captureFunc = "__capture"
 
-// funcs are the functions templates may call, besides text/template's built-ins.
-var funcs = template.FuncMap{
-	// json encodes a value as JSON text: "{{ json .steps.a.json }}".
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-}
-
 // hasTemplate reports whether s holds any action at all; strings without one are taken as they are.
 func hasTemplate(s string) bool { return strings.Contains(s, "{{") }
 
-// parseTemplate parses src as a text/template with the workflow's functions (and extra ones).
+// parseTemplate parses src as a text/template with the workflow's functions (and extra ones),
+// prepared to render within the bounds (see bound).
 func parseTemplate(src string, extra template.FuncMap) (*template.Template, error) {
 	t := template.New(tmplName).Option("missingkey=error").Funcs(funcs)
 	if extra != nil {
 		t.Funcs(extra)
 	}
-	return t.Parse(src)
+	t, err := t.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := bound(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // render renders one string. A string that is exactly one action (surrounding whitespace
@@ -120,7 +118,8 @@ func soleAction(tree *parse.Tree) *parse.ActionNode {
 
 // Render renders the step's Target (as text) and every string in its Args, at any depth, against
 // scope. It returns fresh values and leaves the step untouched, so a step can be rendered again
-// (on retry) or concurrently with other steps. Errors are *Error naming the step and the key.
+// (on retry) or concurrently with other steps. Errors are *Error naming the step and the key,
+// among them a string whose render goes past MaxTemplateOutput or MaxTemplateIterations.
 func (s *Step) Render(scope Scope) (target string, args map[string]any, err error) {
 	data := scope.data()
 	target, err = s.templates.renderText(s.Target, data)

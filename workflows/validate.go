@@ -16,9 +16,13 @@ import (
 // It reports the first problem as an *Error naming the file, the step and the line, with a
 // "did you mean" suggestion where a name is close to a known one.
 func (w *Workflow) Validate(servers []string) error {
+	known := make(map[string]bool, len(servers))
+	for _, name := range servers {
+		known[name] = true
+	}
 	for i := range w.Steps {
 		s := &w.Steps[i]
-		if !slices.Contains(servers, s.Server) {
+		if !known[s.Server] {
 			return &Error{File: w.File, Line: w.line(i, "server"), Step: s.ID, Key: "server",
 				Msg: fmt.Sprintf("unknown server %q%s", s.Server, serverHint(s.Server, servers))}
 		}

@@ -70,7 +70,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 // loadWorkflow reads, parses and checks a workflow file against the project with the file's
 // inline servers merged in. Every problem is bad input (exit 2), found before anything runs.
 func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *capability.Project, error) {
-	data, err := os.ReadFile(file)
+	data, err := workflows.ReadFile(file) // at most workflows.MaxFileSize bytes, whatever the file
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
