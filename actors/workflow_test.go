@@ -129,6 +129,14 @@ retries = 1
 on_error = "continue"
 
 [[steps]]
+id = "unsafe"
+server = "fake"
+tool = "broken"
+retries = 1
+retry_unsafe = true
+on_error = "continue"
+
+[[steps]]
 id = "iserror"
 server = "fake"
 tool = "fail"
@@ -143,6 +151,7 @@ on_error = "continue"
 	}{
 		{"flaky", StepOK, 3},       // a call that was not sent is retried
 		{"broken", StepFailed, 1},  // a call that may have run is not: the one retry policy
+		{"unsafe", StepFailed, 2},  // unless the step opts in with retry_unsafe
 		{"iserror", StepFailed, 1}, // an isError result is an answer: never retried
 	}
 	for _, c := range cases {

@@ -380,3 +380,32 @@ func TestAffinityKeysAreBoundedByMaxTotalSessions(t *testing.T) {
 		t.Errorf("%d sessions created for %d affinity keys: keys shared a session", st.SessionsCreated, keys)
 	}
 }
+
+// A workflow with more parallel steps than its server's pool can serve at once queues them in
+// the run instead of failing them at acquire_timeout.
+func TestWorkflowQueuesStepsBeyondPoolCapacity(t *testing.T) {
+	spec := spinetest.Demo(t, "demo")
+	spec.MinSessions, spec.MaxSessions, spec.MaxInflight = 1, 1, 2
+	// Far shorter than the run (12 steps of 100 ms, 2 at a time): steps queued in the pool
+	// would fail. The session is warm before the run, so a step that is dispatched at once
+	// never waits for it.
+	spec.AcquireTimeout = 100 * time.Millisecond
+	ex := workflowExecutor(t, spec)
+	spinetest.Eventually(t, 30*time.Second, "the warm session", func() bool { return ex.Stats().Servers["demo"].Sessions.Ready == 1 })
+	var src strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&src, "[[steps]]\nid = \"s%d\"\nserver = \"demo\"\ntool = \"sleep\"\nargs = { ms = 100 }\n\n", i)
+	}
+	rep, err := ex.RunWorkflow(context.Background(), parseWorkflow(t, src.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("run failed: %s", rep.Error)
+	}
+	for _, s := range rep.Steps {
+		if s.Status != executor.StepOK || s.Attempts != 1 {
+			t.Errorf("step %s: %s after %d attempts (%s)", s.ID, s.Status, s.Attempts, s.Error)
+		}
+	}
+}

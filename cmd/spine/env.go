@@ -85,8 +85,20 @@ func (e *env) flags(args []string, define func(fs *flag.FlagSet)) ([]string, err
 	}
 }
 
-// project loads the project config (exit 2 on any problem).
+// project loads the project config (exit 2 on any problem), `command = "spine"` resolved.
 func (e *env) project() (*capability.Project, error) {
+	p, err := e.projectAsWritten()
+	if err != nil {
+		return nil, err
+	}
+	resolveSelf(p)
+	return p, nil
+}
+
+// projectAsWritten loads the project config as the files say (exit 2 on any problem): a
+// workflow's servers are merged over it before `command = "spine"` is resolved, so that the
+// workflow's "spine" and the project's are the same command.
+func (e *env) projectAsWritten() (*capability.Project, error) {
 	var (
 		p   *capability.Project
 		err error
@@ -99,7 +111,6 @@ func (e *env) project() (*capability.Project, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	resolveSelf(p)
 	e.log = newLogger(e.stderr, e.logLevel, p.Log)
 	return p, nil
 }

@@ -81,7 +81,7 @@ func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *ca
 	if err := workflows.ApplyVars(wf, vars); err != nil {
 		return nil, nil, badInput(err)
 	}
-	base, err := e.project()
+	base, err := e.projectAsWritten()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,7 +89,7 @@ func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *ca
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
-	resolveSelf(project) // inline servers may say command = "spine" too
+	resolveSelf(project) // the project's servers and the workflow's
 	if err := wf.Validate(project.Names()); err != nil {
 		return nil, nil, badInput(err)
 	}

@@ -10,6 +10,8 @@ import (
 // Index holds the line of every key path a TOML document defines, in document order.
 type Index struct {
 	entries []entry
+	exact   map[string]int // joined path -> line of its first entry
+	below   map[string]int // joined path -> line of the first entry below it
 }
 
 type entry struct {
@@ -32,7 +34,32 @@ func NewIndex(data []byte) *Index {
 		}
 	}
 	s.document()
+	s.ix.exact = make(map[string]int, len(s.ix.entries))
+	s.ix.below = make(map[string]int, len(s.ix.entries))
+	for _, e := range s.ix.entries {
+		if k := joinPath(e.path); s.ix.exact[k] == 0 {
+			s.ix.exact[k] = e.line
+		}
+		for n := len(e.path) - 1; n > 0; n-- {
+			k := joinPath(e.path[:n])
+			if _, seen := s.ix.below[k]; seen {
+				break // so are the shorter prefixes
+			}
+			s.ix.below[k] = e.line
+		}
+	}
 	return s.ix
+}
+
+// joinPath is a key path as one map key: each key after its length, so that no two paths meet.
+func joinPath(path []string) string {
+	var b strings.Builder
+	for _, k := range path {
+		b.WriteString(strconv.Itoa(len(k)))
+		b.WriteByte(':')
+		b.WriteString(k)
+	}
+	return b.String()
 }
 
 // Line returns the 1-based line on which the key path is defined, or 0 when it is not.
@@ -44,17 +71,11 @@ func (ix *Index) Line(key ...string) int {
 	if len(key) == 0 {
 		return 0
 	}
-	for _, e := range ix.entries {
-		if slices.Equal(e.path, key) {
-			return e.line
-		}
+	k := joinPath(key)
+	if l, ok := ix.exact[k]; ok {
+		return l
 	}
-	for _, e := range ix.entries {
-		if len(e.path) > len(key) && slices.Equal(e.path[:len(key)], key) {
-			return e.line
-		}
-	}
-	return 0
+	return ix.below[k]
 }
 
 // scanner walks a TOML document; it recognises just enough of the grammar to tell keys from
