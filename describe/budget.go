@@ -104,6 +104,19 @@ func (c *condensed) add(layer, note, kind, unit string) {
 	}
 }
 
+// merge adds the notes of o, in order, as if they had been made on c.
+func (c *condensed) merge(o *condensed) {
+	for i, line := range o.lines {
+		layer, note, _ := strings.Cut(line, ": ")
+		if len(o.units[i]) == 0 {
+			c.add(layer, note, o.kinds[i], "")
+		}
+		for _, u := range o.units[i] {
+			c.add(layer, note, o.kinds[i], u)
+		}
+	}
+}
+
 // list returns the notes in the order they were first made.
 func (c *condensed) list() []string {
 	out := make([]string, len(c.lines))

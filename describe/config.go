@@ -126,7 +126,9 @@ const (
 
 // Budgets are token budgets per layer (tokens are estimated as ⌈runes/4⌉).
 // Text that would exceed its budget is condensed section by section, never
-// cut mid-sentence. A zero field means the default.
+// cut mid-sentence; but a single text from the server longer than the
+// budget of the layer that shows it is cut to it (see the package doc). A
+// zero field means the default.
 type Budgets struct {
 	L0 int `json:"l0,omitempty"`        // the whole of the server instructions; default 1024
 	L1 int `json:"l1_tool,omitempty"`   // each tool's section of the readable schema; default 512

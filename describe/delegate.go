@@ -175,7 +175,8 @@ func checkResult(r Result, cfg Config) error {
 		have[t.Name] = true
 	}
 	for _, t := range cfg.Tools {
-		if !have[t.Name] {
+		// The standalone generator shows a name cleaned and cut (see input).
+		if !have[t.Name] && !have[boundName(t.Name)] {
 			return fmt.Errorf("tool %q missing from the parameter reference (L1)", t.Name)
 		}
 	}
@@ -191,6 +192,32 @@ func checkResult(r Result, cfg Config) error {
 	}
 	if _, err := parseSkillFrontMatter(r.Docs.Skill); err != nil {
 		return fmt.Errorf("SKILL.md: %v", err)
+	}
+	return checkBounds(r)
+}
+
+// checkBounds reports the first file of r over the bound standalone output
+// keeps (see limits.go).
+func checkBounds(r Result) error {
+	for _, d := range []struct{ name, text string }{
+		{"instructions.md", r.Instructions}, {"schema.md", r.Schema.Markdown},
+		{"README.md", r.Docs.README}, {"SKILL.md", r.Docs.Skill}, {"MCP_INFO.md", r.Docs.MCPInfo},
+	} {
+		if len(d.text) > maxMarkdownBytes {
+			return fmt.Errorf("%s is %d bytes, over its bound of %s", d.name, len(d.text), sizeName(maxMarkdownBytes))
+		}
+	}
+	schema := struct {
+		URI   string       `json:"uri"`
+		Tools []ToolSchema `json:"tools"`
+	}{r.Schema.URI, r.Schema.Tools}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"schema.json", schema}, {"prompts.json", r.Prompts}} {
+		if n := jsonSize(f.v, 0); n > maxJSONBytes {
+			return fmt.Errorf("%s would be %d bytes, over its bound of %s", f.name, n, sizeName(maxJSONBytes))
+		}
 	}
 	return nil
 }

@@ -146,6 +146,10 @@ func TestDelegateFallsBack(t *testing.T) {
 		{"bad prompt", &fakeCaller{res: structured(resultJSON(t, func(r *Result) { r.Prompts[1].Name = r.Prompts[0].Name }))}, "listed twice"},
 		{"no L3", &fakeCaller{res: structured(resultJSON(t, func(r *Result) { r.Docs.MCPInfo = "" }))}, "no MCP_INFO.md"},
 		{"bad SKILL.md", &fakeCaller{res: structured(resultJSON(t, func(r *Result) { r.Docs.Skill = "# no front matter" }))}, "SKILL.md"},
+		{"oversized", &fakeCaller{res: structured(resultJSON(t, func(r *Result) { r.Docs.README += strings.Repeat("x", 1<<20) }))}, "README.md is "},
+		{"oversized JSON", &fakeCaller{res: structured(resultJSON(t, func(r *Result) {
+			r.Schema.Tools[0].Description = strings.Repeat("x", 5<<20)
+		}))}, "schema.json would be"},
 	}
 	standalone := mustJSON(t, generate(t, demoConfig()))
 	for _, c := range cases {

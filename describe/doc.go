@@ -25,6 +25,27 @@
 // descriptions shrink to their first sentence, tools are listed by name);
 // nothing is cut mid-sentence, and Metadata.Condensed says what was done.
 //
+// Server text is untrusted, and enters markdown in one place (escape.go).
+// Control and bidirectional control characters are dropped. Names are code
+// spans on one line; names and titles shown as text have every markup
+// character escaped. Free text keeps its emphasis, code spans and links,
+// but not a backtick run that opens no code span nor a '<' that could
+// start HTML; on one line its start can't open a block, and with its
+// lines it is a block quote in which no line opens a heading, a fence, a
+// thematic break or HTML. Table cells escape '|'. YAML front matter quotes
+// every value as a one-line double-quoted scalar (yaml.go).
+//
+// Server text is bounded too (limits.go). A text is cut, on a rune boundary
+// and ending "… (truncated)", to the budget of the layer that shows it in
+// full: with the default budgets 4,096 runes for the instructions and the
+// server's, resources' and prompts' descriptions, 2,048 for a tool's or a
+// parameter's description; names and titles to 256 runes. At most 1,000
+// tools, resources, templates and prompts are described, and 100
+// parameters per schema; a schema over 64 KiB is a stub in schema.json.
+// Whatever the budgets, each markdown file stays within 1 MiB, and
+// schema.json and prompts.json within 4 MiB. Metadata.Condensed lists
+// what was cut or left out.
+//
 // The package knows nothing of actors: where it needs to call a server it
 // takes a ToolCaller, which the executor satisfies.
 //

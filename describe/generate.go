@@ -52,7 +52,7 @@ func (g *Generator) Generate(cfg Config) (Result, error) {
 			SourceHash: hash,
 		},
 	}
-	for _, c := range []*condensed{&c0, &c1, &c2, &c3} {
+	for _, c := range []*condensed{&m.in.notes, &c0, &c1, &c2, &c3} {
 		r.Metadata.Condensed = append(r.Metadata.Condensed, c.list()...)
 	}
 	r.Metadata.Tokens = measure(r)

@@ -17,6 +17,7 @@ func (m *model) instructions(prompts []PromptDef, c *condensed) string {
 		newSection("upstream", upstreamBlock(upstream)).
 			or(upstreamBlock(firstParagraph(upstream)), "the server's own instructions shortened to their first paragraph").
 			or(upstreamBlock(firstSentence(upstream)), "the server's own instructions shortened to their first sentence").
+			or(upstreamBlock(m.clip(firstSentence(upstream), m.budgets.L0/4)), "the server's own instructions cut to a quarter of the budget").
 			or("", "the server's own instructions dropped"),
 		newSection("when", m.whenToUse(false)).
 			or(m.whenToUse(true), "when-to-use shortened").
@@ -49,20 +50,20 @@ func (m *model) instructions(prompts []PromptDef, c *condensed) string {
 	if !ok {
 		c.add("l0", fmt.Sprintf("still over budget after condensing (%d of %d tokens)", estimateTokens(text), m.budgets.L0), "", "")
 	}
-	return text
+	return boundFile("l0", text, c)
 }
 
 // identity is the heading: name, version, what the server is, what it offers.
 func (m *model) identity(short bool) string {
 	var b strings.Builder
-	head := m.title
+	head := plain(m.title)
 	if m.title != m.cfg.Server {
 		head += " (" + code(m.cfg.Server) + ")"
 	} else {
 		head = code(m.cfg.Server)
 	}
 	if m.cfg.Version != "" {
-		head += " " + m.cfg.Version
+		head += " " + plain(m.cfg.Version)
 	}
 	b.WriteString("# " + head + "\n\n")
 	if d := strings.TrimSpace(m.cfg.Description); d != "" {
@@ -71,7 +72,7 @@ func (m *model) identity(short bool) string {
 		} else {
 			d = summary(d)
 		}
-		b.WriteString(d + "\n\n")
+		b.WriteString(inline(d) + "\n\n")
 	}
 	b.WriteString(code(m.cfg.Server) + " is an MCP server that offers " + m.counts() + ".")
 	return b.String()
@@ -85,24 +86,32 @@ func (m *model) counts() string {
 		}
 		return strconv.Itoa(n) + " " + what + "s"
 	}
-	parts := []string{count(len(m.tools), "tool")}
-	if n := len(m.resources); n > 0 {
+	// The server's own counts, including what was left out (see input).
+	total := m.in.totals
+	parts := []string{count(total.tools, "tool")}
+	if n := total.resources; n > 0 {
 		parts = append(parts, count(n, "resource"))
 	}
-	if n := len(m.templates); n > 0 {
+	if n := total.templates; n > 0 {
 		parts = append(parts, count(n, "resource template"))
 	}
-	if n := len(m.prompts); n > 0 {
+	if n := total.prompts; n > 0 {
 		parts = append(parts, count(n, "prompt"))
 	}
 	return joinAnd(parts)
+}
+
+// clip cuts s to the runes of tokens (see cut).
+func (m *model) clip(s string, tokens int) string {
+	s, _ = cut(s, max(tokens*runesPerToken, 2*len(truncatedMark)))
+	return s
 }
 
 func upstreamBlock(text string) string {
 	if text == "" {
 		return ""
 	}
-	return "## From the server\n\n" + demoteHeadings(text, 2)
+	return "## From the server\n\n" + block(text)
 }
 
 // firstParagraph returns text up to its first blank line.
@@ -117,17 +126,20 @@ func firstParagraph(text string) string {
 // whenToUse says what the server is for: what its main tools do (look-up
 // tools first, then the ones that change things), and which tools are safe.
 func (m *model) whenToUse(short bool) string {
-	var purposes []string
-	for _, group := range [][]string{m.lookTools(), m.toolsWhere(func(t toolInfo) bool { return t.role == roleWrite })} {
-		for _, name := range group {
-			if p, ok := purpose(m.tool(name).summary); ok {
-				purposes = append(purposes, p)
-			}
-		}
-	}
 	limit := 3
 	if short {
 		limit = 2
+	}
+	var purposes []string
+	for _, group := range [][]string{m.lookTools(), m.toolsWhere(func(t toolInfo) bool { return t.role == roleWrite })} {
+		for _, name := range group {
+			if len(purposes) == limit {
+				break
+			}
+			if p, ok := purpose(m.tool(name).summary); ok {
+				purposes = append(purposes, inline(p))
+			}
+		}
 	}
 	var b strings.Builder
 	b.WriteString("## When to use\n\n")
@@ -200,10 +212,10 @@ func (m *model) guide(namesOnly bool) string {
 // guideLine is one entry of the guide.
 func guideLine(t toolInfo) string {
 	if p, ok := purpose(t.summary); ok {
-		return "To " + p + ", use " + code(t.Name) + "."
+		return "To " + inline(p) + ", use " + code(t.Name) + "."
 	}
 	if t.summary != "" {
-		return code(t.Name) + ": " + t.summary
+		return code(t.Name) + ": " + inline(t.summary)
 	}
 	return code(t.Name) + " (no description given)."
 }
@@ -292,8 +304,8 @@ func (m *model) catalog(namesOnly bool) string {
 	b.WriteString("## Resources and prompts\n\n")
 	item := func(name, desc string) {
 		line := "- " + code(name)
-		if d := firstSentence(desc); d != "" && !namesOnly {
-			line += ": " + d
+		if desc != "" && !namesOnly {
+			line += ": " + desc
 		}
 		b.WriteString(line + "\n")
 	}
@@ -323,10 +335,10 @@ func (m *model) catalog(namesOnly bool) string {
 		return b.String() + strings.Join(parts, "\n")
 	}
 	for _, r := range m.resources {
-		item(r.URI, cmpOrStr(r.Description, r.Title, r.Name))
+		item(r.URI, itemText(r.Description, r.Title, r.Name))
 	}
 	for _, t := range m.templates {
-		item(t.URITemplate, cmpOrStr(t.Description, t.Title, t.Name))
+		item(t.URITemplate, itemText(t.Description, t.Title, t.Name))
 	}
 	for _, p := range m.prompts {
 		name := p.Name
@@ -337,9 +349,18 @@ func (m *model) catalog(namesOnly bool) string {
 			}
 			name += "(" + strings.Join(args, ", ") + ")"
 		}
-		item(name, cmpOrStr(p.Description, p.Title))
+		item(name, itemText(p.Description, p.Title))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// itemText is the first sentence of an item's description, as markdown;
+// without a description, of its title or name, as plain text.
+func itemText(description string, titleOrName ...string) string {
+	if d := firstSentence(description); d != "" {
+		return inline(d)
+	}
+	return plain(firstSentence(cmpOrStr(titleOrName...)))
 }
 
 // cmpOrStr returns the first non-blank string.

@@ -17,32 +17,92 @@ func (m *model) schema(c *condensed) (Schema, error) {
 		fmt.Fprintf(&b, "Every tool of %s with its parameters; the JSON Schemas are in the resource %s.\n",
 			code(m.cfg.Server), code(m.schemaURI))
 	}
-	for _, t := range m.tools {
-		in, err := normaliseJSON(t.InputSchema)
+	// schema.json holds every tool; while the file is within maxJSONBytes
+	// in full, else by name with a stub for its schema. lean[i] is the size
+	// of tool i by name: what the rest must keep room for.
+	full := make([]ToolSchema, len(m.tools))
+	notes := make([][2]string, len(m.tools)) // why the input, output schema is a stub
+	lean := make([]int, len(m.tools))
+	reserve := jsonSize(Schema{URI: m.schemaURI, Tools: []ToolSchema{}}, 0)
+	for i, t := range m.tools {
+		in, inNote, err := boundSchema(t.InputSchema)
 		if err != nil {
 			return Schema{}, fmt.Errorf("%w: server %q: tool %q: input schema: %v", ErrInvalidConfig, m.cfg.Server, t.Name, err)
 		}
-		out, err := normaliseJSON(t.OutputSchema)
+		out, outNote, err := boundSchema(t.OutputSchema)
 		if err != nil {
 			return Schema{}, fmt.Errorf("%w: server %q: tool %q: output schema: %v", ErrInvalidConfig, m.cfg.Server, t.Name, err)
 		}
-		s.Tools = append(s.Tools, ToolSchema{
+		if inNote != "" || outNote != "" {
+			c.add("l1", "schemas over their bound left out of schema.json, a stub in their place", "tool", t.Name)
+		}
+		full[i] = ToolSchema{
 			Name: t.Name, Title: t.Title, Description: t.Description,
 			InputSchema: in, OutputSchema: out, Annotations: t.Annotations,
-		})
-		b.WriteString("\n" + m.toolSection(t, c))
+		}
+		notes[i] = [2]string{inNote, outNote}
+		lean[i] = jsonSize(leanTool(t), 2)
+		reserve += lean[i]
+	}
+	used, shown := 0, 0
+	for i, t := range m.tools {
+		reserve -= lean[i]
+		entry := full[i]
+		if size := jsonSize(entry, 2); used+size+reserve <= maxJSONBytes {
+			used += size
+		} else {
+			entry = leanTool(t)
+			used += lean[i]
+			c.add("l1", fmt.Sprintf("tools listed by name only in schema.json, which stops at %s", sizeName(maxJSONBytes)), "tool", t.Name)
+		}
+		s.Tools = append(s.Tools, entry)
+
+		// schema.md shows the tools whose sections fit in maxMarkdownBytes,
+		// keeping room for the line that says how many more there are.
+		if shown < i {
+			continue
+		}
+		section, sectionNotes := m.toolSection(t, notes[i])
+		if b.Len()+1+len(section) > maxMarkdownBytes-512 {
+			continue
+		}
+		for _, n := range sectionNotes {
+			c.add("l1", n, "tool", t.Name)
+		}
+		b.WriteString("\n" + section)
+		shown++
+	}
+	if more := len(m.tools) - shown; more > 0 {
+		fmt.Fprintf(&b, "\n%s %d more %s not shown: schema.md stops at its bound of %s. schema.json lists every tool.\n",
+			truncatedMark, more, plural("tool", more), sizeName(maxMarkdownBytes))
+		c.add("l1", fmt.Sprintf("%d %s left out of schema.md, which stops at %s", more, plural("tool", more), sizeName(maxMarkdownBytes)), "", "")
+	}
+	if left := m.in.totals.tools - len(m.tools); left > 0 {
+		fmt.Fprintf(&b, "\nThe server has %d more %s than the %d described here.\n", left, plural("tool", left), len(m.tools))
 	}
 	s.Markdown = b.String()
 	return s, nil
 }
 
+// leanTool is a tool in schema.json by name only, when the file has no
+// room for more.
+func leanTool(t toolInfo) ToolSchema {
+	return ToolSchema{
+		Name:        t.Name,
+		InputSchema: schemaStub(fmt.Sprintf("schema.json stops at %s", sizeName(maxJSONBytes))),
+		Annotations: t.Annotations,
+	}
+}
+
 // toolSection is one tool's part of the markdown reference, within the
-// per-tool budget.
-func (m *model) toolSection(t toolInfo, c *condensed) string {
+// per-tool budget, and what it condensed. stubs say why the input and
+// output schemas are stubs in schema.json, if they are.
+func (m *model) toolSection(t toolInfo, stubs [2]string) (string, []string) {
 	sections := []*section{
 		newSection("head", toolHead(t, false)).
 			or(toolHead(t, true), "tool descriptions shortened to their first sentence"),
 		newSection("hints", toolHints(t)),
+		newSection("bounds", schemaBounds(t, stubs)),
 		newSection("params", paramTable(t.params, "Parameter", descFull)).
 			or(paramTable(t.params, "Parameter", descFirst), "parameter descriptions shortened to their first sentence").
 			or(paramTable(t.params, "Parameter", descNone), "parameter descriptions dropped").
@@ -54,28 +114,43 @@ func (m *model) toolSection(t toolInfo, c *condensed) string {
 	}
 	text, notes, ok := fit(m.budgets.L1, sections,
 		"params", "head", "output", "params", "example", "params")
-	for _, n := range notes {
-		c.add("l1", n, "tool", t.Name)
-	}
 	if !ok {
-		c.add("l1", "still over budget after condensing", "tool", t.Name)
+		notes = append(notes, "still over budget after condensing")
 	}
-	return text
+	return text, notes
 }
 
 func toolHead(t toolInfo, short bool) string {
 	head := "## " + code(t.Name)
 	if title := cmpOrStr(t.Title, annotationTitle(t)); title != "" && title != t.Name {
-		head += " — " + collapse(title)
+		head += " — " + plain(title)
 	}
 	desc := strings.TrimSpace(t.Description)
 	switch {
 	case desc == "":
 		return head + "\n\nNo description given."
 	case short:
-		return head + "\n\n" + firstSentence(desc)
+		return head + "\n\n" + inline(firstSentence(desc))
 	}
-	return head + "\n\n" + demoteHeadings(desc, 3)
+	return head + "\n\n" + block(desc)
+}
+
+// schemaBounds says what of a tool's schemas was left out, if anything.
+func schemaBounds(t toolInfo, stubs [2]string) string {
+	var parts []string
+	if stubs[0] != "" {
+		parts = append(parts, "The input schema is left out of schema.json: "+stubs[0]+".")
+	}
+	if stubs[1] != "" {
+		parts = append(parts, "The output schema is left out of schema.json: "+stubs[1]+".")
+	}
+	switch {
+	case len(t.InputSchema) > maxSchemaReadBytes:
+		parts = append(parts, "Its parameters are not listed: the schema is too large to read.")
+	case t.moreParams > 0:
+		parts = append(parts, fmt.Sprintf("%s %d more %s not listed.", truncatedMark, t.moreParams, plural("parameter", t.moreParams)))
+	}
+	return strings.Join(parts, " ")
 }
 
 func annotationTitle(t toolInfo) string {
@@ -116,7 +191,7 @@ func paramTable(params []param, first string, level descLevel) string {
 		if p.required {
 			req = "yes"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(p.name), cell(p.typ), req, cell(paramDesc(p, level)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(code(p.name)), cell(plain(p.typ)), req, cell(paramDesc(p, level)))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -128,11 +203,11 @@ func paramDesc(p param, level descLevel) string {
 	switch level {
 	case descFull:
 		if d := summary(p.description); d != "" {
-			parts = append(parts, d)
+			parts = append(parts, inline(d))
 		}
 	case descFirst:
 		if d := firstSentence(p.description); d != "" {
-			parts = append(parts, d)
+			parts = append(parts, inline(d))
 		}
 	}
 	parts = append(parts, p.notes...)
@@ -146,7 +221,7 @@ func paramNames(params []param) string {
 	}
 	items := make([]string, len(params))
 	for i, p := range params {
-		items[i] = code(p.name) + " (" + p.typ
+		items[i] = code(p.name) + " (" + plain(p.typ)
 		if p.required {
 			items[i] += ", required"
 		}

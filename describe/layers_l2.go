@@ -23,17 +23,39 @@ func (m *model) promptDefs(c *condensed) []PromptDef {
 		taken[n] = true
 		return n
 	}
+	// prompts.json holds the prompts in this order while it is within
+	// maxJSONBytes; the rest are left out. Each prompt notes what it
+	// condensed in a condensed of its own, kept only with the prompt.
 	out := []PromptDef{}
+	used, left := jsonSize([]PromptDef{}, 0), 0
+	add := func(build func(*condensed) PromptDef) {
+		if left > 0 {
+			left++
+			return
+		}
+		var pc condensed
+		p := build(&pc)
+		if size := jsonSize(p, 1); used+size <= maxJSONBytes {
+			used += size
+			out = append(out, p)
+			c.merge(&pc)
+			return
+		}
+		left++
+	}
 	if len(m.tools) > 1 {
-		out = append(out, m.typicalWorkflowPrompt(unique("typical_workflow"), c))
+		add(func(pc *condensed) PromptDef { return m.typicalWorkflowPrompt(unique("typical_workflow"), pc) })
 	}
 	for _, t := range m.tools {
 		if topLevel(t.params) > 0 {
-			out = append(out, m.useToolPrompt(unique("use_"+slug(t.Name, '_')), t, c))
+			add(func(pc *condensed) PromptDef { return m.useToolPrompt(unique("use_"+slug(t.Name, '_')), t, pc) })
 		}
 	}
 	for _, w := range m.workflows {
-		out = append(out, m.workflowPrompt(unique("workflow_"+slug(w.Name, '_')), w, c))
+		add(func(pc *condensed) PromptDef { return m.workflowPrompt(unique("workflow_"+slug(w.Name, '_')), w, pc) })
+	}
+	if left > 0 {
+		c.add("l2", fmt.Sprintf("%d %s left out: prompts.json stops at %s", left, plural("prompt", left), sizeName(maxJSONBytes)), "", "")
 	}
 	return out
 }
@@ -102,7 +124,7 @@ func (m *model) useToolPrompt(name string, t toolInfo, c *condensed) PromptDef {
 	}
 	intro := "Use the tool " + code(t.Name) + " of the MCP server " + code(m.cfg.Server) + "."
 	if t.summary != "" {
-		intro += " " + t.summary
+		intro += " " + inline(t.summary)
 	}
 	intro += "\n\n" + argumentsBlock(p.Arguments, true)
 	short := "Use the tool " + code(t.Name) + " of the MCP server " + code(m.cfg.Server) + ".\n\n" + argumentsBlock(p.Arguments, false)
@@ -120,9 +142,9 @@ func argumentsBlock(args []PromptArgument, withDesc bool) string {
 		if a.Required {
 			req = "required"
 		}
-		line := "- " + a.Name + " (" + req + "): {{" + a.Name + "}}"
+		line := "- " + plain(a.Name) + " (" + req + "): {{" + a.Name + "}}"
 		if withDesc && a.Description != "" {
-			line += " — " + a.Description
+			line += " — " + inline(a.Description)
 		}
 		b.WriteString(line + "\n")
 	}
@@ -146,11 +168,15 @@ func (m *model) workflowPrompt(name string, w Workflow, c *condensed) PromptDef 
 	}
 	intro += "."
 	if d := summary(w.Description); d != "" {
-		intro += " " + d
+		intro += " " + inline(d)
 	}
 	short := p.Steps
 	if len(short) > 12 {
-		short = append(short[:10:10], fmt.Sprintf("… and %d more steps (see %s).", len(p.Steps)-10, cmpOrStr(code(w.File), "the workflow file")))
+		file := "the workflow file"
+		if w.File != "" {
+			file = code(w.File)
+		}
+		short = append(short[:10:10], fmt.Sprintf("… and %d more steps (see %s).", len(p.Steps)-10, file))
 	}
 	p.Text = m.fitPrompt(p, intro, intro, steps("Steps:", p.Steps), steps("Steps:", short), c)
 	return p
@@ -175,7 +201,7 @@ func (m *model) stepLine(s WorkflowStep) string {
 	case StepPrompt:
 		return id + "get the prompt " + code(s.Target) + " from " + code(server) + "."
 	}
-	return id + collapse(s.Kind+" "+code(s.Target)) + " on " + code(server) + "."
+	return id + plain(s.Kind) + " " + code(s.Target) + " on " + code(server) + "."
 }
 
 // fitPrompt fits a prompt's text within the per-prompt budget: the

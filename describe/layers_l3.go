@@ -16,7 +16,11 @@ func (m *model) docs(prompts []PromptDef, c *condensed) Docs {
 		"safety", "guide", "workflow", "when", "safety")
 	info := m.fitDoc("MCP_INFO.md", m.budgets.L3, m.infoSections(prompts), c,
 		"tools", "generated", "prompts", "resources", "tools", "generated", "resources", "prompts", "layers")
-	return Docs{README: readme, Skill: skill, MCPInfo: info}
+	return Docs{
+		README:  boundFile("l3 README.md", readme, c),
+		Skill:   boundFile("l3 SKILL.md", skill, c), // the front matter comes first, and stays
+		MCPInfo: boundFile("l3 MCP_INFO.md", info, c),
+	}
 }
 
 func (m *model) fitDoc(name string, budget int, sections []*section, c *condensed, ladder ...string) string {
@@ -26,6 +30,16 @@ func (m *model) fitDoc(name string, budget int, sections []*section, c *condense
 	}
 	if !ok {
 		c.add("l3 "+name, "still over budget after condensing", "", "")
+	}
+	return text
+}
+
+// boundFile returns a file's text within maxMarkdownBytes (see
+// boundMarkdown), noting for layer when it had to cut.
+func boundFile(layer, text string, c *condensed) string {
+	text, was := boundMarkdown(text)
+	if was {
+		c.add(layer, "cut at the file bound of "+sizeName(maxMarkdownBytes), "", "")
 	}
 	return text
 }
@@ -67,7 +81,11 @@ func (m *model) toolTable() string {
 		if hints == "" {
 			hints = "–"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", code(t.Name), cell(cmpOrStr(t.summary, "No description given.")), hints)
+		desc := "No description given."
+		if t.summary != "" {
+			desc = inline(t.summary)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(code(t.Name)), cell(desc), hints)
 	}
 	b.WriteString("\nParameters of every tool: resource " + code(m.schemaURI) + " (schema.md).")
 	return b.String()
@@ -91,10 +109,10 @@ func (m *model) resourceBlock(namesOnly bool) string {
 	}
 	b.WriteString("| URI | What it holds | MIME type |\n|---|---|---|\n")
 	for _, r := range m.resources {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", code(r.URI), cell(firstSentence(cmpOrStr(r.Description, r.Title, r.Name))), cmpOrStr(r.MIMEType, "–"))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(code(r.URI)), cell(itemText(r.Description, r.Title, r.Name)), cell(cmpOrStr(plain(r.MIMEType), "–")))
 	}
 	for _, t := range m.templates {
-		fmt.Fprintf(&b, "| %s (template) | %s | %s |\n", code(t.URITemplate), cell(firstSentence(cmpOrStr(t.Description, t.Title, t.Name))), cmpOrStr(t.MIMEType, "–"))
+		fmt.Fprintf(&b, "| %s (template) | %s | %s |\n", cell(code(t.URITemplate)), cell(itemText(t.Description, t.Title, t.Name)), cell(cmpOrStr(plain(t.MIMEType), "–")))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -112,7 +130,7 @@ func (m *model) promptBlock(generated []PromptDef, namesOnly bool) string {
 			if args := promptArgNames(p.Arguments); args != "" && !namesOnly {
 				line += " (" + args + ")"
 			}
-			if d := firstSentence(cmpOrStr(p.Description, p.Title)); d != "" && !namesOnly {
+			if d := itemText(p.Description, p.Title); d != "" && !namesOnly {
 				line += ": " + d
 			}
 			b.WriteString(line + "\n")
@@ -123,7 +141,7 @@ func (m *model) promptBlock(generated []PromptDef, namesOnly bool) string {
 		for _, p := range generated {
 			line := "- " + code(p.Name)
 			if !namesOnly {
-				line += ": " + ensureTerminal(p.Description)
+				line += ": " + plain(ensureTerminal(p.Description))
 			}
 			b.WriteString(line + "\n")
 		}
@@ -131,11 +149,12 @@ func (m *model) promptBlock(generated []PromptDef, namesOnly bool) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// promptArgNames lists argument names, required ones marked with '*'.
+// promptArgNames lists argument names as plain text, required ones marked
+// with '*'.
 func promptArgNames(args []PromptArgument) string {
 	names := make([]string, len(args))
 	for i, a := range args {
-		names[i] = a.Name
+		names[i] = plain(a.Name)
 		if a.Required {
 			names[i] += "*"
 		}
@@ -156,7 +175,7 @@ func (m *model) workflowBlock(namesOnly bool) string {
 		}
 		if !namesOnly {
 			if d := firstSentence(w.Description); d != "" {
-				line += ": " + d
+				line += ": " + inline(d)
 			}
 			line += fmt.Sprintf(" %d %s.", len(w.Steps), plural("step", len(w.Steps)))
 		}
@@ -169,15 +188,15 @@ func (m *model) workflowBlock(namesOnly bool) string {
 func (m *model) usage() string {
 	var b strings.Builder
 	b.WriteString("## Use it with SPINE\n\n```sh\n")
-	b.WriteString("spine tools " + m.cfg.Server + "\n")
+	b.WriteString("spine tools " + shellWord(m.cfg.Server) + "\n")
 	if t, ok := m.exampleTool(); ok {
-		b.WriteString("spine call " + m.cfg.Server + " " + t.Name)
+		b.WriteString("spine call " + shellWord(m.cfg.Server) + " " + shellWord(t.Name))
 		if len(t.params) > 0 {
 			b.WriteString(" --args '" + strings.ReplaceAll(exampleArgs(t.params), "'", `'\''`) + "'")
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("spine describe --server " + m.cfg.Server + " --out DIR\n```")
+	b.WriteString("spine describe --server " + shellWord(m.cfg.Server) + " --out DIR\n```")
 	return b.String()
 }
 
@@ -209,8 +228,9 @@ const filesTable = `## Self-description files
 
 // --- SKILL.md
 
-// skillFrontMatter is the YAML front matter of SKILL.md. The description
-// is a one-line JSON string, which is valid YAML whatever it contains.
+// skillFrontMatter is the YAML front matter of SKILL.md: a name made of
+// lower-case letters, digits and hyphens (bare unless YAML would read it as
+// something else), and the description, quoted (see yaml.go).
 func (m *model) skillFrontMatter() string {
 	name := slug(m.cfg.Server, '-')
 	if len(name) > 64 {
@@ -219,8 +239,7 @@ func (m *model) skillFrontMatter() string {
 	if name == "" {
 		name = "mcp-server"
 	}
-	desc, _ := encodeJSON(m.skillDescription(), false)
-	return "---\nname: " + name + "\ndescription: " + string(desc) + "\n---\n"
+	return frontMatter([2]string{"name", yamlScalar(name)}, [2]string{"description", yamlString(m.skillDescription())})
 }
 
 // skillDescription says what the server does and when to use it, in at
@@ -245,12 +264,12 @@ func (m *model) skillDescription() string {
 			return d
 		}
 	}
-	return firstSentence(what[:min(len(what), 1000)])
+	return cutBytes(what, 1024)
 }
 
 func (m *model) skillSections() []*section {
 	return []*section{
-		newSection("title", "# "+m.title+"\n\nHow to use the MCP server "+code(m.cfg.Server)+", which offers "+m.counts()+"."),
+		newSection("title", "# "+plain(m.title)+"\n\nHow to use the MCP server "+code(m.cfg.Server)+", which offers "+m.counts()+"."),
 		newSection("when", m.whenToUse(false)).
 			or(m.whenToUse(true), "when-to-use shortened"),
 		newSection("guide", m.guide(false)).
@@ -294,17 +313,17 @@ func (m *model) infoIdentity() string {
 			fmt.Fprintf(&b, "| %s | %s |\n", k, v)
 		}
 	}
-	row("Server", code(m.cfg.Server))
+	row("Server", cell(code(m.cfg.Server)))
 	if m.title != m.cfg.Server {
-		row("Title", cell(m.title))
+		row("Title", cell(plain(m.title)))
 	}
-	row("Version", cell(m.cfg.Version))
+	row("Version", cell(plain(m.cfg.Version)))
 	if len(m.cfg.Capabilities) > 0 {
-		row("Capabilities", codeList(m.cfg.Capabilities))
+		row("Capabilities", cell(codeList(m.cfg.Capabilities)))
 	}
 	row("Offers", m.counts())
-	row("Schema resource", code(m.schemaURI))
-	row("Source hash", code(m.sourceHash))
+	row("Schema resource", cell(code(m.schemaURI)))
+	row("Source hash", cell(code(m.sourceHash)))
 	return strings.TrimRight(b.String(), "\n")
 }
 
@@ -346,13 +365,13 @@ func (m *model) infoTools(withParams bool) string {
 		} else {
 			openWorld = "–"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |", code(t.Name),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |", cell(code(t.Name)),
 			hintCell(ann, ann && a.ReadOnly), destructive, hintCell(ann, ann && a.Idempotent), openWorld)
 		if withParams {
 			var names []string
 			for _, p := range t.params {
 				if !p.nested {
-					n := p.name
+					n := plain(p.name)
 					if p.required {
 						n += "*"
 					}
@@ -388,7 +407,7 @@ func (m *model) infoPrompts(namesOnly bool) string {
 	}
 	b.WriteString("| Prompt | Arguments (* required) |\n|---|---|\n")
 	for _, p := range m.prompts {
-		fmt.Fprintf(&b, "| %s | %s |\n", code(p.Name), cmpOrStr(cell(promptArgNames(p.Arguments)), "–"))
+		fmt.Fprintf(&b, "| %s | %s |\n", cell(code(p.Name)), cmpOrStr(cell(promptArgNames(p.Arguments)), "–"))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -408,7 +427,7 @@ func (m *model) infoGenerated(prompts []PromptDef, namesOnly bool) string {
 	}
 	b.WriteString("| Prompt | Arguments (* required) | Steps |\n|---|---|---|\n")
 	for _, p := range prompts {
-		fmt.Fprintf(&b, "| %s | %s | %d |\n", code(p.Name), cmpOrStr(cell(promptArgNames(p.Arguments)), "–"), len(p.Steps))
+		fmt.Fprintf(&b, "| %s | %s | %d |\n", cell(code(p.Name)), cmpOrStr(cell(promptArgNames(p.Arguments)), "–"), len(p.Steps))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -416,7 +435,7 @@ func (m *model) infoGenerated(prompts []PromptDef, namesOnly bool) string {
 func infoLayers(schemaURI string) string {
 	return "## Layers\n\n| Layer | Served as | File |\n|---|---|---|\n" +
 		"| L0 | server instructions | instructions.md |\n" +
-		"| L1 | resource " + code(schemaURI) + " | schema.json, schema.md |\n" +
+		"| L1 | resource " + cell(code(schemaURI)) + " | schema.json, schema.md |\n" +
 		"| L2 | prompts | prompts.json |\n" +
 		"| L3 | static documents | README.md, SKILL.md, MCP_INFO.md |"
 }

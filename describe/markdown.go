@@ -5,28 +5,6 @@ import (
 	"strings"
 )
 
-// code renders s as a markdown code span.
-func code(s string) string {
-	if !strings.Contains(s, "`") {
-		return "`" + s + "`"
-	}
-	return "`` " + s + " ``"
-}
-
-// codeList renders names as comma-separated code spans.
-func codeList(names []string) string {
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = code(n)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// cell makes s safe inside a markdown table cell.
-func cell(s string) string {
-	return strings.ReplaceAll(collapse(s), "|", `\|`)
-}
-
 // steps renders a heading and numbered steps, or "" without steps.
 func steps(heading string, items []string) string {
 	if len(items) == 0 {
@@ -84,17 +62,32 @@ func fenceOf(line string) string {
 }
 
 // fenced puts text in a code block whose fence is longer than any run of
-// backticks inside it.
+// backticks inside it, so that nothing in text can close it.
 func fenced(lang, text string) string {
-	longest, run := 0, 0
-	for _, c := range text {
-		if c == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
+	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
+	return fence + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
+}
+
+// openFence returns the fence of a code block that text opens at the top
+// level and leaves open, or "". It is meant for SPINE's own text, in which
+// server text is quoted or on one line and opens no fence.
+func openFence(text string) string {
+	open := ""
+	for _, l := range strings.Split(text, "\n") {
+		trimmed := strings.TrimLeft(l, " ")
+		if len(l)-len(trimmed) > 3 {
+			continue
+		}
+		f := fenceOf(trimmed)
+		switch {
+		case f == "":
+		case open == "":
+			if f[0] != '`' || !strings.Contains(trimmed[len(f):], "`") {
+				open = f
+			}
+		case f[0] == open[0] && len(f) >= len(open) && strings.TrimSpace(trimmed[len(f):]) == "":
+			open = ""
 		}
 	}
-	fence := strings.Repeat("`", max(3, longest+1))
-	return fence + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
+	return open
 }

@@ -2,6 +2,7 @@ package describe
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,15 +50,17 @@ func init() {
 // toolInfo is a Tool with what the generator worked out about it.
 type toolInfo struct {
 	Tool
-	role      role
-	discovery bool     // a list/search tool: call it first
-	summary   string   // the first sentence of the description, or ""
-	params    []param  // from the input schema
-	outputs   []param  // from the output schema
-	hints     []string // what the annotations claim, in words
+	role       role
+	discovery  bool     // a list/search tool: call it first
+	summary    string   // the first sentence of the description, or ""
+	params     []param  // from the input schema
+	outputs    []param  // from the output schema
+	moreParams int      // rows of the input schema past maxParams, left out
+	hints      []string // what the annotations claim, in words
 }
 
-// model is a validated Config, sorted and analysed once for every layer.
+// model is a validated Config, made safe and bounded (see input), sorted
+// and analysed once for every layer.
 type model struct {
 	cfg        Config
 	title      string // display name
@@ -69,20 +72,23 @@ type model struct {
 	prompts    []Prompt
 	workflows  []Workflow
 	budgets    Budgets
+	in         input // what was cut or left out, and how many there were
 }
 
 func newModel(cfg Config, budgets Budgets, sourceHash string) *model {
 	m := &model{
-		cfg:        cfg,
 		sourceHash: sourceHash,
-		title:      cmp.Or(strings.TrimSpace(cfg.Title), cfg.Server),
 		schemaURI:  cfg.Server + "://schema",
-		resources:  slices.Clone(cfg.Resources),
-		templates:  slices.Clone(cfg.ResourceTemplates),
-		prompts:    slices.Clone(cfg.Prompts),
-		workflows:  slices.Clone(cfg.Workflows),
 		budgets:    budgets,
+		in:         input{caps: capsFor(budgets)},
 	}
+	cfg = m.in.config(cfg)
+	m.cfg = cfg
+	m.title = cmp.Or(strings.TrimSpace(cfg.Title), cfg.Server)
+	m.resources = slices.Clone(cfg.Resources)
+	m.templates = slices.Clone(cfg.ResourceTemplates)
+	m.prompts = slices.Clone(cfg.Prompts)
+	m.workflows = slices.Clone(cfg.Workflows)
 	slices.SortStableFunc(m.resources, func(a, b Resource) int { return cmp.Compare(a.URI, b.URI) })
 	slices.SortStableFunc(m.templates, func(a, b ResourceTemplate) int { return cmp.Compare(a.URITemplate, b.URITemplate) })
 	slices.SortStableFunc(m.prompts, func(a, b Prompt) int { return cmp.Compare(a.Name, b.Name) })
@@ -90,16 +96,16 @@ func newModel(cfg Config, budgets Budgets, sourceHash string) *model {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.File, b.File))
 	})
 	for _, t := range cfg.Tools {
-		m.tools = append(m.tools, analyseTool(t))
+		m.tools = append(m.tools, m.analyseTool(t))
 	}
-	slices.SortFunc(m.tools, func(a, b toolInfo) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(m.tools, func(a, b toolInfo) int { return cmp.Compare(a.Name, b.Name) })
 	return m
 }
 
-func analyseTool(t Tool) toolInfo {
+func (m *model) analyseTool(t Tool) toolInfo {
 	ti := toolInfo{Tool: t, summary: firstSentence(t.Description)}
-	ti.params = schemaParams(t.InputSchema)
-	ti.outputs = schemaParams(t.OutputSchema)
+	ti.params, ti.moreParams = m.schemaParams(t.InputSchema, t.Name)
+	ti.outputs, _ = m.schemaParams(t.OutputSchema, t.Name)
 	ti.role = toolRole(t)
 	words := nameWords(t.Name)
 	if len(words) > 0 && discovery[words[0]] {
@@ -126,6 +132,30 @@ func analyseTool(t Tool) toolInfo {
 		}
 	}
 	return ti
+}
+
+// schemaParams reads the parameter rows of a tool's schema, made safe and
+// bounded: at most maxParams rows (it returns how many more there were),
+// names and types of at most maxNameRunes, descriptions cut to their cap.
+// A schema over maxSchemaReadBytes is not read.
+func (m *model) schemaParams(raw []byte, tool string) ([]param, int) {
+	if len(raw) > maxSchemaReadBytes {
+		return nil, 0
+	}
+	params := schemaParams(raw)
+	more := 0
+	if len(params) > maxParams {
+		more = len(params) - maxParams
+		params = params[:maxParams]
+		m.in.notes.add("input", fmt.Sprintf("parameters past the first %d left out", maxParams), "tool", tool)
+	}
+	for i := range params {
+		p := &params[i]
+		p.name = m.in.name(p.name, "parameter names")
+		p.typ = m.in.name(p.typ, "parameter types")
+		p.description = oneLine(m.in.text(p.description, m.in.caps.paramDesc, "parameter descriptions", "tool", tool))
+	}
+	return params, more
 }
 
 // toolRole reads the role from the annotations where they say it, else

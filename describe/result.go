@@ -27,9 +27,9 @@ type Schema struct {
 type ToolSchema struct {
 	Name         string          `json:"name"`
 	Title        string          `json:"title,omitempty"`
-	Description  string          `json:"description,omitempty"`   // in full
-	InputSchema  json.RawMessage `json:"input_schema,omitempty"`  // normalised: keys sorted
-	OutputSchema json.RawMessage `json:"output_schema,omitempty"` // normalised: keys sorted
+	Description  string          `json:"description,omitempty"`   // in full up to its bound: the L1 budget (see limits.go)
+	InputSchema  json.RawMessage `json:"input_schema,omitempty"`  // normalised: keys sorted; a stub past its bound
+	OutputSchema json.RawMessage `json:"output_schema,omitempty"` // normalised: keys sorted; a stub past its bound
 	Annotations  *Annotations    `json:"annotations,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -187,36 +188,47 @@ func typeOf(s map[string]any) string {
 }
 
 // constraints states a property's enum, const, default and range as
-// sentences, and picks a value for example calls.
+// sentences, and picks a value for example calls. Values are cut to
+// maxLiteralRunes; one too long for that is no example.
 func constraints(s map[string]any) (notes []string, example any) {
 	if s == nil {
 		return nil, nil
 	}
-	if enum, ok := s["enum"].([]any); ok && len(enum) > 0 {
-		vals := make([]string, 0, len(enum))
-		for _, e := range enum {
-			vals = append(vals, literal(e))
+	pick := func(v any) {
+		if _, was := cut(literal(v), maxLiteralRunes); !was {
+			example = v
 		}
-		notes = append(notes, "One of: "+firstNames(vals, 10)+".")
-		example = enum[0]
+	}
+	if enum, ok := s["enum"].([]any); ok && len(enum) > 0 {
+		vals := make([]string, 0, min(len(enum), 11))
+		for _, e := range enum[:min(len(enum), 11)] {
+			vals = append(vals, shortLiteral(e))
+		}
+		more := ""
+		if len(enum) > 10 {
+			more = " and " + strconv.Itoa(len(enum)-10) + " more"
+			vals = vals[:10]
+		}
+		notes = append(notes, "One of: "+codeList(vals)+more+".")
+		pick(enum[0])
 	}
 	if c, ok := s["const"]; ok {
-		notes = append(notes, "Always "+code(literal(c))+".")
-		example = c
+		notes = append(notes, "Always "+code(shortLiteral(c))+".")
+		pick(c)
 	}
 	if d, ok := s["default"]; ok {
-		notes = append(notes, "Default: "+code(literal(d))+".")
-		example = d
+		notes = append(notes, "Default: "+code(shortLiteral(d))+".")
+		pick(d)
 	}
 	lo, hasLo := s["minimum"]
 	hi, hasHi := s["maximum"]
 	switch {
 	case hasLo && hasHi:
-		notes = append(notes, fmt.Sprintf("From %s to %s.", literal(lo), literal(hi)))
+		notes = append(notes, fmt.Sprintf("From %s to %s.", plain(shortLiteral(lo)), plain(shortLiteral(hi))))
 	case hasLo:
-		notes = append(notes, fmt.Sprintf("At least %s.", literal(lo)))
+		notes = append(notes, fmt.Sprintf("At least %s.", plain(shortLiteral(lo))))
 	case hasHi:
-		notes = append(notes, fmt.Sprintf("At most %s.", literal(hi)))
+		notes = append(notes, fmt.Sprintf("At most %s.", plain(shortLiteral(hi))))
 	}
 	return notes, example
 }
@@ -231,6 +243,12 @@ func literal(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(data)
+}
+
+// shortLiteral is literal cut to maxLiteralRunes, on one line.
+func shortLiteral(v any) string {
+	s, _ := cut(literal(v), maxLiteralRunes)
+	return oneLine(s)
 }
 
 func str(v any) string {

@@ -9,7 +9,30 @@ import (
 // collapse joins the lines of s and squeezes runs of white space, for text
 // that has to fit on one line (a table cell, a list item).
 func collapse(s string) string {
+	if collapsed(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// collapsed reports whether s is ASCII that collapse leaves as it is: no
+// white space but single spaces between words.
+func collapsed(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && s[i+1] == ' ':
+			return false
+		}
+	}
+	return true
 }
 
 // abbreviations end in a full stop without ending a sentence.
@@ -23,6 +46,11 @@ var abbreviations = map[string]bool{
 // white space and a character that can start a sentence; "e.g." and
 // decimals like "1.5" don't end one.
 func sentences(s string) []string {
+	return firstSentences(s, -1)
+}
+
+// firstSentences is sentences(s) up to the first n of them (all for n < 0).
+func firstSentences(s string, n int) []string {
 	s = collapse(s)
 	var out []string
 	start := 0
@@ -54,6 +82,9 @@ func sentences(s string) []string {
 		out = append(out, s[start:end])
 		start = end + 1
 		i = end
+		if len(out) == n {
+			return out
+		}
 	}
 	if start < len(s) {
 		out = append(out, ensureTerminal(s[start:]))
@@ -64,7 +95,7 @@ func sentences(s string) []string {
 // firstSentence returns the first sentence of s, ending with terminal
 // punctuation, or "" for empty s.
 func firstSentence(s string) string {
-	if ss := sentences(s); len(ss) > 0 {
+	if ss := firstSentences(s, 1); len(ss) > 0 {
 		return ss[0]
 	}
 	return ""

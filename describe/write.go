@@ -62,15 +62,18 @@ func WriteDir(dir string, r Result) error {
 }
 
 // Markdown renders all four layers and the metadata as one readable
-// document (what `spine describe --output markdown` prints).
+// document (what `spine describe --output markdown` prints). The metadata,
+// prompts and documents are escaped or fenced as they come (a builder
+// wrote them in delegated mode); L0 and L1 are embedded as markdown, their
+// headings demoted below the document's own.
 func Markdown(r Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Self-description of %s\n\n", code(r.Server))
-	mode := r.Metadata.Mode
+	mode := plain(r.Metadata.Mode)
 	if r.Metadata.FallbackReason != "" {
-		mode += " (fallback: " + collapse(r.Metadata.FallbackReason) + ")"
+		mode += " (fallback: " + plain(r.Metadata.FallbackReason) + ")"
 	}
-	fmt.Fprintf(&b, "Mode: %s. Generator: %s.\n\n", mode, r.Metadata.Generator)
+	fmt.Fprintf(&b, "Mode: %s. Generator: %s.\n\n", mode, plain(r.Metadata.Generator))
 
 	b.WriteString("## L0: server instructions\n\n")
 	b.WriteString(demoteHeadings(strings.TrimSpace(r.Instructions), 2) + "\n\n")
@@ -83,7 +86,7 @@ func Markdown(r Result) string {
 		b.WriteString("No prompts.\n\n")
 	}
 	for _, p := range r.Prompts {
-		fmt.Fprintf(&b, "### %s\n\n%s\n\n", code(p.Name), ensureTerminal(collapse(p.Description)))
+		fmt.Fprintf(&b, "### %s\n\n%s\n\n", code(p.Name), plain(ensureTerminal(collapse(p.Description))))
 		if len(p.Arguments) > 0 {
 			b.WriteString("Arguments:\n\n")
 			for _, a := range p.Arguments {
@@ -91,7 +94,7 @@ func Markdown(r Result) string {
 				if a.Required {
 					req = " (required)"
 				}
-				fmt.Fprintf(&b, "- %s%s: %s\n", code(a.Name), req, collapse(a.Description))
+				fmt.Fprintf(&b, "- %s%s: %s\n", code(a.Name), req, inline(a.Description))
 			}
 			b.WriteString("\n")
 		}
@@ -135,7 +138,7 @@ func metadataTable(md Metadata) string {
 	if len(md.Condensed) > 0 {
 		b.WriteString("\nCondensed to stay within budget:\n\n")
 		for _, c := range md.Condensed {
-			b.WriteString("- " + c + "\n")
+			b.WriteString("- " + inline(c) + "\n")
 		}
 	}
 	if md.SourceHash != "" {
