@@ -16,9 +16,12 @@
 // wait queue with an acquire timeout, growth to max_sessions, isolation scopes, health probes,
 // idle closing and lifetime recycling, the retry policy (never replay an ambiguous call),
 // exponential restart backoff with jitter, a circuit breaker over failed starts, and a list
-// cache. It supervises its sessions itself; every decision about a call's error goes through
-// one classifier (classify). Pool and lifecycle events are typed values (Event) given to one
-// hook (LogEvents logs them with fields).
+// cache. It supervises its sessions itself. Every failed call gets its outcome class once,
+// from one classifier (classify): not_sent, maybe_ran, timeout, refused or protocol, carried
+// as data (*Failure) to the caller; one retry policy (MayRetry) decides for the pool and for
+// workflow steps. Pool and lifecycle events are typed values (Event) given to one hook
+// (LogEvents logs them with fields). docs/design.md describes the tree, the call path, the
+// outcomes, the bounds and the teardown.
 //
 // Messages are plain data (Request, Response, Cancel, …: strings, numbers, JSON, times) so
 // that they can later cross a process boundary. Go programs use package executor, which

@@ -1,7 +1,7 @@
 // Package capability says what a project can reach: the MCP servers it configures, how to
 // reach each one and the pool policy each runs under.
 //
-// A project is configured by spine.toml (the format of DESIGN.md §3) and by a .mcp.json
+// A project is configured by spine.toml (the format of the README's "Configuration") and by a .mcp.json
 // beside it (the mcpServers format of Claude Code, Claude Desktop and Cursor). Load reads
 // both from a directory, LoadFile from an explicit file; Parse and ParseMCPJSON read bytes
 // without touching the disk. The result is a Project: the log, defaults and describe

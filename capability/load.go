@@ -11,7 +11,7 @@ import (
 
 // The config files Load looks up in a project directory.
 const (
-	// ConfigFile is SPINE's own config (DESIGN.md §3).
+	// ConfigFile is SPINE's own config (README, "Configuration").
 	ConfigFile = "spine.toml"
 	// MCPJSONFile is the mcpServers file of Claude Code, Claude Desktop and Cursor.
 	MCPJSONFile = ".mcp.json"

@@ -14,7 +14,7 @@ type policyKey struct {
 	check func(p *Policy) string // "" when the value is fine
 }
 
-// policyKeys lists the Policy knobs in the order of DESIGN.md §3.
+// policyKeys lists the Policy knobs in the order of the README's [defaults] example.
 var policyKeys = []policyKey{
 	intKey("min_sessions", 0, func(p *Policy) *int { return &p.MinSessions }),
 	intKey("max_sessions", 1, func(p *Policy) *int { return &p.MaxSessions }),

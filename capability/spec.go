@@ -18,7 +18,7 @@ const (
 // Isolation says which callers may share a session of a server.
 type Isolation string
 
-// The isolation scopes of DESIGN.md §4.
+// The isolation scopes (docs/design.md, "Isolation and slots").
 const (
 	// IsolationShared: one pool per server; any caller may use any session.
 	IsolationShared Isolation = "shared"
@@ -55,7 +55,7 @@ type Policy struct {
 	MaxCallTime      time.Duration // the longest a call may last, progress or not; 0 = 10 x its call timeout
 }
 
-// DefaultPolicy returns the defaults documented in DESIGN.md §3 and the README.
+// DefaultPolicy returns the defaults documented in the README's [defaults] example.
 func DefaultPolicy() Policy {
 	return Policy{
 		MinSessions:      0,

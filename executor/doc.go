@@ -5,9 +5,12 @@
 // ReadResource, GetPrompt, the List* calls, Batch and Reconnect from the server actors of
 // package actors. Every call takes a context: its deadline bounds the call, its
 // cancellation cancels the call on the server. Isolation keys ride on the context
-// (WithAffinity, WithIdentity, WithHeaders). Errors match the sentinels of this package with
-// errors.Is; Stats returns every pool's counters; Close drains, then tears down in reverse
-// config order.
+// (WithAffinity, WithIdentity, WithHeaders). Every failure is a *CallError whose Class says
+// whether the call may have run (not_sent, maybe_ran, timeout, refused, protocol); errors match
+// the sentinels of this package with errors.Is. A call that may have run is replayed only when
+// it is safe (read-only or idempotent tools, reads, lists). Stats returns every pool's
+// counters; Close drains, then tears down in reverse config order, within its context's
+// deadline plus one kill grace.
 //
 //	project, err := capability.Load(".")
 //	if err != nil { ... }
