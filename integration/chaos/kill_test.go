@@ -128,7 +128,7 @@ func TestKillStorm(t *testing.T) {
 // kind names the sentinel an error matches, for the log.
 func kind(err error) string {
 	for name, target := range map[string]error{
-		"session_lost": executor.ErrSessionLost, "pool_exhausted": executor.ErrPoolExhausted,
+		"session_lost": executor.ErrSessionLost, "not_sent": executor.ErrNotSent, "pool_exhausted": executor.ErrPoolExhausted,
 		"circuit_open": executor.ErrCircuitOpen, "closed": executor.ErrClosed,
 		"deadline": context.DeadlineExceeded,
 	} {

@@ -161,7 +161,8 @@ func textOf(res *mcp.CallToolResult) string {
 // timeout.
 func typed(err error) bool {
 	for _, target := range []error{executor.ErrUnknownServer, executor.ErrPoolExhausted, executor.ErrCircuitOpen,
-		executor.ErrSessionLost, executor.ErrClosed, executor.ErrToolDisabled, context.DeadlineExceeded} {
+		executor.ErrSessionLost, executor.ErrNotSent, executor.ErrMaybeRan, executor.ErrClosed, executor.ErrToolDisabled,
+		context.DeadlineExceeded} {
 		if errors.Is(err, target) {
 			return true
 		}
