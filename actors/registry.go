@@ -22,9 +22,9 @@ func shrinkRegistry(system *actor.ActorSystem) {
 		small.LocalPIDs[i] = cmap.New()
 	}
 	for _, bucket := range old.LocalPIDs {
-		for id, process := range bucket.Items() {
-			small.GetBucket(id).Set(id, process)
-		}
+		// IterCb walks the shards in place; Items would start a goroutine per shard, 32k of
+		// them for protoactor's 1,024 buckets.
+		bucket.IterCb(func(id string, process any) { small.GetBucket(id).Set(id, process) })
 	}
 	system.ProcessRegistry.LocalPIDs = small
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // BenchmarkCall: one echo call of the demo server, over stdio and over loopback HTTP:
@@ -111,4 +112,20 @@ func benchPooledParallel(b *testing.B, ex *executor.Executor) {
 			}
 		}
 	})
+}
+
+// BenchmarkNewClose: an executor started and closed with one configured server and no session
+// opened — what every CLI command pays before its work.
+func BenchmarkNewClose(b *testing.B) {
+	project := spinetest.Project(spinetest.Demo(b, "demo"))
+	b.ReportAllocs()
+	for b.Loop() {
+		ex, err := executor.New(project)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ex.Close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
