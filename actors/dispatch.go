@@ -72,8 +72,7 @@ func (s *serverActor) circuitError(now time.Time) *Failure {
 // its acquire timeout armed (most are dispatched at once and need no timer).
 func (s *serverActor) enqueue(ctx actor.Context, pc *pendingCall) {
 	p := pc.pool
-	pc.queued = true
-	p.waiting = append(p.waiting, pc)
+	p.waiting.push(pc)
 	s.pump(ctx, p)
 	if pc.queued && pc.timer == nil {
 		wait := s.spec.AcquireTimeout
@@ -85,19 +84,20 @@ func (s *serverActor) enqueue(ctx actor.Context, pc *pendingCall) {
 	}
 }
 
-// pump dispatches waiting calls, oldest first, to the least-loaded ready sessions, probes idle
-// sessions that are due a health check, and grows the pool when calls still wait.
+// pump dispatches waiting calls to the least-loaded ready sessions — batches and pinned
+// calls first, then plain calls oldest first until no session has room — probes idle sessions
+// that are due a health check, and grows the pool when calls still wait. Its cost does not
+// depend on how many calls wait.
 func (s *serverActor) pump(ctx actor.Context, p *pool) {
-	for i := 0; i < len(p.waiting); {
-		pc := p.waiting[i]
-		r := p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
-		for r != nil && r.inflight == 0 && s.dueProbe(r) {
-			s.startProbe(ctx, r)
-			r = p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
+	for _, pc := range append([]*pendingCall(nil), p.waiting.special...) {
+		if r := s.place(ctx, p, pc); r != nil {
+			s.dispatch(ctx, pc, r)
 		}
+	}
+	for pc := p.waiting.front(); pc != nil; pc = p.waiting.front() {
+		r := s.place(ctx, p, pc)
 		if r == nil {
-			i++
-			continue
+			break
 		}
 		s.dispatch(ctx, pc, r)
 	}
@@ -105,11 +105,20 @@ func (s *serverActor) pump(ctx actor.Context, p *pool) {
 	s.recount()
 }
 
+// place picks the session for pc, health-probing the idle ones that are due first.
+func (s *serverActor) place(ctx actor.Context, p *pool, pc *pendingCall) *sessionRef {
+	r := p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
+	for r != nil && r.inflight == 0 && s.dueProbe(r) {
+		s.startProbe(ctx, r)
+		r = p.pick(s.spec.MaxInflight, pc.only(), pc.pin != nil)
+	}
+	return r
+}
+
 func (s *serverActor) dispatch(ctx actor.Context, pc *pendingCall, r *sessionRef) {
 	now := time.Now()
 	p := pc.pool
-	p.dequeue(pc)
-	pc.queued = false
+	p.waiting.remove(pc)
 	if pc.timer != nil {
 		pc.timer.Stop()
 		pc.timer = nil
@@ -299,8 +308,7 @@ func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *F
 		pc.timer = nil
 	}
 	if pc.queued {
-		pc.pool.dequeue(pc)
-		pc.queued = false
+		pc.pool.waiting.remove(pc)
 	}
 	if f != nil {
 		s.stats.errors.Add(1)

@@ -45,11 +45,11 @@ func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
 // being opened or probed would take them. After failures it waits out a backoff first
 // (afterBackoff says that this call is the end of one).
 func (s *serverActor) grow(ctx actor.Context, p *pool, afterBackoff bool) {
-	if len(p.waiting) == 0 || s.drain != nil {
+	if p.waiting.len() == 0 || s.drain != nil {
 		return
 	}
 	live, coming := p.counts()
-	if live >= p.maxSize || coming*s.spec.MaxInflight >= p.demand(s.spec.MaxInflight) {
+	if live >= p.maxSize || coming*s.spec.MaxInflight >= p.waiting.demand(s.spec.MaxInflight) {
 		return
 	}
 	if len(s.sessions) >= s.spec.TotalSessions() {
@@ -60,12 +60,7 @@ func (s *serverActor) grow(ctx actor.Context, p *pool, afterBackoff bool) {
 		return
 	}
 	if s.spawn(ctx, p) != nil {
-		for _, pc := range p.waiting {
-			if !pc.spawned {
-				pc.spawned = true
-				break
-			}
-		}
+		p.waiting.markSpawned()
 	}
 }
 
@@ -155,7 +150,7 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 		case s.everReady:
 			f.Message = "not sent: a new session failed to start, so the call was not sent: " + m.err.Error()
 		}
-		for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
+		for _, pc := range r.pool.waiting.all() {
 			g := *f
 			s.reply(ctx, pc, nil, &g)
 		}
@@ -173,7 +168,7 @@ func (s *serverActor) sessionFailed(ctx actor.Context, r *sessionRef, err error)
 	s.streak++
 	s.events(Event{Kind: EventSessionLost, Server: s.spec.Name, Session: r.id, Pool: r.pool.key, Err: err})
 	ctx.Stop(r.pid)
-	for _, pc := range append([]*pendingCall(nil), r.pool.waiting...) {
+	for _, pc := range append([]*pendingCall(nil), r.pool.waiting.special...) {
 		if pc.only() == r.id {
 			s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonSessionLost, fmt.Errorf("the pinned session died: %v", err)))
 		}

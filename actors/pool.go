@@ -37,7 +37,7 @@ func (r *sessionRef) live() bool { return r.state != stateDead && r.state != sta
 type pool struct {
 	key      string
 	sessions []*sessionRef // spawn order
-	waiting  []*pendingCall
+	waiting  waitQueue
 	lastUsed time.Time
 	maxSize  int
 	minSize  int
@@ -48,16 +48,20 @@ type pool struct {
 // stream, probes, close), so that the upstream never sees one of its sessions without the
 // identity it belongs to.
 func (p *pool) identityHeaders() map[string][]string {
-	for i := len(p.waiting) - 1; i >= 0; i-- {
-		if req := p.waiting[i].req; req != nil && len(req.Headers) > 0 {
-			out := make(map[string][]string, len(req.Headers))
-			for k, v := range req.Headers {
-				out[k] = append([]string(nil), v...)
-			}
-			return out
+	var newest map[string][]string
+	p.waiting.each(func(pc *pendingCall) {
+		if pc.req != nil && len(pc.req.Headers) > 0 {
+			newest = pc.req.Headers
 		}
+	})
+	if newest == nil {
+		return nil
 	}
-	return nil
+	out := make(map[string][]string, len(newest))
+	for k, v := range newest {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // pick returns the least-loaded ready session with free capacity (earliest spawned on a tie),
@@ -100,32 +104,8 @@ func (p *pool) remove(s *sessionRef) {
 	}
 }
 
-func (p *pool) dequeue(pc *pendingCall) bool {
-	for i, x := range p.waiting {
-		if x == pc {
-			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
-// demand is how many calls' worth of session capacity the waiting calls need: a batch
-// needs a whole session.
-func (p *pool) demand(maxInflight int) int {
-	n := 0
-	for _, pc := range p.waiting {
-		if pc.pin != nil {
-			n += maxInflight
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
 func (p *pool) busy() bool {
-	if len(p.waiting) > 0 {
+	if p.waiting.len() > 0 {
 		return true
 	}
 	for _, s := range p.sessions {
@@ -147,6 +127,7 @@ type pendingCall struct {
 	enqueued time.Time
 	queued   bool
 	spawned  bool // a session was opened for it: a pool miss
+	slot     int  // its index in the pool's wait queue while queued
 	timer    *time.Timer
 	refresh  string // the list-cache key this call refreshes
 }

@@ -315,7 +315,7 @@ func sortBySpawn(refs []*sessionRef) {
 func (s *serverActor) startDrain(ctx actor.Context, deadline time.Time) {
 	s.drain = &drainState{sender: ctx.Sender()}
 	for _, p := range s.pools {
-		for _, pc := range append([]*pendingCall(nil), p.waiting...) {
+		for _, pc := range p.waiting.all() {
 			s.fail(ctx, pc, ReasonClosed, errors.New("closed: the executor is closing"))
 		}
 	}

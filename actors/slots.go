@@ -61,7 +61,7 @@ func (s *serverActor) slotsComing() int {
 
 // yieldSlot closes r, just gone idle, when more pools wait for a slot than are coming free.
 func (s *serverActor) yieldSlot(ctx actor.Context, r *sessionRef) {
-	if len(s.starved.fifo) == 0 || r.state != stateReady || r.inflight > 0 || r.pins > 0 || len(r.pool.waiting) > 0 ||
+	if len(s.starved.fifo) == 0 || r.state != stateReady || r.inflight > 0 || r.pins > 0 || r.pool.waiting.len() > 0 ||
 		s.slotsComing() >= len(s.starved.fifo) {
 		return
 	}
@@ -72,7 +72,7 @@ func (s *serverActor) yieldSlot(ctx actor.Context, r *sessionRef) {
 // next one in line.
 func (s *serverActor) slotFreed(ctx actor.Context) {
 	for len(s.starved.fifo) > 0 && len(s.sessions) < s.spec.TotalSessions() {
-		if p := s.starved.pop(); len(p.waiting) > 0 && s.pools[p.key] == p {
+		if p := s.starved.pop(); p.waiting.len() > 0 && s.pools[p.key] == p {
 			s.grow(ctx, p, false)
 		}
 	}

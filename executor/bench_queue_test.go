@@ -1,0 +1,61 @@
+package executor_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// BenchmarkQueueDepth: echo calls from 64 to 4,096 concurrent callers on 4 stdio sessions of
+// 16 slots each, so that all but 64 callers wait in the pool's queue. client-cpu-us/call is
+// this process's CPU per call (SPINE plus go-sdk's client side); it should stay flat as the
+// queue grows.
+func BenchmarkQueueDepth(b *testing.B) {
+	spec := benchSpec(b, "demo", capability.TransportStdio)
+	spec.MinSessions, spec.MaxSessions, spec.MaxInflight = 4, 4, 16
+	spec.AcquireTimeout = 10 * time.Minute
+	ex, err := executor.New(spinetest.Project(spec))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = ex.Close(context.Background()) })
+	warmPool(b, ex, "demo", 4)
+	for _, callers := range []int{64, 1024, 4096} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for next.Add(1) <= int64(b.N) {
+						if _, err := ex.CallTool(context.Background(), "demo", "echo", echoArgs); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "client-cpu-us/call")
+		})
+	}
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
