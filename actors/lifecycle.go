@@ -293,17 +293,15 @@ func (s *serverActor) maintain(ctx actor.Context) {
 // recount publishes the session gauges.
 func (s *serverActor) recount() {
 	var connecting, busy, idle int64
-	for _, p := range s.pools {
-		for _, r := range p.sessions {
-			switch {
-			case r.state == stateConnecting:
-				connecting++
-			case r.state == stateDead:
-			case r.inflight > 0:
-				busy++
-			default:
-				idle++
-			}
+	for _, r := range s.sessions { // at most max_total_sessions, however many pool keys
+		switch {
+		case r.state == stateConnecting:
+			connecting++
+		case r.state == stateDead:
+		case r.inflight > 0:
+			busy++
+		default:
+			idle++
 		}
 	}
 	s.stats.connecting.Store(connecting)
