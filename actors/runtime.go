@@ -23,7 +23,7 @@ const DefaultDrainTimeout = 10 * time.Second
 // RuntimeOptions configures a Runtime.
 type RuntimeOptions struct {
 	Log    zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
-	Events EventHook      // pool and lifecycle events; nil = logged through Log
+	Events EventHook      // also receives every pool and lifecycle event, after it is logged through Log
 }
 
 // Runtime is a running actor tree for one project: the app actor and one server actor per
@@ -57,9 +57,14 @@ func (h *serverHandle) init(system *actor.ActorSystem) {
 // min_sessions, which open now in the background.
 func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	log := opts.Log
-	events := opts.Events
-	if events == nil {
-		events = LogEvents(log)
+	// A caller's hook adds to logging, it does not replace it.
+	events := LogEvents(log)
+	if hook := opts.Events; hook != nil {
+		logged := events
+		events = func(e Event) {
+			logged(e)
+			hook(e)
+		}
 	}
 	system := actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {

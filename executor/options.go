@@ -20,8 +20,9 @@ type options struct {
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.
 func WithLogger(logger zerolog.Logger) Option { return func(o *options) { o.log = logger } }
 
-// WithEvents receives every pool and lifecycle event (session opened, lost, backoff, circuit
-// opened…). Default: events are logged through the logger.
+// WithEvents also hands every pool and lifecycle event (session opened, lost, backoff, circuit
+// opened…) to hook, after it is logged through the logger. hook runs on actor goroutines and
+// must not block. Default: events are only logged.
 func WithEvents(hook actors.EventHook) Option { return func(o *options) { o.events = hook } }
 
 // WithIdentityExtractor derives a caller's identity from the per-call headers of

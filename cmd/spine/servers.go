@@ -46,7 +46,6 @@ func runServers(ctx context.Context, e *env, args []string) error {
 			}
 			mu.Unlock()
 		}
-		actors.LogEvents(e.log)(ev)
 	}))
 	if err != nil {
 		return err
