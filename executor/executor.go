@@ -143,7 +143,3 @@ var errExecutorClosed = errors.New("closed: the executor is closed")
 func (e *Executor) ServerInfo(ctx context.Context, server string) (*mcp.InitializeResult, error) {
 	return do[*mcp.InitializeResult](ctx, e, server, &actors.Request{Op: actors.OpServerInfo})
 }
-
-// Runtime returns the actor runtime under the executor, for code that works with the actors
-// directly (workflow runs, capability scans).
-func (e *Executor) Runtime() *actors.Runtime { return e.rt }
