@@ -49,6 +49,7 @@ func (a *appActor) Receive(ctx actor.Context) {
 func serverOptions(project *capability.Project, events EventHook, log zerolog.Logger, td *teardown) []ServerOptions {
 	var out []ServerOptions
 	for _, spec := range project.Enabled() {
+		spec.Policy = spec.Policy.WithDefaults() // a spec built by hand works too
 		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td})
 	}
 	return out

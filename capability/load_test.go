@@ -232,3 +232,18 @@ func TestMCPJSONKeysOfOtherHostsAreIgnored(t *testing.T) {
 		t.Errorf("a misspelt key of SPINE's own: err = %v", err)
 	}
 }
+
+// A policy built by hand gets the documented default wherever its zero value would mean
+// nothing useful, and keeps the zeros that mean "off".
+func TestPolicyWithDefaults(t *testing.T) {
+	got := Policy{Retries: 0, IdleTimeout: 0, MaxSessions: 2}.WithDefaults()
+	d := DefaultPolicy()
+	if got.MaxSessions != 2 || got.MaxInflight != d.MaxInflight || got.CallTimeout != d.CallTimeout ||
+		got.ConnectTimeout != d.ConnectTimeout || got.AcquireTimeout != d.AcquireTimeout ||
+		got.Isolation != d.Isolation || got.Protocol != d.Protocol || len(got.HealthMethods) == 0 {
+		t.Errorf("WithDefaults() = %+v", got)
+	}
+	if got.Retries != 0 || got.IdleTimeout != 0 || got.MinSessions != 0 {
+		t.Errorf("zeros that mean off were changed: %+v", got)
+	}
+}

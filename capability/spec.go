@@ -138,6 +138,42 @@ const (
 	DefaultMaxTotalSessions = 1024
 )
 
+// WithDefaults returns p with the documented default in every knob whose zero value means
+// nothing useful — max_sessions, max_inflight, connect_timeout, call_timeout, circuit_reset,
+// acquire_timeout, health_methods, isolation and protocol — so that a Policy built by hand
+// (or a ServerSpec without one) works. Knobs whose zero is meaningful (min_sessions, retries,
+// idle_timeout, max_lifetime, health_interval, tools_cache_ttl, circuit_threshold: 0 = none or
+// off) keep it.
+func (p Policy) WithDefaults() Policy {
+	d := DefaultPolicy()
+	fill := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fillD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fill(&p.MaxSessions, d.MaxSessions)
+	fill(&p.MaxInflight, d.MaxInflight)
+	fillD(&p.ConnectTimeout, d.ConnectTimeout)
+	fillD(&p.CallTimeout, d.CallTimeout)
+	fillD(&p.AcquireTimeout, d.AcquireTimeout)
+	fillD(&p.CircuitReset, d.CircuitReset)
+	if p.HealthMethods == nil {
+		p.HealthMethods = d.HealthMethods
+	}
+	if p.Isolation == "" {
+		p.Isolation = d.Isolation
+	}
+	if p.Protocol == "" {
+		p.Protocol = d.Protocol
+	}
+	return p
+}
+
 // ListPages returns MaxListPages, or its default when it is 0.
 func (p *Policy) ListPages() int {
 	if p.MaxListPages > 0 {

@@ -409,3 +409,19 @@ func TestWorkflowQueuesStepsBeyondPoolCapacity(t *testing.T) {
 		}
 	}
 }
+
+// A ServerSpec built by hand, without a policy, works: the defaults apply wherever it comes
+// from.
+func TestHandBuiltSpecWorks(t *testing.T) {
+	spinetest.NoLeaks(t)
+	spec := capability.ServerSpec{Name: "demo", Transport: capability.TransportStdio, Enabled: true,
+		Command: spinetest.Binary(t), Args: []string{"demo-server"}}
+	ex := newExecutor(t, spec)
+	res, err := ex.CallTool(context.Background(), "demo", "echo", map[string]any{"text": "zero values work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, res); got != "zero values work" {
+		t.Fatalf("echo = %q", got)
+	}
+}
