@@ -36,7 +36,11 @@ func runServers(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(p.Enabled()) == 0 {
+		return noServers(p)
+	}
 	var mu sync.Mutex
+	events := logEvents(e.log)
 	handshakes := map[string]time.Duration{}
 	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEvents(func(ev actors.Event) {
 		if ev.Kind == actors.EventSessionOpened {
@@ -46,7 +50,7 @@ func runServers(ctx context.Context, e *env, args []string) error {
 			}
 			mu.Unlock()
 		}
-		actors.LogEvents(e.log)(ev)
+		events(ev)
 	}))
 	if err != nil {
 		return err
