@@ -82,6 +82,7 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, onStderr fun
 
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
 	var wire *jsonrpc.Error
+	var dial *net.OpError
 	switch {
 	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		// The server answered the handshake with an error: its own words say most.
@@ -98,6 +99,15 @@ func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool
 		err = fmt.Errorf("handshake: %w", c.proc.exitError())
 	case c.proc == nil && spec.Transport == capability.TransportStdio:
 		// the command did not start: startError says why, there was no handshake
+	case errors.As(err, &dial) && dial.Op == "dial" && dial.Err != nil:
+		// No connection at all (refused, unroutable, a name that does not resolve): no handshake
+		// began. The message says so in a few words; the error still matches what it wraps.
+		cause := dial.Err
+		var sys *os.SyscallError
+		if errors.As(cause, &sys) {
+			cause = sys.Err // "connection refused", not "connect: connection refused"
+		}
+		err = &redactedError{msg: fmt.Sprintf("cannot reach %s: %v", capability.RedactURL(spec.URL), cause), err: err}
 	default:
 		err = fmt.Errorf("handshake after %s: %w", time.Since(start).Round(time.Millisecond), err)
 	}

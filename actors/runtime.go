@@ -22,8 +22,9 @@ const DefaultDrainTimeout = 10 * time.Second
 
 // RuntimeOptions configures a Runtime.
 type RuntimeOptions struct {
-	Log    zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
-	Events EventHook      // also receives every pool and lifecycle event, after it is logged through Log
+	Log      zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
+	EventLog EventHook      // how events are logged; nil = LogEvents(Log)
+	Events   EventHook      // also receives every pool and lifecycle event, after it is logged
 }
 
 // Runtime is a running actor tree for one project: the app actor and one server actor per
@@ -58,7 +59,10 @@ func (h *serverHandle) init(system *actor.ActorSystem) {
 func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	log := opts.Log
 	// A caller's hook adds to logging, it does not replace it.
-	events := LogEvents(log)
+	events := opts.EventLog
+	if events == nil {
+		events = LogEvents(log)
+	}
 	if hook := opts.Events; hook != nil {
 		logged := events
 		events = func(e Event) {

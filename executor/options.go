@@ -13,6 +13,7 @@ type Option func(*options)
 
 type options struct {
 	log      zerolog.Logger
+	eventLog actors.EventHook
 	events   actors.EventHook
 	identity func(http.Header) string
 }
@@ -24,6 +25,12 @@ func WithLogger(logger zerolog.Logger) Option { return func(o *options) { o.log 
 // opened…) to hook, after it is logged through the logger. hook runs on actor goroutines and
 // must not block. Default: events are only logged.
 func WithEvents(hook actors.EventHook) Option { return func(o *options) { o.events = hook } }
+
+// WithEventLog replaces how events are logged: hook is given every event instead of the
+// logger's default (failures at warn, the rest at debug; see actors.LogEvents) — for a
+// program that reports some failures itself and logs them at another level. Default: the
+// logger's default.
+func WithEventLog(hook actors.EventHook) Option { return func(o *options) { o.eventLog = hook } }
 
 // WithIdentityExtractor derives a caller's identity from the per-call headers of
 // WithHeaders, for servers with isolation = "identity": return something stable across

@@ -155,7 +155,7 @@ func TestCLIUsage(t *testing.T) {
 	if r := spine(t, root, "help"); r.code != 0 || !strings.Contains(r.stdout, "Commands:") {
 		t.Fatalf("help: code %d", r.code)
 	}
-	if r := spine(t, root, "call", "nope", "echo"); r.code != 1 || !strings.Contains(r.stderr, `unknown server`) {
+	if r := spine(t, root, "call", "nope", "echo"); r.code != 2 || !strings.Contains(r.stderr, `unknown server`) {
 		t.Fatalf("unknown server: code %d, stderr %q", r.code, r.stderr)
 	}
 	if r := spine(t, root, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "spine ") {

@@ -63,7 +63,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	toolArgs, err := callArgs(f.args, pos[2:])
+	given, err := parseToolArgs(f.args, pos[2:])
 	if err != nil {
 		return err
 	}
@@ -71,13 +71,18 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec, ok := p.Server(pos[0])
-	if !ok || !spec.Enabled {
-		return badInput(fmt.Errorf("server %q: %w (configured and enabled: %s)", pos[0], executor.ErrUnknownServer, strings.Join(enabledNames(p), ", ")))
+	if err := checkServer(p, pos[0]); err != nil {
+		return err
 	}
-	t := &benchTarget{project: p, spec: *spec, tool: pos[1], opts: []executor.Option{executor.WithLogger(e.log)}}
+	spec, _ := p.Server(pos[0])
+	t := &benchTarget{project: p, spec: *spec, tool: pos[1],
+		opts: []executor.Option{executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log))}}
+	toolArgs, err := t.checkTool(ctx, given)
+	if err != nil {
+		return err
+	}
 	if len(toolArgs) > 0 {
-		t.args, _ = json.Marshal(toolArgs) // decoded from JSON: marshals
+		t.args, _ = json.Marshal(toolArgs) // decoded from JSON or typed strings: marshals
 	}
 	return e.bench(ctx, t, &f, modes, sweepS, sweepI)
 }
@@ -120,15 +125,20 @@ func intList(name, s string) ([]int, error) {
 	return out, nil
 }
 
-func enabledNames(p *capability.Project) []string {
-	var names []string
-	for _, s := range p.Enabled() {
-		names = append(names, s.Name)
+// checkTool looks the tool up in the server's tools list, through an executor of its own
+// that is closed before any mode starts, and types the k=v arguments by its input schema.
+// An unknown tool is refused (exit 2) before anything is measured.
+func (t *benchTarget) checkTool(ctx context.Context, given *toolArgs) (map[string]any, error) {
+	ex, err := t.executorFor(t.spec)
+	if err != nil {
+		return nil, err
 	}
-	if len(names) == 0 {
-		return []string{"none"}
+	defer closeExecutor(ex)
+	tool, err := lookupTool(ctx, ex, t.spec.Name, t.tool)
+	if err != nil {
+		return nil, err
 	}
-	return names
+	return given.typed(tool)
 }
 
 // bench sets the modes up, runs them interleaved, sweeps pool shapes and reports.

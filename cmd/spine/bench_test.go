@@ -175,7 +175,8 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench", "demo"}, "want SERVER and TOOL"},
-		{[]string{"bench", "nope", "echo"}, `server "nope": unknown server (configured and enabled: demo)`},
+		{[]string{"bench", "nope", "echo"}, `unknown server "nope" (configured and enabled: demo)`},
+		{[]string{"bench", "demo", "ech"}, `unknown tool "ech" (did you mean "echo"?)`},
 		{[]string{"bench", "demo", "echo", "--modes", "warm"}, `unknown mode "warm"`},
 		{[]string{"bench", "demo", "echo", "--calls", "0"}, "--calls"},
 		{[]string{"bench", "demo", "echo", "--sweep-inflight", "1,x"}, `--sweep-inflight: "x"`},

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
-	"strings"
 	"time"
 
 	"github.com/spine-mcp/spine/executor"
@@ -15,10 +13,12 @@ import (
 func runCall(ctx context.Context, e *env, args []string) error {
 	var argsJSON, output string
 	var timeout time.Duration
+	var meta bool
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.StringVar(&argsJSON, "args", "", "tool arguments as a JSON object")
 		fs.DurationVar(&timeout, "timeout", 0, "give up on the call after this long, e.g. 30s (default: the server's call_timeout,\nrenewed by progress notifications up to its max_call_time)")
 		outputFlag(fs, &output, "text", "json")
+		fs.BoolVar(&meta, "meta", false, "keep the result's _meta fields in --output json (left out by default)")
 	})
 	if err != nil {
 		return err
@@ -38,11 +38,28 @@ func runCall(ctx context.Context, e *env, args []string) error {
 		return badUsage("want SERVER and TOOL")
 	}
 	server, tool := pos[0], pos[1]
-	toolArgs, err := callArgs(argsJSON, pos[2:])
+	given, err := parseToolArgs(argsJSON, pos[2:])
 	if err != nil {
 		return err
 	}
-	ex, err := e.executor()
+	p, err := e.project()
+	if err != nil {
+		return err
+	}
+	if err := checkServer(p, server); err != nil {
+		return err
+	}
+	ex, err := e.executorFor(p)
+	if err != nil {
+		return err
+	}
+	// The tools list (cached by the executor) says whether the tool exists, and how to type
+	// the k=v values: an unknown tool is refused before anything is called.
+	t, err := lookupTool(ctx, ex, server, tool)
+	if err != nil {
+		return err
+	}
+	toolArgs, err := given.typed(t)
 	if err != nil {
 		return err
 	}
@@ -58,14 +75,18 @@ func runCall(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	shown := res
+	if !meta || output != "json" {
+		shown = resultWithoutMeta(res)
+	}
 	if output == "json" {
-		if err := writeJSON(e.stdout, res); err != nil {
+		if err := writeJSON(e.stdout, shown); err != nil {
 			return err
 		}
 	} else {
-		text := contentText(res.Content)
-		if text == "" && res.StructuredContent != nil {
-			b, _ := json.Marshal(res.StructuredContent)
+		text := contentText(shown.Content)
+		if text == "" && shown.StructuredContent != nil {
+			b, _ := json.Marshal(shown.StructuredContent)
 			text = string(b)
 		}
 		fmt.Fprintln(e.stdout, text)
@@ -75,30 +96,4 @@ func runCall(ctx context.Context, e *env, args []string) error {
 		return errReported
 	}
 	return nil
-}
-
-// callArgs merges --args JSON with k=v pairs (which win). A value that parses as JSON keeps
-// its type; anything else is a string.
-func callArgs(argsJSON string, pairs []string) (map[string]any, error) {
-	out := map[string]any{}
-	if argsJSON != "" {
-		if err := json.Unmarshal([]byte(argsJSON), &out); err != nil {
-			return nil, badUsage("--args: not a JSON object: %v", err)
-		}
-	}
-	kv := map[string]any{}
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, badUsage("argument %q: want key=value", p)
-		}
-		var typed any
-		if err := json.Unmarshal([]byte(v), &typed); err == nil {
-			kv[k] = typed
-		} else {
-			kv[k] = v
-		}
-	}
-	maps.Copy(out, kv)
-	return out, nil
 }

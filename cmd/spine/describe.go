@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/spine-mcp/spine/capability"
@@ -109,35 +108,18 @@ func describeTargets(p *capability.Project, flagServer string, pos []string) ([]
 		}
 	}
 	if len(named) == 0 {
-		for _, s := range p.Enabled() {
-			named = append(named, s.Name)
-		}
+		named = enabledServers(p)
 		if len(named) == 0 {
-			return nil, badInput(fmt.Errorf("no servers configured in %s (add [servers.NAME] to spine.toml, or a .mcp.json)", p.Dir))
+			return nil, noServers(p)
 		}
 		return named, nil
 	}
-	var enabled []string
-	for _, s := range p.Enabled() {
-		enabled = append(enabled, s.Name)
-	}
 	for _, name := range named {
-		spec, ok := p.Server(name)
-		switch {
-		case !ok:
-			return nil, badInput(fmt.Errorf("unknown server %q (configured and enabled: %s)", name, orNone(enabled)))
-		case !spec.Enabled:
-			return nil, badInput(fmt.Errorf("server %q is disabled (enabled = false in %s)", name, spec.Source))
+		if err := checkServer(p, name); err != nil {
+			return nil, err
 		}
 	}
 	return named, nil
-}
-
-func orNone(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
 }
 
 // describeAll describes the servers in parallel. A server that fails is in errs, keyed by

@@ -8,6 +8,7 @@
 //
 // The command is thin: it parses flags, loads the project (package capability), runs the
 // work through an executor (package executor) and formats results. stdout carries results
-// only, stderr logs and progress. Exit codes: 0 success; 1 a call, step or server failed;
-// 2 bad usage, config or workflow (nothing was run); 130 interrupted.
+// only, stderr errors, logs and progress. Exit codes: 0 success; 1 a call, step or server
+// failed; 2 bad usage, config or workflow, an unknown server or tool, no servers configured
+// (nothing was run); 130 interrupted.
 package main

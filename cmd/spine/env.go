@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,21 @@ func parseGlobal(args []string) (global, []string, error) {
 	if err := fs.Parse(args); err != nil {
 		return g, nil, err
 	}
+	if err := checkLogLevel(g.logLevel); err != nil {
+		return g, nil, err
+	}
 	return g, fs.Args(), nil
+}
+
+// logLevels are the values of --log-level, as the [log] table takes them.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// checkLogLevel refuses a --log-level that is not one of logLevels ("" is the default).
+func checkLogLevel(level string) error {
+	if level == "" || slices.Contains(logLevels, strings.ToLower(level)) {
+		return nil
+	}
+	return fmt.Errorf("--log-level %q: want one of %s", level, strings.Join(logLevels, ", "))
 }
 
 // env is what a command runs with: flags, output streams, and (once asked for) the project,
@@ -78,6 +93,9 @@ func (e *env) flags(args []string, define func(fs *flag.FlagSet)) ([]string, err
 			return nil, badUsage("%v", err)
 		}
 		if fs.NArg() == 0 {
+			if err := checkLogLevel(e.logLevel); err != nil {
+				return nil, badUsage("%v", err)
+			}
 			return positional, nil
 		}
 		positional = append(positional, fs.Arg(0))
@@ -137,13 +155,13 @@ func (e *env) executor() (*executor.Executor, error) {
 		return nil, err
 	}
 	if len(p.Enabled()) == 0 {
-		return nil, badInput(fmt.Errorf("no servers configured in %s (add [servers.NAME] to spine.toml, or a .mcp.json)", p.Dir))
+		return nil, noServers(p)
 	}
 	return e.executorFor(p)
 }
 
 func (e *env) executorFor(p *capability.Project) (*executor.Executor, error) {
-	ex, err := executor.New(p, executor.WithLogger(e.log))
+	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log)))
 	if err != nil {
 		return nil, err
 	}

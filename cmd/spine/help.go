@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+
+	closest "github.com/spine-mcp/spine/internal/suggest"
 )
 
 func usage(w io.Writer) {
@@ -20,7 +23,7 @@ Commands:
 Global flags (before or after the command):
   --project DIR      project directory with spine.toml and/or .mcp.json (default ".")
   --config FILE      an explicit config file instead of DIR/spine.toml
-  --log-level LEVEL  debug | info | warn | error (default: [log] level, else warn)
+  --log-level LEVEL  debug | info | warn | error (default: [log] level, which defaults to info)
 
 Examples:
   spine call demo echo text=hi          call the demo server's echo tool
@@ -31,19 +34,65 @@ Examples:
   spine describe --server demo --out docs   write the demo server's self-description
 
 Exit codes: 0 success; 1 a call or server failed (a tool result with isError too);
-2 bad usage, config or workflow (nothing was run); 130 interrupted.
+2 bad usage, config or workflow, an unknown server or tool, no servers configured
+(nothing was run); 130 interrupted.
 
-Run 'spine help COMMAND' for a command's usage.
+Run 'spine help COMMAND' (or 'spine COMMAND --help') for a command's usage and flags.
 `)
 }
 
 func commandUsage(w io.Writer, c command) {
 	fmt.Fprintf(w, "usage: spine %s\n\n%s\n", c.usage, c.summary)
-	if c.name == "call" {
+	switch c.name {
+	case "call":
 		fmt.Fprint(w, `
-Arguments are given as --args '{"json": "object"}' and/or as k=v pairs; a value that parses
-as JSON (a number, true, false, null, an array or object) keeps its type, anything else is a
-string: spine call demo add a=2 b=3; spine call demo echo text="hello world".
+Arguments are given as --args '{"json": "object"}' and/or as k=v pairs (which win). A k=v
+value takes the type the tool's input schema gives its parameter: for a string parameter
+it is the text as written (message=123 sends "123", text=null sends "null"); for a number,
+integer, boolean, array or object parameter it is parsed as JSON, and a value that is not
+one is refused (exit 2). For a parameter the schema does not type, a value that parses as
+JSON (a number, true, false, null, an array or object) keeps its type and anything else
+is a string. Examples: spine call demo add a=2 b=3; spine call demo echo text="hello world".
+
+An unknown server or tool is refused before anything is called (exit 2). The result's
+_meta fields (protocol metadata) are left out of the output; --meta keeps them in the
+JSON of --output json.
+`)
+	case "tools", "resources", "prompts":
+		fmt.Fprint(w, `
+--output json prints {"servers": {"NAME": {...}}}; the _meta fields of the items are left out
+unless --meta is given.
 `)
 	}
+}
+
+// runHelp is `spine help [COMMAND]`: the general usage, or what `spine COMMAND --help` prints.
+func runHelp(ctx context.Context, e *env, args []string) error {
+	pos, err := e.flags(args, nil)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		usage(e.stdout)
+		return nil
+	case 1:
+	default:
+		return badUsage("want at most one COMMAND")
+	}
+	c, ok := lookup(pos[0])
+	if !ok {
+		return badInput(fmt.Errorf("%w; run 'spine help' for the list", unknownCommand(pos[0])))
+	}
+	// Every command parses its flags first: --help prints its usage and flags and stops there.
+	ce := &env{global: e.global, stdout: e.stdout, stderr: e.stderr, cmd: c}
+	return c.run(ctx, ce, []string{"--help"})
+}
+
+// didYouMean returns ` (did you mean "X"?)` for the candidate closest to word, or "".
+func didYouMean(word string, candidates []string) string {
+	if s := closest.Closest(word, candidates); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
 }

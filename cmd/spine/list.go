@@ -24,7 +24,11 @@ type listing struct {
 func runList(kind string) func(context.Context, *env, []string) error {
 	return func(ctx context.Context, e *env, args []string) error {
 		var output string
-		pos, err := e.flags(args, func(fs *flag.FlagSet) { outputFlag(fs, &output, "text", "json") })
+		var meta bool
+		pos, err := e.flags(args, func(fs *flag.FlagSet) {
+			outputFlag(fs, &output, "text", "json")
+			fs.BoolVar(&meta, "meta", false, "keep the items' _meta fields in --output json (left out by default)")
+		})
 		if err != nil {
 			return err
 		}
@@ -34,7 +38,19 @@ func runList(kind string) func(context.Context, *env, []string) error {
 		if len(pos) > 1 {
 			return badUsage("want at most one SERVER")
 		}
-		ex, err := e.executor()
+		p, err := e.project()
+		if err != nil {
+			return err
+		}
+		if len(p.Enabled()) == 0 {
+			return noServers(p)
+		}
+		if len(pos) == 1 {
+			if err := checkServer(p, pos[0]); err != nil {
+				return err
+			}
+		}
+		ex, err := e.executorFor(p)
 		if err != nil {
 			return err
 		}
@@ -60,7 +76,11 @@ func runList(kind string) func(context.Context, *env, []string) error {
 		if output == "json" {
 			doc := map[string]any{}
 			for i, name := range servers {
-				doc[name] = results[i]
+				if meta {
+					doc[name] = results[i]
+				} else {
+					doc[name] = listingWithoutMeta(results[i])
+				}
 			}
 			if err := writeJSON(e.stdout, map[string]any{"servers": doc}); err != nil {
 				return err

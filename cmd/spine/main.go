@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,17 +27,22 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json]", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
-		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json]", "call one tool and print its result", runCall},
-		{"tools", "tools [SERVER] [--output text|json]", "list the tools of one or every server", runList("tools")},
-		{"resources", "resources [SERVER] [--output text|json]", "list resources and resource templates", runList("resources")},
-		{"prompts", "prompts [SERVER] [--output text|json]", "list prompts", runList("prompts")},
+		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json] [--meta]", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
+		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json] [--meta]", "call one tool and print its result", runCall},
+		{"tools", "tools [SERVER] [--output text|json] [--meta]", "list the tools of one or every server", runList("tools")},
+		{"resources", "resources [SERVER] [--output text|json] [--meta]", "list resources and resource templates", runList("resources")},
+		{"prompts", "prompts [SERVER] [--output text|json] [--meta]", "list prompts", runList("prompts")},
 		{"servers", "servers [--output text|json]", "connect each server: ok or failed, handshake time, counts", runServers},
-		{"bench", "bench SERVER TOOL [--args JSON] [--calls N] [--concurrency C] [--sessions S] [--output text|json]", "measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
+		{"bench", "bench SERVER TOOL [--args JSON] [k=v]... [--calls N] [--cold-calls N]\n" +
+			"                   [--concurrency C] [--sessions S] [--inflight I] [--rounds R]\n" +
+			"                   [--modes cold,raw,pooled,pooled-concurrent] [--sweep-sessions LIST]\n" +
+			"                   [--sweep-inflight LIST] [--sweep-time D] [--output text|json]",
+			"measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
 		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"demo-server", "demo-server [--http 127.0.0.1:PORT]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
 		{"version", "version", "print SPINE's version", runVersion},
+		{"help", "help [COMMAND]", "print this usage, or a command's usage and flags", runHelp},
 	}
 }
 
@@ -52,28 +58,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer interrupts.stop()
 
 	g, rest, err := parseGlobal(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "spine: %v\n\n", err)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // spine -h, spine --help
+		usage(stdout)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "spine: %v\n%s", err, helpHint)
+		return exitUsage
+	case len(rest) == 0:
 		usage(stderr)
 		return exitUsage
 	}
-	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
-		if len(rest) > 1 {
-			if c, ok := lookup(rest[1]); ok {
-				commandUsage(stdout, c)
-				return exitOK
-			}
-		}
-		usage(stdout)
-		if len(rest) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
 	c, ok := lookup(rest[0])
 	if !ok {
-		fmt.Fprintf(stderr, "spine: unknown command %q\n\n", rest[0])
-		usage(stderr)
+		fmt.Fprintf(stderr, "spine: %v\n%s", unknownCommand(rest[0]), helpHint)
 		return exitUsage
 	}
 	e := &env{global: g, stdout: stdout, stderr: stderr, cmd: c, interrupts: interrupts}
@@ -89,6 +87,18 @@ func lookup(name string) (command, bool) {
 		}
 	}
 	return command{}, false
+}
+
+// helpHint follows a usage error that is not about one command.
+const helpHint = "Run 'spine help' for the commands and global flags.\n"
+
+// unknownCommand says that name is not a command, suggesting the closest one.
+func unknownCommand(name string) error {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return fmt.Errorf("unknown command %q%s", name, didYouMean(name, names))
 }
 
 // exitCode maps an outcome to the documented exit codes and reports the error on stderr.

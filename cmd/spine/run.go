@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,6 +11,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
@@ -19,10 +24,12 @@ import (
 // then run the workflow with live progress on stderr and its outputs on stdout.
 func runRun(ctx context.Context, e *env, args []string) error {
 	var output string
+	var meta bool
 	vars := varFlags{}
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.Var(vars, "var", "set a workflow var: --var NAME=VALUE (repeatable)")
 		outputFlag(fs, &output, "text", "json")
+		fs.BoolVar(&meta, "meta", false, "keep the _meta fields of the steps' results in --output json (left out by default)")
 	})
 	if err != nil {
 		return err
@@ -41,8 +48,14 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The run id is the affinity key of the run's calls: the tools lists are fetched in the
+	// run's scope, so that a server with isolation = "affinity" opens one session for both.
+	runID := newRunID()
+	if err := checkStepTools(executor.WithAffinity(ctx, runID), ex, wf); err != nil {
+		return err
+	}
 	prog := newProgress(e.stderr, wf, liveProgress(e, wf))
-	report, err := ex.RunWorkflow(ctx, wf, executor.WithProgress(prog.event))
+	report, err := ex.RunWorkflow(ctx, wf, executor.WithRunID(runID), executor.WithProgress(prog.event))
 	prog.close()
 	if err != nil {
 		return err
@@ -50,7 +63,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	switch {
 	case output == "json":
 		// The whole story, also of a failed or interrupted run: it is what a script reads.
-		if err := writeJSON(e.stdout, runJSON{RunReport: report, Stats: ex.Stats()}); err != nil {
+		shown := report
+		if !meta {
+			shown = reportWithoutMeta(report)
+		}
+		if err := writeJSON(e.stdout, runJSON{RunReport: shown, Stats: ex.Stats()}); err != nil {
 			return err
 		}
 	case report.OK:
@@ -100,6 +117,59 @@ func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *ca
 		}
 	}
 	return wf, project, nil
+}
+
+// checkStepTools refuses a workflow whose tool step names a tool its server does not have
+// (exit 2, before any step runs), as spine call does. The tools lists are fetched in
+// parallel, one per server; a server whose list can't be had is left to the run, which
+// reports it as the failure of its steps (or continues past them, as on_error says). A tool
+// name with a template is known only once the step runs.
+func checkStepTools(ctx context.Context, ex *executor.Executor, wf *workflows.Workflow) error {
+	var servers []string
+	for _, s := range wf.Steps {
+		if s.Kind == workflows.KindTool && !strings.Contains(s.Target, "{{") && !slices.Contains(servers, s.Server) {
+			servers = append(servers, s.Server)
+		}
+	}
+	lists := make([][]*mcp.Tool, len(servers))
+	var wg sync.WaitGroup
+	for i, server := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lists[i], _ = ex.ListTools(ctx, server)
+		}()
+	}
+	wg.Wait()
+	for _, s := range wf.Steps {
+		if s.Kind != workflows.KindTool || strings.Contains(s.Target, "{{") {
+			continue
+		}
+		tools := lists[slices.Index(servers, s.Server)]
+		if tools == nil {
+			continue
+		}
+		names := make([]string, len(tools))
+		for i, t := range tools {
+			names[i] = t.Name
+		}
+		if slices.Contains(names, s.Target) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown tool %q of server %q%s", s.Target, s.Server, didYouMean(s.Target, names))
+		if spec, ok := ex.Project().Server(s.Server); ok && !spec.ToolAllowed(s.Target) {
+			msg = fmt.Sprintf("tool %q of server %q is disabled (enabled_tools / disabled_tools in %s)", s.Target, s.Server, spec.Source)
+		}
+		return badInput(&workflows.Error{File: wf.File, Line: s.Line, Step: s.ID, Key: "tool", Msg: msg})
+	}
+	return nil
+}
+
+// newRunID returns a random run id, as the executor makes them.
+func newRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "run-" + hex.EncodeToString(b[:])
 }
 
 // liveProgress says whether to redraw a table on stderr: only on a terminal that understands

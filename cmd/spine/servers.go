@@ -36,9 +36,12 @@ func runServers(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(p.Enabled()) == 0 {
+		return noServers(p)
+	}
 	var mu sync.Mutex
 	handshakes := map[string]time.Duration{}
-	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEvents(func(ev actors.Event) {
+	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log)), executor.WithEvents(func(ev actors.Event) {
 		if ev.Kind == actors.EventSessionOpened {
 			mu.Lock()
 			if _, seen := handshakes[ev.Server]; !seen {

@@ -23,7 +23,9 @@
 //     env, headers, ${VAR} and ${VAR:-default}) loads unchanged and works; Codex's keys
 //     startup_timeout_sec, tool_timeout_sec, enabled_tools and disabled_tools take effect.
 //   - examples/thirdparty-chain.toml, a workflow chaining everything and memory, in process
-//     and with `spine run`.
+//     and with `spine run`; its servers run through pinned.mjs, which starts the pinned
+//     install only (without it, the servers fail saying to run npm ci) and keeps the memory
+//     graph in a private temporary directory removed when the server exits.
 //
 // Run them with
 //

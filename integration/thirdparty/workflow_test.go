@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -20,10 +22,13 @@ const chainExample = "../../examples/thirdparty-chain.toml"
 
 // TestChainWorkflow runs examples/thirdparty-chain.toml in process, with its inline servers
 // merged over an empty project: everything's echo output becomes a memory entity that a later
-// step finds by searching.
+// step finds by searching. The memory server keeps its graph in a private directory under
+// $TMPDIR, gone once the executor is closed.
 func TestChainWorkflow(t *testing.T) {
 	requireServers(t)
-	t.Setenv("SPINE_MEMORY_FILE", filepath.Join(t.TempDir(), "chain.jsonl"))
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // servers inherit TMPDIR
+	t.Setenv("SPINE_MEMORY_FILE", "")
 	data, err := os.ReadFile(chainExample)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +59,28 @@ func TestChainWorkflow(t *testing.T) {
 	if !report.OK || report.Outputs["note"] != "Echo: SPINE keeps pooled sessions" || report.Outputs["found"] != "note on pooled sessions" {
 		t.Errorf("run ok = %v (%s), outputs = %v; want the echoed note found in memory", report.OK, report.Error, report.Outputs)
 	}
+	if n := ex.Stats().Servers["memory"].SessionsCreated; n != 1 {
+		t.Errorf("memory sessions created = %d, want one for the run (isolation = \"affinity\")", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ex.Close(ctx); err != nil { // the cleanup's Close finds it closed
+		t.Fatalf("Close: %v", err)
+	}
+	assertEmptyDir(t, tmp)
+}
+
+// assertEmptyDir fails the test unless dir is empty: the memory server's private directory
+// was removed when the server exited.
+func assertEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("%s left behind in $TMPDIR", filepath.Join(dir, e.Name()))
+	}
 }
 
 // TestChainWorkflowCLI runs the same example with `spine run --output json`, then checks that
@@ -70,19 +97,18 @@ func TestChainWorkflowCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	marker := "SPINE_TEST_RUN=" + tmp // every process of this run inherits it
-	// Servers inherit only a minimal environment: the project's config passes the marker on
-	// (the workflow's server tables are merged over these, key by key).
-	project := "[servers.everything]\ncommand = \"npx\"\nenv_vars = [\"SPINE_TEST_RUN\"]\n\n" +
-		"[servers.memory]\ncommand = \"npx\"\nenv_vars = [\"SPINE_TEST_RUN\"]\n"
-	if err := os.WriteFile(filepath.Join(tmp, "spine.toml"), []byte(project), 0o644); err != nil {
+	// Every process of this run inherits TMPDIR (servers get it too, as a variable of the
+	// minimal environment), so it marks them; the memory server's graph goes under it.
+	serverTmp := filepath.Join(tmp, "tmp")
+	if err := os.Mkdir(serverTmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	marker := "TMPDIR=" + serverTmp
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--project", tmp, "run", example, "--var", "topic=the CLI", "--output", "json")
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), marker, "SPINE_MEMORY_FILE="+filepath.Join(tmp, "chain.jsonl"))
+	cmd.Env = append(os.Environ(), marker, "SPINE_MEMORY_FILE=")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -114,4 +140,47 @@ func TestChainWorkflowCLI(t *testing.T) {
 	}
 
 	waitNoEnv(t, marker)
+	assertEmptyDir(t, serverTmp)
+}
+
+// TestChainWorkflowWithoutInstall runs the example against a copy of integration/thirdparty
+// without node_modules: the servers fail to start, saying to run npm ci, and nothing is
+// fetched. It needs Node.js only.
+func TestChainWorkflowWithoutInstall(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH")
+	}
+	dir := t.TempDir()
+	for _, f := range []struct{ from, to string }{
+		{chainExample, "examples/thirdparty-chain.toml"},
+		{"pinned.mjs", "integration/thirdparty/pinned.mjs"},
+		{"package.json", "integration/thirdparty/package.json"},
+	} {
+		data, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := filepath.Join(dir, f.to)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.CommandContext(t.Context(), spinetest.Binary(t), "run", "examples/thirdparty-chain.toml")
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("spine run without the install: %v, want exit 1\nstderr:\n%s", err, stderr.String())
+	}
+	if want := "is not installed in integration/thirdparty/node_modules: run npm ci --prefix integration/thirdparty"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "integration/thirdparty/node_modules")); err == nil {
+		t.Errorf("node_modules appeared: something was installed")
+	}
 }
