@@ -83,6 +83,7 @@ type sessionActor struct {
 	started   bool
 	headers   map[string][]string // sent with the session's own requests (identity pools)
 	secrets   []string            // redacted from the server's stderr lines
+	stats     *ServerStats        // the server's counters (skipped stdout lines); may be nil
 
 	gen    uint64
 	self   *actor.PID
@@ -102,9 +103,10 @@ type sessionActor struct {
 }
 
 func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger,
-	td *teardown, headers map[string][]string) *actor.Props {
+	td *teardown, headers map[string][]string, stats *ServerStats) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td, headers: headers}
+		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td,
+			headers: headers, stats: stats}
 	})
 }
 
@@ -161,7 +163,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, a.stderrLine)
+		c, err := dial(dialCtx, a.spec, a.client, stdioHooks{stderr: a.stderrLine, skipped: a.skippedLine})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
@@ -193,6 +195,17 @@ func (a *sessionActor) stderrLine(line string) {
 	if ev := a.log.Debug(); ev.Enabled() {
 		line, _ = redactString(a.secrets, line)
 		ev.Str("server", a.spec.Name).Uint64("session", a.id).Str("stderr", line).Msg("server stderr")
+	}
+}
+
+// skippedLine counts, and logs at debug level, a line of the server's stdout that was no MCP
+// message (a banner, a log line). The filter has redacted it already.
+func (a *sessionActor) skippedLine(line string) {
+	if a.stats != nil {
+		a.stats.skippedLines.Add(1)
+	}
+	if ev := a.log.Debug(); ev.Enabled() {
+		ev.Str("server", a.spec.Name).Uint64("session", a.id).Str("stdout", line).Msg("skipped a line of stdout that is no MCP message")
 	}
 }
 
