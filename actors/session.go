@@ -376,6 +376,10 @@ func (a *sessionActor) release() {
 
 // runOp performs one MCP operation on a session. Params are built fresh for every call:
 // the SDK writes into them. Lists read at most maxPages pages.
+//
+// A list the server does not offer is empty, not a failure: without asking when its
+// capability is absent from the handshake; and when the server answers "method not found"
+// to resources, resource templates or prompts (a tools list must work where tools are offered).
 func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages int) (any, error) {
 	switch req.Op {
 	case OpCallTool:
@@ -398,6 +402,9 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 		}
 		return cs.GetPrompt(ctx, params)
 	case OpListTools:
+		if !offered(cs, func(c *mcp.ServerCapabilities) bool { return c.Tools != nil }) {
+			return []*mcp.Tool{}, nil
+		}
 		return listAll(maxPages, func(cursor string) ([]*mcp.Tool, string, error) {
 			r, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 			if err != nil {
@@ -406,33 +413,59 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 			return r.Tools, r.NextCursor, nil
 		})
 	case OpListResources:
-		return listAll(maxPages, func(cursor string) ([]*mcp.Resource, string, error) {
+		if !offered(cs, hasResources) {
+			return []*mcp.Resource{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.Resource, string, error) {
 			r, err := cs.ListResources(ctx, &mcp.ListResourcesParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.Resources, r.NextCursor, nil
-		})
+		}))
 	case OpListResourceTemplates:
-		return listAll(maxPages, func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
+		if !offered(cs, hasResources) {
+			return []*mcp.ResourceTemplate{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
 			r, err := cs.ListResourceTemplates(ctx, &mcp.ListResourceTemplatesParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.ResourceTemplates, r.NextCursor, nil
-		})
+		}))
 	case OpListPrompts:
-		return listAll(maxPages, func(cursor string) ([]*mcp.Prompt, string, error) {
+		if !offered(cs, func(c *mcp.ServerCapabilities) bool { return c.Prompts != nil }) {
+			return []*mcp.Prompt{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.Prompt, string, error) {
 			r, err := cs.ListPrompts(ctx, &mcp.ListPromptsParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.Prompts, r.NextCursor, nil
-		})
+		}))
 	case OpServerInfo:
 		return cs.InitializeResult(), nil
 	}
 	return nil, fmt.Errorf("unknown operation %d", req.Op)
+}
+
+// offered says whether the server announced a capability in its handshake. A handshake
+// without capabilities at all says nothing: the server is asked.
+func offered(cs *mcp.ClientSession, has func(*mcp.ServerCapabilities) bool) bool {
+	init := cs.InitializeResult()
+	return init == nil || init.Capabilities == nil || has(init.Capabilities)
+}
+
+func hasResources(c *mcp.ServerCapabilities) bool { return c.Resources != nil }
+
+// optional makes a list the server does not implement ("method not found") an empty one.
+func optional[T any](items []T, err error) ([]T, error) {
+	if err != nil && isMethodNotFound(err) {
+		return []T{}, nil
+	}
+	return items, err
 }
 
 // errInvalidRequest fails a request that cannot be sent as it is.
