@@ -24,6 +24,7 @@ type conn struct {
 	proc      *process           // stdio only
 	hurry     <-chan struct{}    // closed when teardown must skip its grace periods
 	http      *http.Transport    // HTTP only: the session's own connections
+	status    *statusRecorder    // HTTP only: the first error status, for transportHint
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
@@ -54,6 +55,9 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 			opts = &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol}
 		}
 		c.session, err = client.Connect(life, transport, opts)
+		if err != nil {
+			err = transportHint(spec, c.status, err)
+		}
 	}
 	timerFired := !timer.Stop()
 	stopOnCallerCancel()
@@ -81,10 +85,12 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, hooks stdioH
 		return &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, nil
 	case capability.TransportSSE:
 		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
+		c.status = &statusRecorder{base: c.http}
+		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
 		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
+		c.status = &statusRecorder{base: c.http}
+		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }
 
