@@ -38,10 +38,11 @@ const (
 // newline-delimited JSON: it hands on, line by line and intact, every line that is a JSON
 // object (whitespace around it trimmed), and drops every other line — banners, log lines,
 // blank lines, a line starting with "{" that is not JSON — telling onSkip about each
-// non-blank one. Memory is bounded: a line that cannot be a message is dropped as it arrives
-// (only its head is kept, to quote it), and a line that can is buffered up to maxFrame.
+// non-blank one (a message at the end of such a line is recovered, see judge). Memory is
+// bounded: a line that cannot be a message is dropped as it arrives (only its head is kept,
+// to quote it), and a line that can is buffered up to maxFrame.
 //
-// Read is called from one goroutine (the SDK's reader); LastSkipped from any.
+// Read is called from one goroutine (the SDK's reader); LastSkipped and Broken from any.
 type stdoutFilter struct {
 	src     io.Reader
 	secrets []string
