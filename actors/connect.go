@@ -24,14 +24,21 @@ type conn struct {
 	proc      *process           // stdio only
 	hurry     <-chan struct{}    // closed when teardown must skip its grace periods
 	http      *http.Transport    // HTTP only: the session's own connections
+	status    *statusRecorder    // HTTP only: the first error status, for transportHint
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
 }
 
+// stdioHooks receive what a stdio server writes besides MCP messages. Either may be nil.
+type stdioHooks struct {
+	stderr  func(line string) // a line of stderr, as written
+	skipped func(line string) // a line of stdout that is no MCP message, redacted (see stdoutFilter)
+}
+
 // dial opens a session to spec: spawn or dial, then the MCP handshake, bounded by
 // spec.ConnectTimeout and ctx. On failure nothing is left running.
-func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, onStderr func(string)) (*conn, error) {
+func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, hooks stdioHooks) (*conn, error) {
 	start := time.Now()
 	// The session's context must outlive the handshake (the SSE transport binds its stream to
 	// it), so the connect timeout is a timer that cancels it rather than a derived context.
@@ -41,13 +48,16 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 
 	td := teardownOf(ctx)
 	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
-	transport, err := c.transport(spec, td, onStderr)
+	transport, err := c.transport(spec, td, hooks)
 	if err == nil {
 		var opts *mcp.ClientSessionOptions
 		if spec.Protocol != capability.ProtocolAuto {
 			opts = &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol}
 		}
 		c.session, err = client.Connect(life, transport, opts)
+		if err != nil {
+			err = transportHint(spec, c.status, err)
+		}
 	}
 	timerFired := !timer.Stop()
 	stopOnCallerCancel()
@@ -62,21 +72,25 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	return c, nil
 }
 
-func (c *conn) transport(spec *capability.ServerSpec, td *teardown, onStderr func(string)) (mcp.Transport, error) {
+func (c *conn) transport(spec *capability.ServerSpec, td *teardown, hooks stdioHooks) (mcp.Transport, error) {
 	switch spec.Transport {
 	case capability.TransportStdio:
-		p, err := startProcess(spec, td, onStderr)
+		p, err := startProcess(spec, td, hooks.stderr)
 		if err != nil {
 			return nil, err
 		}
 		c.proc = p
-		return &mcp.IOTransport{Reader: p.stdout, Writer: p.stdin}, nil
+		// The filter skips what is not a message and enforces the SDK's line limit itself.
+		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), hooks.skipped)
+		return &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, nil
 	case capability.TransportSSE:
 		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
+		c.status = &statusRecorder{base: c.http}
+		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
 		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)}, nil
+		c.status = &statusRecorder{base: c.http}
+		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }
 

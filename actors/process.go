@@ -36,8 +36,9 @@ const stderrTail = 2048
 // soon as the process exits, which would race the SDK's reads of the last frames.
 type process struct {
 	cmd    *exec.Cmd
-	stdin  *os.File // our write end of the server's stdin
-	stdout *os.File // our read end of the server's stdout
+	stdin  *os.File      // our write end of the server's stdin
+	stdout *os.File      // our read end of the server's stdout
+	frames *stdoutFilter // the messages on stdout, for the SDK; set by the transport
 
 	exited  chan struct{} // closed once the process has been reaped
 	waitErr error         // valid after exited is closed
@@ -144,16 +145,27 @@ func (p *process) drainStderr(r *os.File, onLine func(string)) {
 // pid returns the process id, which is also its process group id.
 func (p *process) pid() int { return p.cmd.Process.Pid }
 
-// exitError describes how the process ended, with the tail of its stderr.
+// exitError describes how the process ended, with the tail of its stderr and the last line
+// of its stdout that was no MCP message (servers print their fatal errors there too). When
+// SPINE broke the session for what the server wrote to stdout, that is the cause: the end of
+// the process (often of SIGPIPE) followed.
 func (p *process) exitError() error {
 	err := p.waitErr
 	if err == nil {
 		err = errors.New("exited")
 	}
-	if t := strings.TrimSpace(p.stderr.String()); t != "" {
-		return fmt.Errorf("server process %w; stderr: %s", err, t)
+	err = fmt.Errorf("server process %w", err)
+	if p.frames != nil {
+		if broken := p.frames.Broken(); broken != nil {
+			err = broken
+		} else if line := p.frames.LastSkipped(); line != "" {
+			err = fmt.Errorf("%w; last non-MCP line on stdout: %q", err, line)
+		}
 	}
-	return fmt.Errorf("server process %w", err)
+	if t := strings.TrimSpace(p.stderr.String()); t != "" {
+		err = fmt.Errorf("%w; stderr: %s", err, t)
+	}
+	return err
 }
 
 // terminate ends the server and every process of its group: close stdin and give it

@@ -83,6 +83,7 @@ type sessionActor struct {
 	started   bool
 	headers   map[string][]string // sent with the session's own requests (identity pools)
 	secrets   []string            // redacted from the server's stderr lines
+	stats     *ServerStats        // the server's counters (skipped stdout lines); may be nil
 
 	gen    uint64
 	self   *actor.PID
@@ -102,9 +103,10 @@ type sessionActor struct {
 }
 
 func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger,
-	td *teardown, headers map[string][]string) *actor.Props {
+	td *teardown, headers map[string][]string, stats *ServerStats) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td, headers: headers}
+		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td,
+			headers: headers, stats: stats}
 	})
 }
 
@@ -161,7 +163,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, a.stderrLine)
+		c, err := dial(dialCtx, a.spec, a.client, stdioHooks{stderr: a.stderrLine, skipped: a.skippedLine})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
@@ -193,6 +195,17 @@ func (a *sessionActor) stderrLine(line string) {
 	if ev := a.log.Debug(); ev.Enabled() {
 		line, _ = redactString(a.secrets, line)
 		ev.Str("server", a.spec.Name).Uint64("session", a.id).Str("stderr", line).Msg("server stderr")
+	}
+}
+
+// skippedLine counts, and logs at debug level, a line of the server's stdout that was no MCP
+// message (a banner, a log line). The filter has redacted it already.
+func (a *sessionActor) skippedLine(line string) {
+	if a.stats != nil {
+		a.stats.skippedLines.Add(1)
+	}
+	if ev := a.log.Debug(); ev.Enabled() {
+		ev.Str("server", a.spec.Name).Uint64("session", a.id).Str("stdout", line).Msg("skipped a line of stdout that is no MCP message")
 	}
 }
 
@@ -363,6 +376,10 @@ func (a *sessionActor) release() {
 
 // runOp performs one MCP operation on a session. Params are built fresh for every call:
 // the SDK writes into them. Lists read at most maxPages pages.
+//
+// A list the server does not offer is empty, not a failure: without asking when its
+// capability is absent from the handshake; and when the server answers "method not found"
+// to resources, resource templates or prompts (a tools list must work where tools are offered).
 func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages int) (any, error) {
 	switch req.Op {
 	case OpCallTool:
@@ -385,6 +402,9 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 		}
 		return cs.GetPrompt(ctx, params)
 	case OpListTools:
+		if !offered(cs, func(c *mcp.ServerCapabilities) bool { return c.Tools != nil }) {
+			return []*mcp.Tool{}, nil
+		}
 		return listAll(maxPages, func(cursor string) ([]*mcp.Tool, string, error) {
 			r, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 			if err != nil {
@@ -393,33 +413,59 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 			return r.Tools, r.NextCursor, nil
 		})
 	case OpListResources:
-		return listAll(maxPages, func(cursor string) ([]*mcp.Resource, string, error) {
+		if !offered(cs, hasResources) {
+			return []*mcp.Resource{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.Resource, string, error) {
 			r, err := cs.ListResources(ctx, &mcp.ListResourcesParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.Resources, r.NextCursor, nil
-		})
+		}))
 	case OpListResourceTemplates:
-		return listAll(maxPages, func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
+		if !offered(cs, hasResources) {
+			return []*mcp.ResourceTemplate{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
 			r, err := cs.ListResourceTemplates(ctx, &mcp.ListResourceTemplatesParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.ResourceTemplates, r.NextCursor, nil
-		})
+		}))
 	case OpListPrompts:
-		return listAll(maxPages, func(cursor string) ([]*mcp.Prompt, string, error) {
+		if !offered(cs, func(c *mcp.ServerCapabilities) bool { return c.Prompts != nil }) {
+			return []*mcp.Prompt{}, nil
+		}
+		return optional(listAll(maxPages, func(cursor string) ([]*mcp.Prompt, string, error) {
 			r, err := cs.ListPrompts(ctx, &mcp.ListPromptsParams{Cursor: cursor})
 			if err != nil {
 				return nil, "", err
 			}
 			return r.Prompts, r.NextCursor, nil
-		})
+		}))
 	case OpServerInfo:
 		return cs.InitializeResult(), nil
 	}
 	return nil, fmt.Errorf("unknown operation %d", req.Op)
+}
+
+// offered says whether the server announced a capability in its handshake. A handshake
+// without capabilities at all says nothing: the server is asked.
+func offered(cs *mcp.ClientSession, has func(*mcp.ServerCapabilities) bool) bool {
+	init := cs.InitializeResult()
+	return init == nil || init.Capabilities == nil || has(init.Capabilities)
+}
+
+func hasResources(c *mcp.ServerCapabilities) bool { return c.Resources != nil }
+
+// optional makes a list the server does not implement ("method not found") an empty one.
+func optional[T any](items []T, err error) ([]T, error) {
+	if err != nil && isMethodNotFound(err) {
+		return []T{}, nil
+	}
+	return items, err
 }
 
 // errInvalidRequest fails a request that cannot be sent as it is.

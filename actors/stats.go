@@ -15,6 +15,7 @@ type ServerStats struct {
 
 	waitCount, waitTotalNs, waitMaxNs atomic.Int64
 	cacheHits, cacheMisses            atomic.Int64
+	skippedLines                      atomic.Int64 // lines of stdio servers' stdout that were no MCP message
 	circuit                           atomic.Value // string
 }
 
@@ -33,6 +34,9 @@ type StatsSnapshot struct {
 	Circuit         string        `json:"circuit"`
 	CacheHits       int64         `json:"cache_hits"`
 	CacheMisses     int64         `json:"cache_misses"`
+	// SkippedLines counts the lines the server's sessions wrote to stdout that were no MCP
+	// message (banners, log lines), skipped (stdio servers only).
+	SkippedLines int64 `json:"skipped_lines"`
 }
 
 // SessionCounts counts a server's sessions by state. Ready = Busy + Idle.
@@ -72,9 +76,10 @@ func (s *ServerStats) Snapshot() StatsSnapshot {
 			TotalMs: ms(s.waitTotalNs.Load()),
 			MaxMs:   ms(s.waitMaxNs.Load()),
 		},
-		Circuit:     circuit,
-		CacheHits:   s.cacheHits.Load(),
-		CacheMisses: s.cacheMisses.Load(),
+		Circuit:      circuit,
+		CacheHits:    s.cacheHits.Load(),
+		CacheMisses:  s.cacheMisses.Load(),
+		SkippedLines: s.skippedLines.Load(),
 	}
 }
 

@@ -18,6 +18,7 @@ type serverCheck struct {
 	Transport   string  `json:"transport"`
 	OK          bool    `json:"ok"`
 	Error       string  `json:"error,omitempty"`
+	Protocol    string  `json:"protocol,omitempty"` // the MCP protocol version the handshake settled on
 	HandshakeMs float64 `json:"handshake_ms"`
 	Tools       int     `json:"tools"`
 	Resources   int     `json:"resources"`
@@ -71,6 +72,9 @@ func runServers(ctx context.Context, e *env, args []string) error {
 				return
 			}
 			c.OK, c.Tools = true, len(tools)
+			if info, err := ex.ServerInfo(ctx, c.Name); err == nil && info != nil {
+				c.Protocol = info.ProtocolVersion
+			}
 			// Resources and prompts are optional capabilities: a server without them has none.
 			if res, err := ex.ListResources(ctx, c.Name); err == nil {
 				c.Resources = len(res)
@@ -92,12 +96,13 @@ func runServers(ctx context.Context, e *env, args []string) error {
 		}
 	} else {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVER\tTRANSPORT\tSTATUS\tHANDSHAKE\tTOOLS\tRESOURCES\tPROMPTS")
+		fmt.Fprintln(tw, "SERVER\tTRANSPORT\tSTATUS\tPROTOCOL\tHANDSHAKE\tTOOLS\tRESOURCES\tPROMPTS")
 		for _, c := range checks {
 			if c.OK {
-				fmt.Fprintf(tw, "%s\t%s\tok\t%.1fms\t%d\t%d\t%d\n", c.Name, c.Transport, c.HandshakeMs, c.Tools, c.Resources, c.Prompts)
+				fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%.1fms\t%d\t%d\t%d\n", c.Name, c.Transport, orDash(c.Protocol), c.HandshakeMs,
+					c.Tools, c.Resources, c.Prompts)
 			} else {
-				fmt.Fprintf(tw, "%s\t%s\tfailed\t-\t-\t-\t-\n", c.Name, c.Transport)
+				fmt.Fprintf(tw, "%s\t%s\tfailed\t-\t-\t-\t-\t-\n", c.Name, c.Transport)
 			}
 		}
 		tw.Flush()
@@ -111,4 +116,12 @@ func runServers(ctx context.Context, e *env, args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// orDash shows an unknown value as "-".
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

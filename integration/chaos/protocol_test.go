@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // TestProtocolFaults has the bad server break the protocol on stdout — garbage, half a frame,
 // a response to an id nobody asked for, a frame over the 16 MiB limit — and checks what the
 // caller gets (in bounded time) and that the next call works, on a new session where the
-// old one could not be trusted.
+// old one could not be trusted. A line that is not a message is skipped (a banner, a log
+// line), up to a bound: garbage without end breaks the session.
 func TestProtocolFaults(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -28,10 +30,14 @@ func TestProtocolFaults(t *testing.T) {
 		check    func(res string, err error) error
 		sessions int64 // sessions created once the next call has worked
 	}{
-		{"garbage", "garbage", nil, 10 * time.Second, wantLost, 2},
-		// Half a frame leaves the decoder waiting: the call times out; the health probe of
-		// the suspect session then reads nonsense and the session is replaced.
-		{"half_frame", "half", nil, 500 * time.Millisecond, wantDeadline, 2},
+		// The garbage line is skipped: the call gets no answer and times out at call_timeout;
+		// the session answers its health probe and stays.
+		{"garbage", "garbage", nil, 10 * time.Second, wantDeadline, 1},
+		{"garbage_forever", "garbage_forever", nil, 10 * time.Second, wantLostQuoting(`"garbage line `), 2},
+		// Half a frame waits for the rest of its line: the call times out. The next message
+		// ends that line; it is recovered from behind the broken one, which is skipped, and
+		// the session stays.
+		{"half_frame", "half", nil, 500 * time.Millisecond, wantDeadline, 1},
 		{"unknown_id", "unknown_id", map[string]any{"text": "mine"}, 10 * time.Second, wantText("mine"), 1},
 		{"over_16MiB", "huge", map[string]any{"mib": 17}, 20 * time.Second, wantLost, 2},
 	} {
@@ -71,6 +77,19 @@ func wantLost(_ string, err error) error {
 		return fmt.Errorf("err = %v, want ErrSessionLost", err)
 	}
 	return nil
+}
+
+// wantLostQuoting wants ErrSessionLost, for non-MCP output on stdout, quoting its last line.
+func wantLostQuoting(quote string) func(string, error) error {
+	return func(_ string, err error) error {
+		if err := wantLost("", err); err != nil {
+			return err
+		}
+		if !strings.Contains(err.Error(), "non-MCP output to stdout") || !strings.Contains(err.Error(), quote) {
+			return fmt.Errorf("err = %v, want it to say non-MCP output and quote %s", err, quote)
+		}
+		return nil
+	}
 }
 
 func wantDeadline(_ string, err error) error {

@@ -3,14 +3,14 @@
 // to break the protocol: it can die or stall during the handshake, ignore SIGTERM and a
 // closed stdin (or only a closed stdin), fork a child into its process group, flood stderr,
 // and, per tool, answer with garbage, half a frame, a response to an unknown id, a frame over
-// the client's 16 MiB limit, or nothing at all.
+// the client's 16 MiB limit, lines of garbage without end, or nothing at all.
 //
 //	badserver [--exit-on-initialize [--cut-secrets]] [--no-handshake] [--start-delay D] [--ignore-term]
 //	          [--ignore-eof] [--spawn-child] [--stderr-flood MiB] [--leak-env NAME,...]
 //	badserver --sleeper    (the child of --spawn-child: ignores SIGTERM, sleeps)
 //
 // Tools: echo {text} (read-only), hang (never answers, ignores cancellation), hang_all
-// (from now on nothing is answered, pings included), garbage, half, unknown_id {text},
+// (from now on nothing is answered, pings included), garbage, garbage_forever, half, unknown_id {text},
 // huge {mib}, flood {mib}, fail_secret, crash, crash_secret, env (its environment, as a JSON
 // object).
 //
@@ -163,7 +163,7 @@ func (s *server) handle(req *request) {
 func tools() []map[string]any {
 	readOnly := map[string]any{"readOnlyHint": true, "idempotentHint": true}
 	var out []map[string]any
-	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret", "env"} {
+	for _, name := range []string{"echo", "hang", "hang_all", "garbage", "garbage_forever", "half", "unknown_id", "huge", "flood", "fail_secret", "crash", "crash_secret", "env"} {
 		t := map[string]any{"name": name, "inputSchema": map[string]any{"type": "object"}}
 		if name == "echo" || name == "unknown_id" || name == "env" {
 			t["annotations"] = readOnly
@@ -194,6 +194,9 @@ func (s *server) call(req *request) {
 		fmt.Fprintln(os.Stderr, "badserver: hung")
 	case "garbage":
 		s.raw([]byte("this is not JSON at all\n"))
+	case "garbage_forever": // until nobody reads stdout any more
+		for i := 1; s.raw([]byte(fmt.Sprintf("garbage line %d\n", i))) == nil; i++ {
+		}
 	case "half":
 		s.raw([]byte(`{"jsonrpc":"2.0","id":` + string(req.ID) + `,"result":{"content":[{"type":"text","te`))
 	case "unknown_id":
@@ -257,11 +260,11 @@ func (s *server) write(msg any) {
 	s.raw(append(b, '\n'))
 }
 
-func (s *server) raw(b []byte) {
+func (s *server) raw(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, _ = s.out.Write(b)
-	_ = s.out.Flush()
+	return s.out.Flush()
 }
 
 // flood writes mib MiB to stderr: mostly 1 KiB lines, and one long run without a newline.
