@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -143,7 +145,11 @@ func (s *serverActor) sessionLost(ctx actor.Context, m *sessionLost) {
 	// started gets its start error as it is; for one that has worked, the failed start is a
 	// lost session like any other (the call was not sent), and matches ErrSessionLost.
 	if live, _ := r.pool.counts(); live == 0 {
-		f := failure(ClassNotSent, ReasonConnect, fmt.Errorf("connect: %w", m.err))
+		reason := ReasonConnect
+		if errors.Is(m.err, context.DeadlineExceeded) {
+			reason = ReasonConnectTime
+		}
+		f := failure(ClassNotSent, reason, fmt.Errorf("connect: %w", m.err))
 		switch {
 		case s.circuit.rejects(now):
 			f = s.circuitError(now)

@@ -40,13 +40,14 @@ type Reason string
 
 // The reasons of failures.
 const (
-	ReasonSessionLost   Reason = "session_lost"   // the session died (before or during the call)
-	ReasonConnect       Reason = "connect_failed" // no session could be opened
-	ReasonTransport     Reason = "transport"      // an HTTP transport error
-	ReasonCanceled      Reason = "canceled"       // the caller gave up
-	ReasonDeadline      Reason = "deadline"       // the caller's deadline passed
-	ReasonCallTimeout   Reason = "call_timeout"   // call_timeout / tool_timeouts without news
-	ReasonMaxCallTime   Reason = "max_call_time"  // the call outlived max_call_time
+	ReasonSessionLost   Reason = "session_lost"    // the session died (before or during the call)
+	ReasonConnect       Reason = "connect_failed"  // no session could be opened
+	ReasonConnectTime   Reason = "connect_timeout" // no session opened within connect_timeout
+	ReasonTransport     Reason = "transport"       // an HTTP transport error
+	ReasonCanceled      Reason = "canceled"        // the caller gave up
+	ReasonDeadline      Reason = "deadline"        // the caller's deadline passed
+	ReasonCallTimeout   Reason = "call_timeout"    // call_timeout / tool_timeouts without news
+	ReasonMaxCallTime   Reason = "max_call_time"   // the call outlived max_call_time
 	ReasonPoolExhausted Reason = "pool_exhausted"
 	ReasonCircuitOpen   Reason = "circuit_open"
 	ReasonClosed        Reason = "closed"
@@ -88,7 +89,7 @@ func (f *Failure) Is(target error) bool {
 	case ErrMaybeRan:
 		return f.Class == ClassMaybeRan || f.Class == ClassTimeout
 	case context.DeadlineExceeded:
-		return f.Class == ClassTimeout || f.Reason == ReasonDeadline
+		return f.Class == ClassTimeout || f.Reason == ReasonDeadline || f.Reason == ReasonConnectTime
 	case context.Canceled:
 		return f.Reason == ReasonCanceled
 	case ErrPoolExhausted:
