@@ -23,22 +23,23 @@ type conn struct {
 	session   *mcp.ClientSession
 	proc      *process           // stdio only
 	hurry     <-chan struct{}    // closed when teardown must skip its grace periods
-	http      *http.Transport    // HTTP only: the session's own connections
+	http      *http.Transport    // HTTP only: the transport its requests go through (the server's, or its own)
 	status    *statusRecorder    // HTTP only: the first error status, for transportHint
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
 }
 
-// stdioHooks receive what a stdio server writes besides MCP messages. Either may be nil.
-type stdioHooks struct {
+// dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
+// server writes besides MCP messages (either may be nil), and the server's shared HTTP
+// transport (nil: the session gets one of its own).
+type dialOptions struct {
 	stderr  func(line string) // a line of stderr, as written
 	skipped func(line string) // a line of stdout that is no MCP message, redacted (see stdoutFilter)
+	http    *http.Transport   // HTTP and SSE: the server's keep-alive pool
 }
 
-// dial opens a session to spec: spawn or dial, then the MCP handshake, bounded by
-// spec.ConnectTimeout and ctx. On failure nothing is left running.
-func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, hooks stdioHooks) (*conn, error) {
+func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
 	start := time.Now()
 	// The session's context must outlive the handshake (the SSE transport binds its stream to
 	// it), so the connect timeout is a timer that cancels it rather than a derived context.
@@ -48,7 +49,7 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 
 	td := teardownOf(ctx)
 	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
-	transport, err := c.transport(spec, td, hooks)
+	transport, err := c.transport(spec, td, opts)
 	if err == nil {
 		var opts *mcp.ClientSessionOptions
 		if spec.Protocol != capability.ProtocolAuto {
@@ -72,26 +73,42 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	return c, nil
 }
 
-func (c *conn) transport(spec *capability.ServerSpec, td *teardown, hooks stdioHooks) (mcp.Transport, error) {
+func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOptions) (mcp.Transport, error) {
 	switch spec.Transport {
 	case capability.TransportStdio:
-		p, err := startProcess(spec, td, hooks.stderr)
+		p, err := startProcess(spec, td, opts.stderr)
 		if err != nil {
 			return nil, err
 		}
 		c.proc = p
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
-		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), hooks.skipped)
+		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
 		return &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, nil
 	case capability.TransportSSE:
-		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		c.status = &statusRecorder{base: c.http}
+		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
-		c.http = http.DefaultTransport.(*http.Transport).Clone()
-		c.status = &statusRecorder{base: c.http}
+		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
+}
+
+// httpBase returns the transport a session's HTTP requests go through: the server's shared
+// keep-alive pool, or one of the session's own (closed with it) when there is none.
+func (c *conn) httpBase(opts dialOptions) *http.Transport {
+	c.http = opts.http
+	if c.http == nil {
+		c.http = newHTTPTransport()
+	}
+	return c.http
+}
+
+// newHTTPTransport is the keep-alive pool of one HTTP server's sessions: net/http's defaults,
+// with room to keep a connection per concurrent call idle between calls.
+func newHTTPTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
@@ -154,7 +171,10 @@ func (c *conn) close() {
 	}
 	c.cancel()
 	<-closed
-	if c.http != nil { // idle keep-alive connections would outlive the session by minutes
+	if c.http != nil {
+		// Idle keep-alive connections would outlive the session by minutes. With the
+		// server's shared pool this closes its other sessions' idle ones too: they are
+		// dialled again when needed, and sessions close far less often than calls run.
 		c.http.CloseIdleConnections()
 	}
 }

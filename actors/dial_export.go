@@ -26,7 +26,7 @@ func Dial(ctx context.Context, spec capability.ServerSpec, client *mcp.Client) (
 	if spec.ConnectTimeout <= 0 {
 		spec.ConnectTimeout = 30 * time.Second
 	}
-	c, err := dial(ctx, &spec, client, stdioHooks{})
+	c, err := dial(ctx, &spec, client, dialOptions{})
 	if err != nil {
 		return nil, serverError(spec.Name, nil, err)
 	}

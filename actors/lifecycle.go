@@ -25,7 +25,7 @@ func (s *serverActor) spawn(ctx actor.Context, p *pool) *sessionRef {
 	if s.spec.Isolation == capability.IsolationIdentity {
 		headers = p.identityHeaders()
 	}
-	props := newSessionProps(id, s.spec, s.client, s.tools == nil, s.log, s.teardown, headers, s.stats)
+	props := newSessionProps(id, s.deps, s.tools == nil, headers)
 	pid, err := ctx.SpawnNamed(props, "session-"+strconv.FormatUint(id, 10))
 	if err != nil {
 		s.log.Error().Err(err).Str("server", s.spec.Name).Msg("spawn session actor")

@@ -50,6 +50,7 @@ type serverActor struct {
 
 	self      *actor.PID
 	client    *mcp.Client
+	deps      *sessionDeps // what its sessions share
 	pools     map[string]*pool
 	sessions  map[uint64]*sessionRef
 	byPID     map[string]*sessionRef
@@ -177,6 +178,10 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.circuit = circuit{threshold: s.spec.CircuitThreshold, reset: s.spec.CircuitReset}
 	s.stats.circuit.Store(circuitClosed.String())
 	s.client = s.newClient(ctx.ActorSystem().Root)
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats}
+	if s.spec.Transport != capability.TransportStdio {
+		s.deps.http = newHTTPTransport()
+	}
 	s.tickEach = maintenanceInterval(s.spec)
 	s.scheduleMaintenance(ctx)
 	if s.spec.MinSessions > 0 && s.spec.Isolation == capability.IsolationShared {
@@ -295,6 +300,9 @@ func (s *serverActor) stop(ctx actor.Context) {
 	for i := len(order) - 1; i >= 0; i-- {
 		_ = stopped[i].Wait()
 		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i].id, Reason: "shutdown"})
+	}
+	if s.deps != nil && s.deps.http != nil {
+		s.deps.http.CloseIdleConnections()
 	}
 	if s.drain != nil && s.drain.sender != nil {
 		ctx.Send(s.drain.sender, &Drained{Cancelled: s.drain.cancelled})

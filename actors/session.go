@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,17 +74,13 @@ var generations atomic.Uint64
 // the outcome straight to its server actor, watches the process and the connection for
 // death, and releases everything on Restarting and Stopping.
 type sessionActor struct {
+	*sessionDeps
 	id        uint64
-	spec      *capability.ServerSpec
-	client    *mcp.Client
 	listTools bool
-	log       zerolog.Logger
 	system    *actor.ActorSystem
-	teardown  *teardown
 	started   bool
 	headers   map[string][]string // sent with the session's own requests (identity pools)
 	secrets   []string            // redacted from the server's stderr lines
-	stats     *ServerStats        // the server's counters (skipped stdout lines); may be nil
 
 	gen    uint64
 	self   *actor.PID
@@ -102,11 +99,19 @@ type sessionActor struct {
 	ready      *sessionReady
 }
 
-func newSessionProps(id uint64, spec *capability.ServerSpec, client *mcp.Client, listTools bool, log zerolog.Logger,
-	td *teardown, headers map[string][]string, stats *ServerStats) *actor.Props {
+// sessionDeps is what the sessions of one server share, built once by its server actor.
+type sessionDeps struct {
+	spec     *capability.ServerSpec
+	client   *mcp.Client
+	log      zerolog.Logger
+	teardown *teardown
+	stats    *ServerStats    // the server's counters (skipped stdout lines); may be nil
+	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
+}
+
+func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionActor{id: id, spec: spec, client: client, listTools: listTools, log: log, teardown: td,
-			headers: headers, stats: stats}
+		return &sessionActor{sessionDeps: deps, id: id, listTools: listTools, headers: headers}
 	})
 }
 
@@ -163,7 +168,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, stdioHooks{stderr: a.stderrLine, skipped: a.skippedLine})
+		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
