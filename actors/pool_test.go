@@ -136,7 +136,7 @@ func TestProgressNotificationsReachTheCaller(t *testing.T) {
 					}
 					select {
 					case <-received:
-					case <-time.After(5 * time.Second):
+					case <-time.After(spinetest.Patience):
 						return nil, errors.New("progress notification not received")
 					}
 				}
@@ -219,21 +219,27 @@ func TestPoolNeverExceedsItsCaps(t *testing.T) {
 
 func TestProgressKeepsASlowCallAlive(t *testing.T) {
 	spinetest.NoLeaks(t)
+	// steps of 100ms, twice call_timeout in all: longer than call_timeout, but never silent for
+	// that long when the caller asked for progress. call_timeout leaves room for a busy machine
+	// to delay a notification; a silent call outlasts it by as much.
+	const (
+		step        = 100 * time.Millisecond
+		callTimeout = step + spinetest.Slack
+		steps       = int(2 * callTimeout / step)
+	)
 	_, spec := testServer(t, func(s *mcp.Server) {
-		// 6 steps of 100ms: longer than call_timeout, but never silent for that long when
-		// the caller asked for progress.
 		s.AddTool(&mcp.Tool{Name: "slow", InputSchema: map[string]any{"type": "object"}},
 			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 				token := req.Params.GetProgressToken()
-				for i := 1; i <= 6; i++ {
+				for i := 1; i <= steps; i++ {
 					select {
-					case <-time.After(100 * time.Millisecond):
+					case <-time.After(step):
 					case <-ctx.Done():
 						return nil, ctx.Err()
 					}
 					if token != nil {
 						if err := req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-							ProgressToken: token, Progress: float64(i), Total: 6,
+							ProgressToken: token, Progress: float64(i), Total: float64(steps),
 						}); err != nil {
 							return nil, err
 						}
@@ -242,15 +248,15 @@ func TestProgressKeepsASlowCallAlive(t *testing.T) {
 				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil
 			})
 	})
-	spec.CallTimeout = 350 * time.Millisecond
+	spec.CallTimeout = callTimeout
 	rt := startRuntime(t, spec)
 	ctx := actors.WithProgressFunc(context.Background(), func(actors.Progress) {})
 	if _, err := rt.Do(ctx, "t", &actors.Request{Op: actors.OpCallTool, Name: "slow"}); err != nil {
-		t.Fatalf("a call reporting progress every 100ms failed its 350ms call_timeout: %v", err)
+		t.Fatalf("a call reporting progress every %s failed its %s call_timeout: %v", step, callTimeout, err)
 	}
 	_, err := rt.Do(context.Background(), "t", &actors.Request{Op: actors.OpCallTool, Name: "slow"})
 	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a silent 600ms call under a 350ms call_timeout: err = %v, want DeadlineExceeded", err)
+		t.Fatalf("a silent %s call under a %s call_timeout: err = %v, want DeadlineExceeded", time.Duration(steps)*step, callTimeout, err)
 	}
 	// The caller's own deadline is never extended.
 	dctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)

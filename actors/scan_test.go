@@ -33,8 +33,8 @@ func testServer(t *testing.T, setup func(*mcp.Server)) (*mcp.Server, capability.
 	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
 	t.Cleanup(hs.Close)
 	policy := capability.DefaultPolicy()
-	policy.AcquireTimeout = 5 * time.Second
-	policy.ConnectTimeout = 5 * time.Second
+	policy.AcquireTimeout = spinetest.Patience
+	policy.ConnectTimeout = spinetest.Patience
 	return s, capability.ServerSpec{Name: "t", Transport: capability.TransportHTTP, URL: hs.URL, Enabled: true, Policy: policy}
 }
 

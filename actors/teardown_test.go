@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // shell is a stdio server spec that runs script with sh (it speaks no MCP: these tests only
@@ -69,7 +70,7 @@ func TestTerminateWaitsForTheWholeGroup(t *testing.T) {
 	}
 	// The child exists once the group has a live member besides the leader: wait for the
 	// shell to have forked it and exec'd (bounded).
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(spinetest.Patience)
 	for groupSize(p.pid()) < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the group of %d never had 2 processes", p.pid())

@@ -215,7 +215,7 @@ func (r *fakeRun) progress(ev StepEvent) {
 // waitEvent waits for an event of step with status.
 func (r *fakeRun) waitEvent(step string, st StepStatus) {
 	r.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(spinetest.Patience)
 	for {
 		select {
 		case ev := <-r.seen:
@@ -234,8 +234,8 @@ func (r *fakeRun) wait() *RunReport {
 	select {
 	case m := <-r.report:
 		return m.(*RunReport)
-	case <-time.After(10 * time.Second):
-		r.t.Fatal("the run did not report within 10s")
+	case <-time.After(spinetest.Patience):
+		r.t.Fatalf("the run did not report within %s", spinetest.Patience)
 		return nil
 	}
 }

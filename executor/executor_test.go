@@ -45,7 +45,7 @@ func text(t *testing.T, res *mcp.CallToolResult) string {
 
 func call(t *testing.T, ex *executor.Executor, server, tool string, args any) *mcp.CallToolResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
 	res, err := ex.CallTool(ctx, server, tool, args)
 	if err != nil {
@@ -97,7 +97,7 @@ func TestCloseWithHangingCall(t *testing.T) {
 		_, err := ex.CallTool(context.Background(), "demo", "hang", nil)
 		done <- err
 	}()
-	spinetest.Eventually(t, 5*time.Second, "the hang call in flight", func() bool {
+	spinetest.Eventually(t, spinetest.Patience, "the hang call in flight", func() bool {
 		return ex.Stats().Servers["demo"].Sessions.Busy == 1
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

@@ -213,8 +213,10 @@ func TestMaxCallTimeEndsEndlessProgress(t *testing.T) {
 			}
 		})
 	spec := serveHTTP(t, "chatty", s, nil)
-	spec.CallTimeout = 500 * time.Millisecond // far longer than the 20 ms between notifications
-	spec.MaxCallTime = 2 * time.Second
+	// call_timeout is far longer than the 20 ms between notifications, even when a busy
+	// machine delays some; max_call_time is beyond it, so that only renewals get the call there.
+	spec.CallTimeout = spinetest.Slack
+	spec.MaxCallTime = 2 * spinetest.Slack
 	ex := newExecutor(t, spec)
 	var seen atomic.Int64
 	ctx := executor.WithCallProgress(context.Background(), func(executor.Progress) { seen.Add(1) })
@@ -351,7 +353,7 @@ func TestAffinityKeysAreBoundedByMaxTotalSessions(t *testing.T) {
 	spec := serveHTTP(t, "stateful", s, nil)
 	spec.Isolation = capability.IsolationAffinity
 	spec.MaxTotalSessions = limit
-	spec.AcquireTimeout = 10 * time.Minute // every call is to be served: a safety bound, not a budget // every call must be served, however busy the machine
+	spec.AcquireTimeout = 10 * time.Minute // every call must be served, however busy the machine: a safety bound, not a budget
 	spec.HealthInterval = 0
 	ex := newExecutor(t, spec)
 
@@ -391,7 +393,7 @@ func TestWorkflowQueuesStepsBeyondPoolCapacity(t *testing.T) {
 	// never waits for it.
 	spec.AcquireTimeout = 100 * time.Millisecond
 	ex := workflowExecutor(t, spec)
-	spinetest.Eventually(t, 30*time.Second, "the warm session", func() bool { return ex.Stats().Servers["demo"].Sessions.Ready == 1 })
+	spinetest.Eventually(t, spinetest.Patience, "the warm session", func() bool { return ex.Stats().Servers["demo"].Sessions.Ready == 1 })
 	var src strings.Builder
 	for i := range 12 {
 		fmt.Fprintf(&src, "[[steps]]\nid = \"s%d\"\nserver = \"demo\"\ntool = \"sleep\"\nargs = { ms = 100 }\n\n", i)

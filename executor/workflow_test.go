@@ -100,7 +100,7 @@ args = { text = "{{ .steps.slow.text }}" }
 		select {
 		case <-started:
 			cancel()
-		case <-time.After(10 * time.Second):
+		case <-time.After(spinetest.Patience):
 		}
 	}()
 	rep, err := ex.RunWorkflow(ctx, wf, executor.WithProgress(progress), executor.WithRunID("cancel-me"))
@@ -162,7 +162,7 @@ retries = 2
 	go func() {
 		select {
 		case <-started:
-		case <-time.After(10 * time.Second):
+		case <-time.After(spinetest.Patience):
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()

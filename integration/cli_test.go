@@ -99,7 +99,7 @@ func TestCLIAgainstHTTPServer(t *testing.T) {
 	var url string
 	select {
 	case url = <-urlCh:
-	case <-time.After(10 * time.Second):
+	case <-time.After(spinetest.Patience):
 		t.Fatal("demo server printed no URL")
 	}
 	dir := t.TempDir()

@@ -64,7 +64,7 @@ func noServersLeft(t *testing.T) {
 	t.Helper()
 	bin := spinetest.Binary(t)
 	t.Cleanup(func() {
-		spinetest.Eventually(t, 10*time.Second, "demo server processes to exit", func() bool {
+		spinetest.Eventually(t, spinetest.Patience, "demo server processes to exit", func() bool {
 			return len(spinetest.Processes(bin+"\x00demo-server")) == 0
 		})
 	})

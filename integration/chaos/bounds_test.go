@@ -58,7 +58,7 @@ func TestCloseBoundWhateverTheSessions(t *testing.T) {
 				}
 				return true
 			}
-			if !waitFor(60*time.Second, ready) {
+			if !waitFor(spinetest.Patience, ready) {
 				_ = ex.Close(expiredCtx())
 				t.Fatalf("sessions not ready: %+v", ex.Stats().Servers)
 			}
@@ -104,9 +104,9 @@ func TestCloseWhileSessionsStart(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for range 2 * spec.MaxSessions {
-		wg.Go(func() { _, _ = ex.CallTool(callCtx(t, 10*time.Second), "s", "hang", nil) })
+		wg.Go(func() { _, _ = ex.CallTool(callCtx(t, spinetest.Patience), "s", "hang", nil) })
 	}
-	if !waitFor(30*time.Second, func() bool { return ex.Stats().Servers["s"].Sessions.Connecting > 0 }) {
+	if !waitFor(spinetest.Patience, func() bool { return ex.Stats().Servers["s"].Sessions.Connecting > 0 }) {
 		t.Fatalf("no session ever connecting: %+v", ex.Stats().Servers["s"])
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -29,7 +29,7 @@ func TestCrashRestartCycles(t *testing.T) {
 
 	began := time.Now()
 	for i := range cycles {
-		_, err := ex.CallTool(callCtx(t, 10*time.Second), "demo", "crash", nil)
+		_, err := ex.CallTool(callCtx(t, spinetest.Patience), "demo", "crash", nil)
 		if !errors.Is(err, executor.ErrSessionLost) {
 			t.Fatalf("cycle %d: crash: %v, want ErrSessionLost", i, err)
 		}
@@ -40,7 +40,7 @@ func TestCrashRestartCycles(t *testing.T) {
 	}
 	took := time.Since(began)
 	var after figures
-	if !waitFor(10*time.Second, func() bool { after = measure(); return after.within(warm) }) {
+	if !waitFor(spinetest.Patience, func() bool { after = measure(); return after.within(warm) }) {
 		t.Errorf("after %d cycles: %s; with one warm session: %s", cycles, after, warm)
 	}
 	st := ex.Stats().Servers["demo"]
@@ -51,7 +51,7 @@ func TestCrashRestartCycles(t *testing.T) {
 	closeWithin(t, ex, closeBound)
 	base := figures{goroutines: h.goroutines, fds: h.fds}
 	var closed figures
-	if !waitFor(10*time.Second, func() bool { closed = measure(); return closed.within(base) }) {
+	if !waitFor(spinetest.Patience, func() bool { closed = measure(); return closed.within(base) }) {
 		t.Errorf("after Close: %s; before New: %s", closed, base)
 	}
 	t.Logf("%d crash/restart cycles in %s (%s per cycle)", cycles, took.Round(time.Millisecond), (took / cycles).Round(time.Microsecond))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // TestHangingServer makes a server stop answering — the demo server SIGSTOPped, or the bad
@@ -23,7 +24,17 @@ import (
 // out, calls without a deadline of their own may succeed after the probe (or time out, when
 // they reached the session before the pool learnt of the timeout); after a silent SIGSTOP
 // every call of the first wave times out.
+//
+// The timings are set so that each bound is the product's, not the machine's: a call may end
+// slack after its deadline, and the next thing it could wrongly wait for is further away
+// than that (the caller's deadline + slack < call_timeout). hang_all has no deadline of its
+// own: call_timeout starts when the call is sent, so the server surely got it when it times
+// out.
 func TestHangingServer(t *testing.T) {
+	const (
+		callerDeadline = 500 * time.Millisecond
+		callTimeout    = callerDeadline + 2*slack // also bounds the health probe of a suspect session
+	)
 	for _, c := range []struct {
 		name    string
 		spec    func(h *hygiene) capability.ServerSpec
@@ -41,7 +52,7 @@ func TestHangingServer(t *testing.T) {
 			}, false},
 		{"hang_all", func(h *hygiene) capability.ServerSpec { return h.bad(t, "s") },
 			func(t *testing.T, h *hygiene, ex *executor.Executor) {
-				_, err := ex.CallTool(callCtx(t, 300*time.Millisecond), "s", "hang_all", nil)
+				_, err := ex.CallTool(callCtx(t, spinetest.Patience), "s", "hang_all", nil)
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("hang_all: err = %v, want DeadlineExceeded", err)
 				}
@@ -50,14 +61,12 @@ func TestHangingServer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := checkHygiene(t)
 			spec := c.spec(h)
-			spec.CallTimeout = time.Second // also bounds the health probe of a suspect session
+			spec.CallTimeout = callTimeout
 			ex := start(t, []capability.ServerSpec{spec})
 			mustCall(t, ex, "s", "echo", map[string]any{"text": "warm"})
 			first := marked(h.mark)
 			c.trigger(t, h, ex)
 
-			const callerDeadline = 400 * time.Millisecond
-			const margin = time.Second
 			var wg sync.WaitGroup
 			for i := range 8 {
 				wg.Go(func() {
@@ -79,8 +88,8 @@ func TestHangingServer(t *testing.T) {
 					case !errors.Is(err, context.DeadlineExceeded):
 						t.Errorf("call %d: err = %v, want DeadlineExceeded", i, err)
 					}
-					if took > limit+margin {
-						t.Errorf("call %d failed after %s, over its deadline %s + %s", i, took, limit, margin)
+					if took > limit+slack {
+						t.Errorf("call %d failed after %s, over its deadline %s + %s", i, took, limit, slack)
 					}
 				})
 			}
@@ -95,7 +104,7 @@ func TestHangingServer(t *testing.T) {
 			if st.SessionsCreated != 2 {
 				t.Errorf("sessions created = %d, want 2 (the hung one replaced)", st.SessionsCreated)
 			}
-			if !waitFor(5*time.Second, func() bool { return len(alive(first)) == 0 }) {
+			if !waitFor(spinetest.Patience, func() bool { return len(alive(first)) == 0 }) {
 				t.Errorf("the hung server is still running: %v", alive(first))
 			}
 			t.Logf("the call after the hang took %s (probe, then a new session); stats %+v", took.Round(time.Millisecond), st)

@@ -62,7 +62,7 @@ func startHTTPDemo(t *testing.T, h *hygiene, addr string) *httpDemo {
 	t.Cleanup(d.kill)
 	select {
 	case d.url = <-urls:
-	case <-time.After(20 * time.Second):
+	case <-time.After(spinetest.Patience):
 		t.Fatal("the HTTP demo server printed no URL")
 	}
 	if d.url == "" {
@@ -87,7 +87,9 @@ func TestHTTPServerGoesAwayAndComesBack(t *testing.T) {
 		Name: "remote", Transport: capability.TransportHTTP, URL: demo.url, Enabled: true,
 		Policy: capability.DefaultPolicy(),
 	}
-	spec.ConnectTimeout = 2 * time.Second
+	// While the server is away a dial is refused at once: connect_timeout only bounds the
+	// handshakes after it is back, which a busy machine slows.
+	spec.ConnectTimeout = spinetest.Patience
 	spec.CircuitReset = 500 * time.Millisecond
 	ex := start(t, []capability.ServerSpec{spec})
 	mustCall(t, ex, "remote", "echo", map[string]any{"text": "before"})
@@ -111,13 +113,13 @@ func TestHTTPServerGoesAwayAndComesBack(t *testing.T) {
 	}
 	startHTTPDemo(t, h, u.Host)
 	var last error
-	ok := waitFor(10*time.Second, func() bool {
+	ok := waitFor(spinetest.Patience, func() bool {
 		var res *mcp.CallToolResult
-		res, last = ex.CallTool(callCtx(t, 5*time.Second), "remote", "echo", map[string]any{"text": "back"})
+		res, last = ex.CallTool(callCtx(t, spinetest.Patience), "remote", "echo", map[string]any{"text": "back"})
 		return last == nil && textOf(res) == "back"
 	})
 	if !ok {
-		t.Fatalf("no working call within 10s of the server coming back: %v", last)
+		t.Fatalf("no working call within %s of the server coming back: %v", spinetest.Patience, last)
 	}
 	for i := range 5 {
 		want := fmt.Sprint("again-", i)
@@ -245,7 +247,7 @@ func TestIdentityIsolationOverHTTP(t *testing.T) {
 					if i%5 == 4 {
 						time.Sleep(30 * time.Millisecond) // idle long enough to be probed
 					}
-					cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+					cctx, cancel := context.WithTimeout(ctx, spinetest.Patience)
 					res, err := ex.CallTool(cctx, "remote", "echo", map[string]any{"text": text})
 					cancel()
 					if err != nil {
@@ -264,7 +266,7 @@ func TestIdentityIsolationOverHTTP(t *testing.T) {
 	closeWithin(t, ex, closeBound)
 	// With the server still up: nothing of the executor's may linger, idle HTTP connections
 	// included.
-	if !waitFor(5*time.Second, func() bool { return runtime.NumGoroutine() <= goroutines }) {
+	if !waitFor(spinetest.Patience, func() bool { return runtime.NumGoroutine() <= goroutines }) {
 		t.Errorf("%d goroutines after Close, %d before New", runtime.NumGoroutine(), goroutines)
 	}
 
@@ -314,7 +316,7 @@ func TestIdentityFromAnyPerCallHeader(t *testing.T) {
 					if i%5 == 4 {
 						time.Sleep(30 * time.Millisecond) // idle long enough to be probed
 					}
-					cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+					cctx, cancel := context.WithTimeout(ctx, spinetest.Patience)
 					res, err := ex.CallTool(cctx, "remote", "echo", map[string]any{"text": text})
 					cancel()
 					if err != nil {

@@ -72,7 +72,7 @@ func checkHygiene(t *testing.T) *hygiene {
 	}
 	t.Cleanup(func() {
 		var why string
-		ok := waitFor(10*time.Second, func() bool {
+		ok := waitFor(spinetest.Patience, func() bool {
 			g, f, procs, kids := runtime.NumGoroutine(), openFDs(), marked(h.mark), children()
 			why = fmt.Sprintf("goroutines %d (was %d), fds %d (was %d), marked processes %v, children %v",
 				g, h.goroutines, f, h.fds, procs, kids)
@@ -134,6 +134,9 @@ func closeWithin(t *testing.T, ex *executor.Executor, bound time.Duration) {
 	}
 }
 
+// slack is what a loaded machine may add to what the product does at once or at a deadline.
+const slack = spinetest.Slack
+
 // waitFor polls cond until it holds or timeout passes, and says whether it held.
 func waitFor(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
@@ -181,7 +184,7 @@ func callCtx(t testing.TB, d time.Duration) context.Context {
 // mustCall calls tool and fails the test on an error or an error result.
 func mustCall(t testing.TB, ex *executor.Executor, server, tool string, args any) *mcp.CallToolResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
 	res, err := ex.CallTool(ctx, server, tool, args)
 	if err != nil {

@@ -23,7 +23,10 @@ func (p proc) String() string {
 	return fmt.Sprintf("%d(pgid %d %c) %q", p.pid, p.pgid, p.state, p.cmdline)
 }
 
-// readProc reads /proc/PID; ok is false for a process that is gone or a zombie.
+// readProc reads /proc/PID; ok is false for a process that is gone, a zombie, or killed:
+// SIGKILL pending or its exit begun. A killed process never runs again, but on a busy machine
+// the kernel may take a while to finish its exit (every thread must get a core to do it);
+// that while is the machine's, what the tests check is that SPINE killed it.
 func readProc(pid int) (p proc, ok bool) {
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
@@ -34,7 +37,7 @@ func readProc(pid int) (p proc, ok bool) {
 		return proc{}, false
 	}
 	f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ... starttime (20th)
-	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" || killed(pid, f[6]) {
 		return proc{}, false
 	}
 	p.pid, p.state = pid, f[0][0]
@@ -44,6 +47,29 @@ func readProc(pid int) (p proc, ok bool) {
 	cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
 	p.cmdline = strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
 	return p, true
+}
+
+// killed reports whether process pid is exiting (PF_EXITING in flags, the 9th field of its
+// stat) or has a SIGKILL pending, for the process or its main thread.
+func killed(pid int, flags string) bool {
+	const pfExiting = 0x4
+	if fl, err := strconv.ParseUint(flags, 10, 64); err == nil && fl&pfExiting != 0 {
+		return true
+	}
+	status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return false // gone meanwhile: readProc's other reads say so
+	}
+	for line := range strings.Lines(string(status)) {
+		name, mask, ok := strings.Cut(line, ":")
+		if !ok || (name != "SigPnd" && name != "ShdPnd") {
+			continue
+		}
+		if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&(1<<(9-1)) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // processes lists every live process but this one.

@@ -25,7 +25,7 @@ func TestRunInterruptedMidWorkflow(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		signals []os.Signal
-		// the last signal must end the run well before one server's grace (2.25 s)
+		// the last signal must end the run before one server's graces (2.25 s)
 		fastAfterLast bool
 	}{
 		{"sigint", []os.Signal{os.Interrupt}, false},
@@ -78,10 +78,10 @@ args   = { text = "{{ .steps.first.text }}" }
 				mu  sync.Mutex
 				log strings.Builder
 			)
-			inFlight, exited := make(chan struct{}), make(chan error, 1)
+			inFlight, interrupted, exited := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 			go func() {
 				sc := bufio.NewScanner(stderr)
-				hangs := 0
+				hangs, stopping := 0, false
 				for sc.Scan() {
 					mu.Lock()
 					log.WriteString(sc.Text() + "\n")
@@ -92,13 +92,18 @@ args   = { text = "{{ .steps.first.text }}" }
 							close(inFlight)
 						}
 					}
+					// the run has stopped; the teardown begins
+					if !stopping && strings.HasPrefix(sc.Text(), "spine: interrupted") {
+						stopping = true
+						close(interrupted)
+					}
 				}
 				exited <- cmd.Wait()
 			}()
 			stderrLog := func() string { mu.Lock(); defer mu.Unlock(); return log.String() }
 			select {
 			case <-inFlight:
-			case <-time.After(30 * time.Second):
+			case <-time.After(spinetest.Patience):
 				_ = cmd.Process.Kill()
 				t.Fatalf("the two calls never reached the servers\n%s", stderrLog())
 			}
@@ -110,7 +115,13 @@ args   = { text = "{{ .steps.first.text }}" }
 			var last time.Time
 			for i, sig := range c.signals {
 				if i > 0 {
-					time.Sleep(300 * time.Millisecond) // the first signal's teardown is under way
+					select { // the first signal's teardown is under way
+					case <-interrupted:
+					case <-time.After(spinetest.Patience):
+						_ = cmd.Process.Kill()
+						<-exited
+						t.Fatalf("no teardown after %v\n%s", c.signals[0], stderrLog())
+					}
 				}
 				last = time.Now()
 				if err := cmd.Process.Signal(sig); err != nil {
@@ -120,10 +131,10 @@ args   = { text = "{{ .steps.first.text }}" }
 			var waitErr error
 			select {
 			case waitErr = <-exited:
-			case <-time.After(30 * time.Second):
+			case <-time.After(spinetest.Patience):
 				_ = cmd.Process.Kill()
 				<-exited
-				t.Fatalf("spine did not exit within 30s of %v\n%s", c.signals, stderrLog())
+				t.Fatalf("spine did not exit within %s of %v\n%s", spinetest.Patience, c.signals, stderrLog())
 			}
 			took := time.Since(last)
 			var exit *exec.ExitError
@@ -136,7 +147,10 @@ args   = { text = "{{ .steps.first.text }}" }
 			if c.signals[len(c.signals)-1] == syscall.SIGQUIT && !strings.Contains(stderrLog(), "goroutine ") {
 				t.Errorf("no goroutine dump on stderr after SIGQUIT\n%s", stderrLog())
 			}
-			if c.fastAfterLast && took > 1500*time.Millisecond {
+			// Immediate: the kill of the groups and the wait for them to be gone (at most one
+			// kill grace, 1 s), not the graces of a graceful teardown (250 ms + 2 s, which
+			// began when the run stopped, just before the second signal).
+			if c.fastAfterLast && took > 2*time.Second {
 				t.Errorf("spine took %s to exit after %v, want an immediate teardown", took, c.signals[len(c.signals)-1])
 			}
 			t.Logf("exit %v %s after the last of %v", waitErr, took.Round(time.Millisecond), c.signals)
@@ -201,7 +215,7 @@ args   = { text = "{{ .steps.greet.text }}" }
 	}()
 	select {
 	case <-hanging:
-	case <-time.After(30 * time.Second):
+	case <-time.After(spinetest.Patience):
 		_ = cmd.Process.Kill()
 		<-exited
 		t.Fatal("the hang call never reached the server")
@@ -223,8 +237,8 @@ args   = { text = "{{ .steps.greet.text }}" }
 		t.Fatal(err)
 	}
 	<-exited
-	if !waitFor(10*time.Second, func() bool { return len(alive(servers)) == 0 }) {
-		t.Fatalf("still running 10s after spine was killed: %v", alive(servers))
+	if !waitFor(spinetest.Patience, func() bool { return len(alive(servers)) == 0 }) {
+		t.Fatalf("still running %s after spine was killed: %v", spinetest.Patience, alive(servers))
 	}
 }
 

@@ -50,7 +50,7 @@ func TestTeardownLeavesNothing(t *testing.T) {
 			}
 			mustCall(t, ex, "s", "echo", map[string]any{"text": "hi"})
 			var tree []proc
-			if !waitFor(5*time.Second, func() bool { tree = marked(h.mark); return len(tree) == c.procs }) {
+			if !waitFor(spinetest.Patience, func() bool { tree = marked(h.mark); return len(tree) == c.procs }) {
 				t.Fatalf("processes = %v, want %d", tree, c.procs)
 			}
 			began := time.Now()
@@ -75,7 +75,7 @@ func TestWrapperDeath(t *testing.T) {
 	ex := start(t, []capability.ServerSpec{h.wrapped(t, "s")})
 	mustCall(t, ex, "s", "echo", map[string]any{"text": "hi"})
 	var tree []proc
-	if !waitFor(5*time.Second, func() bool { tree = marked(h.mark); return len(tree) == 3 }) {
+	if !waitFor(spinetest.Patience, func() bool { tree = marked(h.mark); return len(tree) == 3 }) {
 		t.Fatalf("processes = %v, want sh, the server and its child", tree)
 	}
 	i := slices.IndexFunc(tree, func(p proc) bool { return p.pid == p.pgid })
@@ -85,7 +85,7 @@ func TestWrapperDeath(t *testing.T) {
 	if err := syscall.Kill(tree[i].pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(10*time.Second, func() bool { return len(alive(tree)) == 0 }) {
+	if !waitFor(spinetest.Patience, func() bool { return len(alive(tree)) == 0 }) {
 		t.Fatalf("the old tree is still running: %v", alive(tree))
 	}
 	if got := textOf(mustCall(t, ex, "s", "echo", map[string]any{"text": "again"})); got != "again" {
@@ -102,6 +102,9 @@ func TestTeardownOfManyStubbornSessions(t *testing.T) {
 	h := checkHygiene(t)
 	spec := h.bad(t, "s", "--ignore-term")
 	spec.MaxSessions, spec.MaxInflight = 5, 1
+	// call_timeout starts when a call is sent: each hang call ends a second after it reached
+	// a session of its own, however long the five sessions took to start.
+	spec.CallTimeout = time.Second
 	ex, err := executor.New(spinetest.Project(spec))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +112,7 @@ func TestTeardownOfManyStubbornSessions(t *testing.T) {
 	var wg sync.WaitGroup
 	for range spec.MaxSessions {
 		wg.Go(func() {
-			_, err := ex.CallTool(callCtx(t, 2*time.Second), "s", "hang", nil)
+			_, err := ex.CallTool(callCtx(t, spinetest.Patience), "s", "hang", nil)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("hang: %v", err)
 			}

@@ -62,11 +62,11 @@ func TestNPXProcessDies(t *testing.T) {
 			select {
 			case e := <-lost:
 				t.Logf("%s killed: session lost after %s: %s", c.name, time.Since(killed).Round(time.Millisecond), e.Err)
-			case <-time.After(20 * time.Second):
-				t.Fatalf("no session_lost event within 20s of killing the %s %v; still running: %v; stats %+v",
-					c.name, victim, alive(tree), ex.Stats().Servers["everything"])
+			case <-time.After(spinetest.Patience):
+				t.Fatalf("no session_lost event within %s of killing the %s %v; still running: %v; stats %+v",
+					spinetest.Patience, c.name, victim, alive(tree), ex.Stats().Servers["everything"])
 			}
-			waitGone(t, tree, 5*time.Second)
+			waitGone(t, tree, spinetest.Patience)
 
 			if got := text(call(ctx, t, ex, "everything", "echo", map[string]any{"message": "after"})); got != "Echo: after" {
 				t.Errorf("echo after the %s died = %q", c.name, got)

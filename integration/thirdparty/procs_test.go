@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // requireProcFS skips a test that inspects process trees where there is no Linux /proc.
@@ -169,12 +171,12 @@ func withEnv(kv string) []proc {
 	return out
 }
 
-// waitNoEnv fails the test unless, within a few seconds, no process holds the environment
+// waitNoEnv fails the test unless, within spinetest.Patience, no process holds the environment
 // entry kv: a spine command that has exited must not have left anything it started running.
 // Without /proc it checks nothing.
 func waitNoEnv(t testing.TB, kv string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(spinetest.Patience)
 	for left := withEnv(kv); len(left) > 0; left = withEnv(kv) {
 		if time.Now().After(deadline) {
 			t.Fatalf("processes started by spine still running after it exited: %v", left)

@@ -181,7 +181,7 @@ func start(t *testing.T, servers ...capability.ServerSpec) *executor.Executor {
 func startProject(t *testing.T, project *capability.Project, opts ...executor.Option) *executor.Executor {
 	t.Helper()
 	var tree []proc
-	t.Cleanup(func() { waitGone(t, tree, 10*time.Second) }) // runs after Close, below
+	t.Cleanup(func() { waitGone(t, tree, spinetest.Patience) }) // runs after Close, below
 	ex, err := executor.New(project, opts...)
 	if err != nil {
 		t.Fatalf("executor.New: %v", err)

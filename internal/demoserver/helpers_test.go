@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // helperEnv, when set to "stdio" in the environment of the test binary, makes
@@ -53,7 +55,7 @@ func checkNoLeaks(t *testing.T) {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(spinetest.Patience)
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		for runtime.NumGoroutine() > before {
@@ -72,7 +74,7 @@ func checkNoLeaks(t *testing.T) {
 // stuck call fails the test instead of hanging it.
 func testContext(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), spinetest.Patience)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -139,7 +141,7 @@ func receive[T any](t *testing.T, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(5 * time.Second):
+	case <-time.After(spinetest.Patience):
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}

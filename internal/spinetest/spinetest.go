@@ -87,6 +87,24 @@ func Project(servers ...capability.ServerSpec) *capability.Project {
 	return &capability.Project{Dir: ".", Defaults: capability.DefaultPolicy(), Servers: servers}
 }
 
+// Patience bounds a test's wait for something that happens by itself, promptly, when the
+// code under test works: a process starting or exiting, a session opening, a call answering,
+// goroutines ending, a counter settling. A passing test never waits it out, so it is set for
+// a machine at its worst — two busy cores (a load of 12), the race detector on, other test
+// processes running — and not for the usual case: when it runs out, the thing did not happen,
+// rather than the machine being slow. Waits for something that may take long (a frame of
+// megabytes under the race detector) are bounded by it too.
+const Patience = time.Minute
+
+// Slack is what a loaded machine — two busy cores, the race detector on — may add to anything
+// the product does at once or at a deadline: a timer firing late, goroutines and processes
+// waiting for a core, an answer travelling back. A test that checks that something happens at
+// a deadline (or at once) allows this much more, and sets what a failure would look like — the
+// next bound: call_timeout, connect_timeout, acquire_timeout, a sleep that should have been cut
+// short — well beyond it, so that a pass or a failure says something about the product, not
+// about the machine.
+const Slack = 3 * time.Second
+
 // Eventually waits until cond holds, polling, and fails the test after timeout.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -105,7 +123,7 @@ func NoLeaks(t testing.TB) {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(Patience)
 		for {
 			n := runtime.NumGoroutine()
 			procs := Processes(binPath)

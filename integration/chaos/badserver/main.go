@@ -37,6 +37,9 @@ import (
 // lifetime bounds every badserver process.
 const lifetime = 2 * time.Minute
 
+// floodDone is the stderr line that ends the background flood of --stderr-flood.
+const floodDone = "badserver: background flood done"
+
 type options struct {
 	exitOnInit  bool
 	cutSecrets  bool
@@ -59,7 +62,7 @@ func main() {
 	flag.BoolVar(&o.ignoreTerm, "ignore-term", false, "ignore SIGTERM and keep running when stdin closes")
 	flag.BoolVar(&o.ignoreEOF, "ignore-eof", false, "keep running when stdin closes (SIGTERM still ends it)")
 	flag.BoolVar(&o.spawnChild, "spawn-child", false, "start a child (--sleeper) in this process group")
-	flag.IntVar(&o.stderrFlood, "stderr-flood", 0, "write this many MiB to stderr in the background")
+	flag.IntVar(&o.stderrFlood, "stderr-flood", 0, "write this many MiB to stderr in the background, then the line \""+floodDone+"\"")
 	flag.StringVar(&o.leakEnv, "leak-env", "", "comma-separated env var names whose values are written to stderr at start")
 	flag.Parse()
 	time.AfterFunc(lifetime, func() { os.Exit(9) })
@@ -102,7 +105,10 @@ func (s *server) run() {
 		}
 	}
 	if s.opts.stderrFlood > 0 {
-		go flood(s.opts.stderrFlood)
+		go func() {
+			flood(s.opts.stderrFlood)
+			fmt.Fprintln(os.Stderr, floodDone)
+		}()
 	}
 	time.Sleep(s.opts.startDelay)
 	in := bufio.NewReader(os.Stdin)
