@@ -5,10 +5,14 @@
 //
 // Run measures up to four modes, with the same calls and arguments:
 //
-//	cold               a session per call: spawn or dial, handshake, call, close
-//	raw                one persistent go-sdk session, calls one after the other
+//	cold               a raw go-sdk session per call: spawn or dial, handshake, call, close
+//	raw                one persistent raw go-sdk session, calls one after the other
 //	pooled             the same calls through an executor with the server's configured pool
 //	pooled-concurrent  several callers through a pool of a given number of sessions
+//
+// A raw session (RawSession, opened by Connect) is what a program using go-sdk directly
+// gets: go-sdk's own CommandTransport, StreamableClientTransport or SSEClientTransport,
+// nothing of SPINE's runtime.
 //
 // The modes run interleaved: in rounds, each running a batch of every mode in an order that
 // rotates from round to round, so that the drift of a shared machine hits every mode alike.
@@ -20,7 +24,7 @@
 //
 // The main types: Options (what to measure, how much), Report (the result, whose JSON is the
 // document of `spine bench --output json`; WriteText prints the table `spine bench` prints),
-// ModeResult, SweepPoint and Suggestion inside it.
+// ModeResult, SweepPoint and Suggestion inside it, and RawSession.
 //
 //	p, err := capability.Load(".")
 //	...

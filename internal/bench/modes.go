@@ -18,11 +18,11 @@ import (
 
 // The modes Run can measure.
 const (
-	// ModeCold opens a session per call, as SPINE opens its sessions: spawn or dial,
-	// handshake, the call, the close. What a host that opens a session per call pays.
+	// ModeCold opens a raw go-sdk session per call (see Connect): spawn or dial, handshake,
+	// the call, the close. What a host that opens a session per call pays.
 	ModeCold = "cold"
-	// ModeRaw calls on one persistent go-sdk session, one call after the other: the limit a
-	// pool can approach.
+	// ModeRaw calls on one persistent raw go-sdk session, one call after the other: the
+	// limit a pool can approach.
 	ModeRaw = "raw"
 	// ModePooled makes the same calls through an executor with the server's configured pool.
 	ModePooled = "pooled"
@@ -196,15 +196,15 @@ func (t *target) params() *mcp.CallToolParams {
 
 func (t *target) callTimeout() time.Duration { return t.spec.CallTimeoutFor(t.tool) }
 
-// coldMode: a fresh client session per call, opened as SPINE opens its sessions (actors.Dial):
-// spawn or dial, handshake, the call, then the close a session actor does.
+// coldMode: a fresh raw go-sdk session per call (Connect): spawn or dial, handshake, the
+// call, then the close (go-sdk's, and for stdio the kill of the server's process group).
 func (t *target) coldMode(calls int) *mode {
 	return &mode{
 		name: ModeCold, planned: calls, callers: 1,
 		call: func(ctx context.Context) (callOutcome, error) {
 			start := time.Now()
 			client := mcp.NewClient(&mcp.Implementation{Name: "spine-bench-cold", Version: actors.Version}, nil)
-			s, err := actors.Dial(ctx, t.spec, client)
+			s, err := Connect(ctx, t.spec, client)
 			if err != nil {
 				return callOutcome{}, err
 			}
@@ -220,9 +220,10 @@ func (t *target) coldMode(calls int) *mode {
 	}
 }
 
-// rawMode: one persistent go-sdk session, sequential calls: the limit a pool can approach.
+// rawMode: one persistent raw go-sdk session (Connect), sequential calls: the limit a pool
+// can approach.
 func (t *target) rawMode(ctx context.Context, calls int) (*mode, *mcp.ClientSession, error) {
-	s, err := actors.Dial(ctx, t.spec, nil)
+	s, err := Connect(ctx, t.spec, nil)
 	if err != nil {
 		return nil, nil, err
 	}
