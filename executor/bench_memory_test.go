@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/bench"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
@@ -19,7 +19,7 @@ import (
 //
 //	spine/http        session actors of one pool (min_sessions = max_sessions = N), each with
 //	                  its streamable-HTTP go-sdk session to one demo server process
-//	raw-sdk/http      the same number of bare go-sdk sessions (actors.Dial), no actors: the
+//	raw-sdk/http      the same number of bare go-sdk sessions (bench.Connect), no actors: the
 //	                  share of the SDK and its transport
 //	spine/stdio       session actors over stdio (fewer: each is a server process)
 //
@@ -120,7 +120,7 @@ func idleSessionHeap(b *testing.B, spec capability.ServerSpec, n int) heapPerSes
 // rawSessionHeap opens n bare go-sdk sessions and returns what each costs.
 func rawSessionHeap(b *testing.B, spec capability.ServerSpec, n int) heapPerSession {
 	before := measure()
-	sessions := make([]*actors.Session, n)
+	sessions := make([]*bench.RawSession, n)
 	var (
 		wg   sync.WaitGroup
 		sem  = make(chan struct{}, 32)
@@ -133,7 +133,7 @@ func rawSessionHeap(b *testing.B, spec capability.ServerSpec, n int) heapPerSess
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s, err := actors.Dial(context.Background(), spec, nil)
+			s, err := bench.Connect(context.Background(), spec, nil)
 			if err != nil {
 				mu.Lock()
 				fail = err

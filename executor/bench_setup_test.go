@@ -12,14 +12,14 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/bench"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // The benchmarks of this package measure the executor against the same call made on a plain
-// go-sdk session (actors.Dial: the transport SPINE builds, protocol pinned to 2025-11-25)
+// go-sdk session (bench.Connect: go-sdk's own transports, protocol pinned to 2025-11-25)
 // and against a session opened per call. The server is the shipped demo server, over stdio
 // (a child process per session) or streamable HTTP (one child process serving loopback, so
 // that -benchmem counts the client side only). See BENCHMARKS.md for how to run them.
@@ -117,7 +117,7 @@ func warmPool(b testing.TB, ex *executor.Executor, server string, sessions int) 
 // dialRaw opens one plain session to spec, closed when b ends.
 func dialRaw(b testing.TB, spec capability.ServerSpec) *mcp.ClientSession {
 	b.Helper()
-	s, err := actors.Dial(context.Background(), spec, nil)
+	s, err := bench.Connect(context.Background(), spec, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,16 +7,16 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/bench"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
 // BenchmarkCall: one echo call of the demo server, over stdio and over loopback HTTP:
 //
 //	pooled           through the executor, on a warm pooled session
-//	raw              on one persistent go-sdk session (actors.Dial): the limit
+//	raw              on one persistent go-sdk session (bench.Connect): the limit
 //	cold             a fresh session per call: spawn or dial, handshake, call, close
 //	pooled-parallel  through the executor from 4 goroutines per CPU (default pool: up to 4
 //	                 sessions, 16 calls in flight each): ns/op is the inverse of throughput
@@ -82,7 +82,7 @@ func benchCold(b *testing.B, spec capability.ServerSpec) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		s, err := actors.Dial(ctx, spec, mcp.NewClient(&mcp.Implementation{Name: "bench-cold"}, nil))
+		s, err := bench.Connect(ctx, spec, mcp.NewClient(&mcp.Implementation{Name: "bench-cold"}, nil))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spine-mcp/spine/internal/bench"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
@@ -66,7 +67,7 @@ func TestBenchJSON(t *testing.T) {
 	if !strings.Contains(stderr, "round 4/4") {
 		t.Errorf("no progress on stderr: %q", stderr)
 	}
-	var rep benchReport
+	var rep bench.Report
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rep); err != nil {
@@ -81,16 +82,17 @@ func TestBenchJSON(t *testing.T) {
 	if rep.Machine.CPUs < 1 || rep.Settings.Inflight != 2 || rep.Settings.Sessions != 2 {
 		t.Errorf("machine %+v settings %+v", rep.Machine, rep.Settings)
 	}
-	want := map[string]int{modeCold: 3, modeRaw: 20, modePooled: 20, modeConcurrent: 20}
+	want := map[string]int{bench.ModeCold: 3, bench.ModeRaw: 20, bench.ModePooled: 20, bench.ModePooledConcurrent: 20}
 	if len(rep.Modes) != len(want) {
 		t.Fatalf("modes: %+v", rep.Modes)
 	}
+	modeNames := bench.ModeNames()
 	for i, m := range rep.Modes {
-		if m.Mode != benchModeNames[i] || m.Calls != want[m.Mode] || m.ToolErrors != 0 {
-			t.Errorf("mode %d: %s, %d calls, %d tool errors; want %s, %d calls", i, m.Mode, m.Calls, m.ToolErrors, benchModeNames[i], want[benchModeNames[i]])
+		if m.Mode != modeNames[i] || m.Calls != want[m.Mode] || m.ToolErrors != 0 {
+			t.Errorf("mode %d: %s, %d calls, %d tool errors; want %s, %d calls", i, m.Mode, m.Calls, m.ToolErrors, modeNames[i], want[modeNames[i]])
 		}
 		if !(m.P50Ms > 0 && m.P50Ms <= m.P90Ms && m.P90Ms <= m.P99Ms && m.MeanMs > 0 && m.CallsPerSec > 0) {
-			t.Errorf("%s: implausible latencies %+v, %.1f calls/s", m.Mode, m.latencySummary, m.CallsPerSec)
+			t.Errorf("%s: implausible latencies %+v, %.1f calls/s", m.Mode, m.Latency, m.CallsPerSec)
 		}
 		if m.CPU.Client <= 0 || m.CPU.Total < m.CPU.Client {
 			t.Errorf("%s: implausible CPU per call %+v", m.Mode, m.CPU)
@@ -141,7 +143,7 @@ func TestBenchInProcess(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
 	}
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || len(rep.Modes) != 4 || len(rep.Sweep) != 1 {
 		t.Fatalf("report: %v\n%s", err, stdout.String())
 	}
@@ -196,7 +198,7 @@ func TestBenchToolErrorFails(t *testing.T) {
 	if code != exitFailed || !strings.Contains(stderr, "returned an isError result") {
 		t.Fatalf("exit %d, stderr %q; want exit 1 and the count of isError results", code, stderr)
 	}
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.Modes) != 1 || rep.Modes[0].ToolErrors != 4 {
 		t.Errorf("report: %v %+v", err, rep.Modes)
 	}

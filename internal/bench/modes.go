@@ -1,9 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,15 +16,28 @@ import (
 	"github.com/spine-mcp/spine/executor"
 )
 
-// The modes of `spine bench`, in the order they are reported.
+// The modes Run can measure.
 const (
-	modeCold       = "cold"
-	modeRaw        = "raw"
-	modePooled     = "pooled"
-	modeConcurrent = "pooled-concurrent"
+	// ModeCold opens a raw go-sdk session per call (see Connect): spawn or dial, handshake,
+	// the call, the close. What a host that opens a session per call pays.
+	ModeCold = "cold"
+	// ModeRaw calls on one persistent raw go-sdk session, one call after the other: the
+	// limit a pool can approach.
+	ModeRaw = "raw"
+	// ModePooled makes the same calls through an executor with the server's configured pool.
+	ModePooled = "pooled"
+	// ModePooledConcurrent makes them from Options.Concurrency callers through a pool of
+	// exactly Options.Sessions sessions.
+	ModePooledConcurrent = "pooled-concurrent"
 )
 
-var benchModeNames = []string{modeCold, modeRaw, modePooled, modeConcurrent}
+var modeNames = []string{ModeCold, ModeRaw, ModePooled, ModePooledConcurrent}
+
+// ModeNames returns every mode, in the order `spine bench` runs them by default.
+func ModeNames() []string { return slices.Clone(modeNames) }
+
+// closeTimeout bounds the drain of an executor's in-flight calls when a mode closes it.
+const closeTimeout = 5 * time.Second
 
 // callOutcome is what one measured call says besides its latency.
 type callOutcome struct {
@@ -31,9 +45,9 @@ type callOutcome struct {
 	answered time.Duration // cold: from spawn/dial to the answer, before the close
 }
 
-// benchMode is one way of making the calls. Its calls are made in batches, interleaved
-// with the other modes' batches, and measured batch by batch.
-type benchMode struct {
+// mode is one way of making the calls. Its calls are made in batches, interleaved with the
+// other modes' batches, and measured batch by batch.
+type mode struct {
 	name     string
 	planned  int
 	callers  int // goroutines calling at once
@@ -55,7 +69,7 @@ type benchMode struct {
 }
 
 // batch makes n calls and adds their latencies, wall time and CPU time to the mode.
-func (m *benchMode) batch(ctx context.Context, n int) error {
+func (m *mode) batch(ctx context.Context, n int) error {
 	c0 := readCPU()
 	start := time.Now()
 	var err error
@@ -72,7 +86,7 @@ func (m *benchMode) batch(ctx context.Context, n int) error {
 	return err
 }
 
-func (m *benchMode) sequential(ctx context.Context, n int) error {
+func (m *mode) sequential(ctx context.Context, n int) error {
 	for range n {
 		start := time.Now()
 		out, err := m.call(ctx)
@@ -84,7 +98,7 @@ func (m *benchMode) sequential(ctx context.Context, n int) error {
 	return nil
 }
 
-func (m *benchMode) record(d time.Duration, out callOutcome) {
+func (m *mode) record(d time.Duration, out callOutcome) {
 	m.lat = append(m.lat, d)
 	if out.answered > 0 {
 		m.answers = append(m.answers, out.answered)
@@ -94,9 +108,14 @@ func (m *benchMode) record(d time.Duration, out callOutcome) {
 	}
 }
 
+// reset forgets what warm-up calls recorded.
+func (m *mode) reset() {
+	m.done, m.lat, m.answers, m.wall, m.cpu, m.toolErrors = 0, nil, nil, 0, cpuClock{}, 0
+}
+
 // parallel makes n calls from m.callers goroutines, each taking the next call as soon as
 // its previous one is answered.
-func (m *benchMode) parallel(ctx context.Context, n int) error {
+func (m *mode) parallel(ctx context.Context, n int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -140,7 +159,7 @@ func (m *benchMode) parallel(ctx context.Context, n int) error {
 // runInterleaved runs every mode's planned calls in rounds: each round runs one batch per
 // mode, in an order that rotates from round to round, so that drift of a shared, noisy
 // machine hits every mode alike.
-func runInterleaved(ctx context.Context, modes []*benchMode, rounds int, progress func(round int)) error {
+func runInterleaved(ctx context.Context, modes []*mode, rounds int, progress func(round int)) error {
 	for r := range rounds {
 		for i := range modes {
 			m := modes[(i+r)%len(modes)]
@@ -157,8 +176,8 @@ func runInterleaved(ctx context.Context, modes []*benchMode, rounds int, progres
 	return nil
 }
 
-// benchTarget is what every mode calls: one tool of one server with fixed arguments.
-type benchTarget struct {
+// target is what every mode calls: one tool of one server with fixed arguments.
+type target struct {
 	project *capability.Project
 	spec    capability.ServerSpec
 	tool    string
@@ -167,7 +186,7 @@ type benchTarget struct {
 }
 
 // params builds fresh call params (the SDK writes into them).
-func (t *benchTarget) params() *mcp.CallToolParams {
+func (t *target) params() *mcp.CallToolParams {
 	p := &mcp.CallToolParams{Name: t.tool}
 	if len(t.args) > 0 {
 		p.Arguments = t.args
@@ -175,17 +194,17 @@ func (t *benchTarget) params() *mcp.CallToolParams {
 	return p
 }
 
-func (t *benchTarget) callTimeout() time.Duration { return t.spec.CallTimeoutFor(t.tool) }
+func (t *target) callTimeout() time.Duration { return t.spec.CallTimeoutFor(t.tool) }
 
-// coldMode: a fresh client session per call, opened as SPINE opens its sessions (actors.Dial):
-// spawn or dial, handshake, the call, then the close a session actor does.
-func (t *benchTarget) coldMode(calls int) *benchMode {
-	return &benchMode{
-		name: modeCold, planned: calls, callers: 1,
+// coldMode: a fresh raw go-sdk session per call (Connect): spawn or dial, handshake, the
+// call, then the close (go-sdk's, and for stdio the kill of the server's process group).
+func (t *target) coldMode(calls int) *mode {
+	return &mode{
+		name: ModeCold, planned: calls, callers: 1,
 		call: func(ctx context.Context) (callOutcome, error) {
 			start := time.Now()
 			client := mcp.NewClient(&mcp.Implementation{Name: "spine-bench-cold", Version: actors.Version}, nil)
-			s, err := actors.Dial(ctx, t.spec, client)
+			s, err := Connect(ctx, t.spec, client)
 			if err != nil {
 				return callOutcome{}, err
 			}
@@ -201,15 +220,16 @@ func (t *benchTarget) coldMode(calls int) *benchMode {
 	}
 }
 
-// rawMode: one persistent go-sdk session, sequential calls: the limit a pool can approach.
-func (t *benchTarget) rawMode(ctx context.Context, calls int) (*benchMode, *mcp.ClientSession, error) {
-	s, err := actors.Dial(ctx, t.spec, nil)
+// rawMode: one persistent raw go-sdk session (Connect), sequential calls: the limit a pool
+// can approach.
+func (t *target) rawMode(ctx context.Context, calls int) (*mode, *mcp.ClientSession, error) {
+	s, err := Connect(ctx, t.spec, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	cs := s.ClientSession()
-	m := &benchMode{
-		name: modeRaw, planned: calls, callers: 1, sessions: 1, inflight: 1, close: s.Close,
+	m := &mode{
+		name: ModeRaw, planned: calls, callers: 1, sessions: 1, inflight: 1, close: s.Close,
 		call: func(ctx context.Context) (callOutcome, error) {
 			cctx, cancel := context.WithTimeout(ctx, t.callTimeout())
 			defer cancel()
@@ -227,7 +247,7 @@ func (t *benchTarget) rawMode(ctx context.Context, calls int) (*benchMode, *mcp.
 }
 
 // executorFor starts an executor over spec alone (the rest of the project is not started).
-func (t *benchTarget) executorFor(spec capability.ServerSpec) (*executor.Executor, error) {
+func (t *target) executorFor(spec capability.ServerSpec) (*executor.Executor, error) {
 	p := *t.project
 	p.Servers = []capability.ServerSpec{spec}
 	return executor.New(&p, t.opts...)
@@ -235,7 +255,7 @@ func (t *benchTarget) executorFor(spec capability.ServerSpec) (*executor.Executo
 
 // pooledMode: the same calls through an executor with the server's configured pool.
 // pooledConcurrent: callers goroutines through a pool of exactly sessions sessions.
-func (t *benchTarget) pooledMode(ctx context.Context, name string, calls, callers, sessions, inflight int) (*benchMode, *executor.Executor, error) {
+func (t *target) pooledMode(ctx context.Context, name string, calls, callers, sessions, inflight int) (*mode, *executor.Executor, error) {
 	spec := t.spec
 	if sessions > 0 {
 		spec.MinSessions, spec.MaxSessions, spec.MaxInflight = sessions, sessions, inflight
@@ -250,7 +270,7 @@ func (t *benchTarget) pooledMode(ctx context.Context, name string, calls, caller
 		closeEx()
 		return nil, nil, err
 	}
-	m := &benchMode{
+	m := &mode{
 		name: name, planned: calls, callers: callers, close: closeEx,
 		sessions: int(ex.Stats().Servers[spec.Name].Sessions.Ready), inflight: spec.MaxInflight,
 		pids: newChildren(before, childPids()),
@@ -267,7 +287,7 @@ func (t *benchTarget) pooledMode(ctx context.Context, name string, calls, caller
 
 // warmExecutor waits until ex has sessions ready, then makes 2×callers calls from callers
 // goroutines, so that measured calls find warm sessions.
-func warmExecutor(ctx context.Context, ex *executor.Executor, t *benchTarget, sessions, callers int) error {
+func warmExecutor(ctx context.Context, ex *executor.Executor, t *target, sessions, callers int) error {
 	if _, err := ex.CallTool(ctx, t.spec.Name, t.tool, t.args); err != nil {
 		return err
 	}
@@ -282,7 +302,7 @@ func warmExecutor(ctx context.Context, ex *executor.Executor, t *benchTarget, se
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	m := &benchMode{callers: callers, call: func(ctx context.Context) (callOutcome, error) {
+	m := &mode{callers: callers, call: func(ctx context.Context) (callOutcome, error) {
 		_, err := ex.CallTool(ctx, t.spec.Name, t.tool, t.args)
 		return callOutcome{}, err
 	}}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/spine-mcp/spine/executor"
 )
 
-// sweepPoint is the throughput of one pool shape: sessions × in-flight callers kept busy for
+// SweepPoint is the throughput of one pool shape: sessions × in-flight callers kept busy for
 // a fixed time.
-type sweepPoint struct {
+type SweepPoint struct {
 	Sessions    int     `json:"sessions"`
 	Inflight    int     `json:"inflight"`
 	Callers     int     `json:"callers"`
@@ -25,8 +25,8 @@ type sweepPoint struct {
 	PctOfIdeal float64 `json:"pct_of_ideal"`
 }
 
-// suggestion is the pool shape `spine bench` recommends from its sweep.
-type suggestion struct {
+// Suggestion is the pool shape the sweep recommends.
+type Suggestion struct {
 	MaxSessions int     `json:"max_sessions"`
 	MaxInflight int     `json:"max_inflight"`
 	CallsPerSec float64 `json:"calls_per_sec"`
@@ -37,8 +37,8 @@ type suggestion struct {
 // (exactly that many sessions, warm), then sessions × inflight callers for each in-flight
 // value, each for about each. Least-loaded dispatch spreads the callers evenly, so each
 // session has inflight calls in flight.
-func runSweep(ctx context.Context, t *benchTarget, sessions, inflight []int, each, single time.Duration, progress func(sweepPoint)) ([]sweepPoint, error) {
-	var out []sweepPoint
+func runSweep(ctx context.Context, t *target, sessions, inflight []int, each, single time.Duration, progress func(SweepPoint)) ([]SweepPoint, error) {
+	var out []SweepPoint
 	for _, s := range sessions {
 		spec := t.spec
 		spec.MinSessions, spec.MaxSessions, spec.MaxInflight = s, s, slices.Max(inflight)
@@ -51,7 +51,7 @@ func runSweep(ctx context.Context, t *benchTarget, sessions, inflight []int, eac
 			if err != nil {
 				break
 			}
-			var p sweepPoint
+			var p SweepPoint
 			p, err = sweepOnce(ctx, ex, t, s, f, each)
 			if err == nil {
 				if single > 0 {
@@ -72,7 +72,7 @@ func runSweep(ctx context.Context, t *benchTarget, sessions, inflight []int, eac
 
 // sweepOnce keeps sessions × inflight callers busy until each has passed and measures the
 // calls that started before then.
-func sweepOnce(ctx context.Context, ex *executor.Executor, t *benchTarget, sessions, inflight int, each time.Duration) (sweepPoint, error) {
+func sweepOnce(ctx context.Context, ex *executor.Executor, t *target, sessions, inflight int, each time.Duration) (SweepPoint, error) {
 	callers := sessions * inflight
 	call := func(ctx context.Context) error {
 		_, err := ex.CallTool(ctx, t.spec.Name, t.tool, t.args)
@@ -80,7 +80,7 @@ func sweepOnce(ctx context.Context, ex *executor.Executor, t *benchTarget, sessi
 	}
 	// A short warm-up at this concurrency, untimed.
 	if err := keepBusy(ctx, callers, time.Now().Add(each/10), call, nil); err != nil {
-		return sweepPoint{}, err
+		return SweepPoint{}, err
 	}
 	var (
 		mu  sync.Mutex
@@ -94,10 +94,10 @@ func sweepOnce(ctx context.Context, ex *executor.Executor, t *benchTarget, sessi
 	})
 	elapsed := time.Since(start)
 	if err != nil {
-		return sweepPoint{}, err
+		return SweepPoint{}, err
 	}
 	sum := summarize(lat)
-	return sweepPoint{
+	return SweepPoint{
 		Sessions: sessions, Inflight: inflight, Callers: callers, Calls: len(lat),
 		CallsPerSec: round4(float64(len(lat)) / elapsed.Seconds()),
 		P50Ms:       round4(sum.P50Ms), P99Ms: round4(sum.P99Ms),
@@ -141,14 +141,14 @@ func keepBusy(ctx context.Context, callers int, deadline time.Time, call func(co
 // suggest picks the smallest pool shape (sessions × in-flight, then fewer sessions) whose
 // throughput is within 10% of the best the sweep saw: past that point more concurrency only
 // adds waiting, and more sessions cost processes and memory.
-func suggest(points []sweepPoint) *suggestion {
+func suggest(points []SweepPoint) *Suggestion {
 	if len(points) == 0 {
 		return nil
 	}
-	best := slices.MaxFunc(points, func(a, b sweepPoint) int {
+	best := slices.MaxFunc(points, func(a, b SweepPoint) int {
 		return cmpFloat(a.CallsPerSec, b.CallsPerSec)
 	})
-	var pick *sweepPoint
+	var pick *SweepPoint
 	for i := range points {
 		p := &points[i]
 		if p.CallsPerSec < 0.9*best.CallsPerSec {
@@ -160,12 +160,12 @@ func suggest(points []sweepPoint) *suggestion {
 	}
 	reason := fmt.Sprintf("%.0f calls/s with %d session(s) × %d in flight, within 10%% of the best seen (%.0f calls/s at %d × %d)",
 		pick.CallsPerSec, pick.Sessions, pick.Inflight, best.CallsPerSec, best.Sessions, best.Inflight)
-	if largest := slices.MaxFunc(points, func(a, b sweepPoint) int { return a.Callers - b.Callers }); pick.Callers == largest.Callers {
+	if largest := slices.MaxFunc(points, func(a, b SweepPoint) int { return a.Callers - b.Callers }); pick.Callers == largest.Callers {
 		reason += "; still scaling at the largest shape measured: try larger --sweep-sessions / --sweep-inflight"
 	} else if pick.Inflight == 1 && pick.Sessions > 1 {
 		reason += "; in-flight calls did not help, sessions did: the server may not pipeline"
 	}
-	return &suggestion{MaxSessions: pick.Sessions, MaxInflight: pick.Inflight, CallsPerSec: pick.CallsPerSec, Reason: reason}
+	return &Suggestion{MaxSessions: pick.Sessions, MaxInflight: pick.Inflight, CallsPerSec: pick.CallsPerSec, Reason: reason}
 }
 
 func cmpFloat(a, b float64) int {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// latencySummary is what `spine bench` reports about a set of call latencies.
-type latencySummary struct {
+// Latency summarises a set of call latencies: percentiles (nearest rank) and mean, in
+// milliseconds.
+type Latency struct {
 	P50Ms  float64 `json:"p50_ms"`
 	P90Ms  float64 `json:"p90_ms"`
 	P99Ms  float64 `json:"p99_ms"`
@@ -20,9 +21,9 @@ type latencySummary struct {
 }
 
 // summarize returns the percentiles of ds (nearest rank) and their mean.
-func summarize(ds []time.Duration) latencySummary {
+func summarize(ds []time.Duration) Latency {
 	if len(ds) == 0 {
-		return latencySummary{}
+		return Latency{}
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
@@ -30,7 +31,7 @@ func summarize(ds []time.Duration) latencySummary {
 	for _, d := range s {
 		sum += d
 	}
-	return latencySummary{
+	return Latency{
 		P50Ms:  msOf(percentile(s, 50)),
 		P90Ms:  msOf(percentile(s, 90)),
 		P99Ms:  msOf(percentile(s, 99)),

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -6,8 +6,10 @@ import (
 	"text/tabwriter"
 )
 
-// writeBenchText prints a benchReport for people.
-func writeBenchText(w io.Writer, r *benchReport) {
+// WriteText prints the report for people: the table `spine bench` prints. It returns the
+// first error writing to w.
+func (r *Report) WriteText(out io.Writer) error {
+	w := &errWriter{w: out}
 	fmt.Fprintf(w, "server %q (%s", r.Server, r.Transport)
 	if r.ServerInfo != "" {
 		fmt.Fprintf(w, ", %s", r.ServerInfo)
@@ -70,6 +72,22 @@ func writeBenchText(w io.Writer, r *benchReport) {
 	}
 	fmt.Fprintln(w, "\nCPU/CALL: client = this process (getrusage); server = the server's processes where they are")
 	fmt.Fprintln(w, "children of this one (stdio), - otherwise. More in cpu_note of --output json.")
+	return w.err
+}
+
+// errWriter keeps the first error of w and writes nothing after it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }
 
 // fmtMillis prints a duration given in milliseconds with a sensible unit.

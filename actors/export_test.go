@@ -9,11 +9,13 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
+// This file exports to the tests of package actors_test what they need and the package
+// does not export.
+
 // Session is one MCP client session opened exactly as a session actor opens its own (the
 // same transport: own process group and pipes for stdio, the header round tripper for HTTP;
 // the same protocol pinning and connect timeout), but owned by the caller, outside any pool
-// and any supervision. It exists to measure what the pool adds on top of a plain session
-// (`spine bench`: its raw and cold modes) with everything else equal.
+// and any supervision: for tests of the dial itself (handshake errors, transport hints).
 type Session struct{ c *conn }
 
 // Dial opens a Session to spec. client may be nil: a client named "spine" is used. The
