@@ -112,7 +112,7 @@ func (a *workflowActor) begin(ctx actor.Context) {
 	a.inflight = map[uint64]*stepRun{}
 	a.busy = map[string]int{}
 	a.schedule = a.wf.Schedule()
-	a.scope = workflows.Scope{Vars: a.wf.Vars, Steps: map[string]workflows.Result{}}
+	a.scope = a.wf.NewScope()
 	for i := range a.wf.Steps {
 		s := &a.wf.Steps[i]
 		sr := &stepRun{step: s, status: StepPending, target: s.Target}

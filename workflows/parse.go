@@ -17,8 +17,9 @@ import (
 
 // The keys a workflow file may use, at the top level and in a [[steps]] element.
 var (
-	topKeys  = []string{"name", "description", "timeout", "max_parallel", "vars", "servers", "steps", "outputs"}
-	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error"}
+	topKeys  = []string{"name", "description", "timeout", "max_parallel", "inputs", "vars", "servers", "steps", "outputs"}
+	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error",
+		"if", "for_each", "max_parallel"}
 	kinds    = []Kind{KindTool, KindResource, KindPrompt}
 )
 
@@ -96,6 +97,19 @@ func (p *parser) parse() (*Workflow, error) {
 	}
 	if w.Vars == nil {
 		w.Vars = map[string]any{}
+	}
+	if w.Inputs, err = p.inputs(top); err != nil {
+		return nil, err
+	}
+	w.InputValues = make(map[string]any, len(w.Inputs))
+	for _, in := range w.Inputs {
+		if _, dup := w.Vars[in.Name]; dup {
+			return nil, p.errorAt([]string{"inputs", in.Name}, "", "inputs."+in.Name,
+				"%q is both an input and a var (in [vars]): --var would not know which to set; rename one", in.Name)
+		}
+		if in.HasDefault {
+			w.InputValues[in.Name] = in.Default
+		}
 	}
 	if w.Servers, err = p.servers(top); err != nil {
 		return nil, err
@@ -324,6 +338,9 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 		r, err := w.templates.add(src, false)
 		if err != nil {
 			return nil, p.errorAt(path, "", "outputs."+name, "template: %s", templateMessage(err))
+		}
+		if msg := checkData(w, r, false); msg != "" {
+			return nil, p.errorAt(path, "", "outputs."+name, "%s", msg)
 		}
 		for _, id := range r.steps {
 			if _, ok := index[id]; !ok {

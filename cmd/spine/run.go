@@ -19,9 +19,11 @@ import (
 // then run the workflow with live progress on stderr and its outputs on stdout.
 func runRun(ctx context.Context, e *env, args []string) error {
 	var output string
+	var schema bool
 	vars := varFlags{}
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
-		fs.Var(vars, "var", "set a workflow var: --var NAME=VALUE (repeatable)")
+		fs.Var(vars, "var", "set a workflow input or var: --var NAME=VALUE (repeatable; an input's value is parsed by its type)")
+		fs.BoolVar(&schema, "schema", false, "print the JSON Schema of the workflow's [inputs] and exit")
 		outputFlag(fs, &output, "text", "json")
 	})
 	if err != nil {
@@ -32,6 +34,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 1 {
 		return badUsage("want one workflow file")
+	}
+	if schema {
+		return printSchema(e, pos[0])
 	}
 	wf, project, err := e.loadWorkflow(pos[0], vars)
 	if err != nil {
@@ -65,6 +70,19 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// printSchema prints the JSON Schema of a workflow's inputs: what --var must give.
+func printSchema(e *env, file string) error {
+	data, err := workflows.ReadFile(file)
+	if err != nil {
+		return badInput(err)
+	}
+	wf, err := workflows.Parse(file, data)
+	if err != nil {
+		return badInput(err)
+	}
+	return writeJSON(e.stdout, wf.InputSchema())
 }
 
 // loadWorkflow reads, parses and checks a workflow file against the project with the file's
