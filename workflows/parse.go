@@ -20,7 +20,7 @@ var (
 	topKeys  = []string{"name", "description", "timeout", "max_parallel", "inputs", "vars", "servers", "steps", "outputs"}
 	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error",
 		"if", "for_each", "max_parallel"}
-	kinds    = []Kind{KindTool, KindResource, KindPrompt}
+	kinds = []Kind{KindTool, KindResource, KindPrompt}
 )
 
 // Parse reads a workflow file's bytes (see ReadFile). file names it in messages and gives the
