@@ -84,6 +84,20 @@ type StepReport struct {
 	Result     any            `json:"result,omitempty"` // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
 	Error      string         `json:"error,omitempty"`
 	Err        error          `json:"-"`
+	// Items are the outcomes of a for_each step's items, in item order; nil for other steps.
+	Items []ItemReport `json:"items,omitempty"`
+}
+
+// ItemReport is the outcome of one item of a for_each step.
+type ItemReport struct {
+	Index      int        `json:"index"`
+	Target     string     `json:"target,omitempty"`
+	Status     StepStatus `json:"status"` // ok, failed, cancelled, or skipped (not started)
+	Attempts   int        `json:"attempts"`
+	DurationMs float64    `json:"duration_ms"`
+	Text       string     `json:"text"`
+	Result     any        `json:"result,omitempty"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // CancelRun asks a workflow actor to stop: it starts no more steps, cancels the requests in

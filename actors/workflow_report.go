@@ -26,11 +26,22 @@ func (a *workflowActor) finish(ctx actor.Context) {
 		if sr.retry != nil {
 			sr.retry.Stop()
 		}
+		for _, it := range sr.items {
+			if it.retry != nil {
+				it.retry.Stop()
+			}
+			switch it.status {
+			case StepRunning, StepRetrying:
+				a.itemSettle(sr, it, StepCancelled, reason)
+			case StepPending:
+				a.itemSettle(sr, it, StepSkipped, fmt.Errorf("not run: %w", reason))
+			}
+		}
 		switch sr.status {
 		case StepRunning, StepRetrying: // only when the actor is stopped from outside
 			a.settle(sr, StepCancelled, reason)
 		case StepPending:
-			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))
+			a.skip(sr, fmt.Errorf("not run: %w", reason))
 		}
 	}
 	report := a.report()
@@ -90,6 +101,19 @@ func (sr *stepRun) report() StepReport {
 	}
 	if sr.err != nil {
 		out.Error = sr.err.Error()
+	}
+	if sr.each {
+		out.Items = make([]ItemReport, len(sr.items))
+		for i, it := range sr.items {
+			ir := ItemReport{Index: it.index, Target: it.target, Status: it.status, Attempts: it.attempts, Text: it.res.Text, Result: it.result}
+			if !it.started.IsZero() && !it.finished.IsZero() {
+				ir.DurationMs = millis(it.finished.Sub(it.started))
+			}
+			if it.err != nil {
+				ir.Error = it.err.Error()
+			}
+			out.Items[i] = ir
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +14,11 @@ import (
 
 // Messages a workflow actor sends itself from its timers.
 type (
-	stepRetryDue struct{ step string }
-	runExpired   struct{}
+	stepRetryDue struct {
+		step string
+		item int // the for_each item; -1 for a step's only call
+	}
+	runExpired struct{}
 )
 
 // workflowActor runs one workflow (see NewWorkflowProps). Everything happens in Receive:
@@ -28,9 +32,9 @@ type workflowActor struct {
 	deadline time.Time // the run's deadline; zero = none
 	steps    []*stepRun
 	byID     map[string]*stepRun
-	inflight map[uint64]*stepRun // by request id
+	inflight map[uint64]call     // by request id
 	busy     map[string]int      // requests in flight per server
-	queue    []*stepRun          // ready steps (or retries) waiting for capacity, in order
+	queue    []call              // ready steps (or retries) waiting for capacity, in order
 	schedule *workflows.Schedule // hands out the steps whose dependencies succeeded
 	blocking bool                // a step ended other than ok since skipBlocked last ran
 	scope    workflows.Scope     // the results templates see
@@ -52,6 +56,38 @@ type stepRun struct {
 	result   any
 	text     string
 	err      error
+
+	// A for_each step: its items once rendered (each, non-nil from then on), the next one
+	// to start, and how many are in flight, waiting to retry, and not finished.
+	each     bool
+	items    []*itemRun
+	next     int
+	running  int
+	retrying int
+	left     int
+	halted   bool // an item failed under on_error = "fail": start no more
+}
+
+// itemRun is one item of a for_each step.
+type itemRun struct {
+	index    int
+	value    any
+	status   StepStatus
+	target   string
+	attempts int
+	started  time.Time
+	finished time.Time
+	retry    *time.Timer
+	result   any
+	res      workflows.Result
+	err      error
+}
+
+// call is one call a step makes: its only one, or one of its for_each items (item set). In
+// the queue, a for_each step with item nil stands for its items not started yet.
+type call struct {
+	sr   *stepRun
+	item *itemRun
 }
 
 // Receive implements actor.Actor.
@@ -68,9 +104,16 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 			a.answered(ctx, &Response{ID: id, Failure: errServerGone})
 		}
 	case *stepRetryDue:
-		if sr := a.byID[m.step]; sr != nil && sr.status == StepRetrying {
+		sr := a.byID[m.step]
+		switch {
+		case sr == nil:
+		case m.item >= 0 && m.item < len(sr.items) && sr.items[m.item].status == StepRetrying:
+			sr.items[m.item].retry = nil
+			a.queue = append(a.queue, call{sr, sr.items[m.item]})
+			a.advance(ctx)
+		case m.item < 0 && sr.status == StepRetrying:
 			sr.retry = nil
-			a.queue = append(a.queue, sr)
+			a.queue = append(a.queue, call{sr: sr})
 			a.advance(ctx)
 		}
 	case *runExpired:
@@ -109,7 +152,7 @@ func (a *workflowActor) begin(ctx actor.Context) {
 		}
 	}
 	a.byID = make(map[string]*stepRun, len(a.wf.Steps))
-	a.inflight = map[uint64]*stepRun{}
+	a.inflight = map[uint64]call{}
 	a.busy = map[string]int{}
 	a.schedule = a.wf.Schedule()
 	a.scope = a.wf.NewScope()
@@ -135,7 +178,7 @@ func (a *workflowActor) advance(ctx actor.Context) {
 		a.skipBlocked()
 		ready := a.schedule.Next()
 		for _, s := range ready {
-			a.queue = append(a.queue, a.byID[s.ID])
+			a.ready(ctx, a.byID[s.ID])
 		}
 		if !a.startQueued(ctx) && len(ready) == 0 {
 			break
@@ -145,11 +188,53 @@ func (a *workflowActor) advance(ctx actor.Context) {
 		return
 	}
 	for _, sr := range a.steps {
-		if sr.status == StepRetrying {
+		if sr.status == StepRetrying || sr.retrying > 0 && !sr.status.Finished() {
 			return
 		}
 	}
 	a.finish(ctx)
+}
+
+// ready takes a step whose dependencies are done: its if decides whether it runs, its
+// for_each how many calls it makes; then it waits in the queue for capacity.
+func (a *workflowActor) ready(ctx actor.Context, sr *stepRun) {
+	if a.stopped != nil || sr.status != StepPending {
+		return
+	}
+	run, err := sr.step.RenderIf(a.scope)
+	if err != nil {
+		a.failed(ctx, sr, err)
+		return
+	}
+	if !run {
+		a.skip(sr, errors.New("if was false"))
+		return
+	}
+	if sr.step.ForEach != "" {
+		values, err := sr.step.RenderForEach(a.scope)
+		if err != nil {
+			a.failed(ctx, sr, err)
+			return
+		}
+		sr.each = true
+		sr.items = make([]*itemRun, len(values))
+		for i, v := range values {
+			sr.items[i] = &itemRun{index: i, value: v, status: StepPending}
+		}
+		sr.left = len(values)
+		if len(values) == 0 {
+			sr.started = time.Now()
+			a.itemsDone(ctx, sr)
+			return
+		}
+	}
+	a.queue = append(a.queue, call{sr: sr})
+}
+
+// skip settles a pending step as skipped, with what templates see of a step that did not run.
+func (a *workflowActor) skip(sr *stepRun, reason error) {
+	a.scope.Set(sr.step.ID, workflows.Result{Skipped: true})
+	a.settle(sr, StepSkipped, reason)
 }
 
 // startQueued starts the queued steps the run's capacity allows, in order, and says whether
@@ -159,15 +244,36 @@ func (a *workflowActor) advance(ctx actor.Context) {
 func (a *workflowActor) startQueued(ctx actor.Context) bool {
 	started := false
 	kept := a.queue[:0]
-	for _, sr := range a.queue {
+	for _, q := range a.queue {
+		sr := q.sr
 		switch {
-		case a.stopped != nil || (sr.status != StepPending && sr.status != StepRetrying):
+		case a.stopped != nil || sr.status.Finished():
 			// stopped or settled meanwhile: drop it
-		case a.canStart(sr.step.Server):
-			a.attempt(ctx, sr)
+		case q.item != nil: // an item's retry
+			switch {
+			case q.item.status != StepRetrying || sr.halted:
+			case a.canStart(sr):
+				sr.retrying--
+				a.attempt(ctx, sr, q.item)
+				started = true
+			default:
+				kept = append(kept, q)
+			}
+		case sr.each: // the items not started yet, in order
+			for sr.next < len(sr.items) && !sr.halted && a.stopped == nil && a.canStart(sr) {
+				sr.next++
+				a.attempt(ctx, sr, sr.items[sr.next-1])
+				started = true
+			}
+			if sr.next < len(sr.items) && !sr.halted && !sr.status.Finished() {
+				kept = append(kept, q)
+			}
+		case sr.status != StepPending && sr.status != StepRetrying:
+		case a.canStart(sr):
+			a.attempt(ctx, sr, nil)
 			started = true
 		default:
-			kept = append(kept, sr)
+			kept = append(kept, q)
 		}
 	}
 	clear(a.queue[len(kept):])
@@ -175,12 +281,17 @@ func (a *workflowActor) startQueued(ctx actor.Context) bool {
 	return started
 }
 
-func (a *workflowActor) canStart(server string) bool {
+// canStart says whether one more call of the step fits: the run's max_parallel, what the
+// step's server can serve, and a for_each step's own max_parallel.
+func (a *workflowActor) canStart(sr *stepRun) bool {
 	if a.spec.MaxParallel > 0 && len(a.inflight) >= a.spec.MaxParallel {
 		return false
 	}
-	c := a.spec.Capacity[server]
-	return c <= 0 || a.busy[server] < c
+	if sr.each && sr.step.MaxParallel > 0 && sr.running >= sr.step.MaxParallel {
+		return false
+	}
+	c := a.spec.Capacity[sr.step.Server]
+	return c <= 0 || a.busy[sr.step.Server] < c
 }
 
 // skipBlocked skips pending steps that wait for a step that did not succeed, until no more
@@ -197,8 +308,8 @@ func (a *workflowActor) skipBlocked() {
 				continue
 			}
 			for _, d := range sr.step.Deps {
-				if dep := a.byID[d]; dep != nil && dep.status.Finished() && dep.status != StepOK {
-					a.settle(sr, StepSkipped, fmt.Errorf("not run: step %q %s", d, dep.status))
+				if dep := a.byID[d]; dep != nil && dep.status.Finished() && !dep.done() {
+					a.skip(sr, fmt.Errorf("not run: step %q %s", d, dep.status))
 					changed = true
 					break
 				}
@@ -208,12 +319,18 @@ func (a *workflowActor) skipBlocked() {
 	a.blocking = false
 }
 
+// done says whether the step counts as finished for its dependents: it succeeded, or it
+// failed under on_error = "continue" (its dependents then run and see .is_error).
+func (sr *stepRun) done() bool {
+	return sr.status == StepOK || sr.status == StepFailed && sr.step.OnError == workflows.OnErrorContinue
+}
+
 // setStatus moves a step on from pending to st, and tells advance what changed: a step that
-// succeeded is done for the schedule, one that ended otherwise may block others.
+// is done is done for the schedule, one that ended otherwise may block others.
 func (a *workflowActor) setStatus(sr *stepRun, st StepStatus) {
 	sr.status = st
 	switch {
-	case st == StepOK:
+	case sr.done():
 		a.schedule.Done(sr.step.ID)
 	case st.Finished():
 		a.blocking = true
@@ -222,36 +339,60 @@ func (a *workflowActor) setStatus(sr *stepRun, st StepStatus) {
 
 // attempt renders the step against the results so far and sends it to its server. A step
 // that cannot be rendered or sent fails without an attempt being counted.
-func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun) {
+func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 	now := time.Now()
-	if sr.started.IsZero() {
+	first := sr.started.IsZero()
+	if first {
 		sr.started = now
 	}
-	req, err := a.request(sr)
+	if it != nil && it.started.IsZero() {
+		it.started = now
+	}
+	req, err := a.request(sr, it)
 	if err != nil {
-		a.failed(ctx, sr, err)
+		a.callFailed(ctx, sr, it, err)
 		return
 	}
 	pid := a.spec.Servers[sr.step.Server]
 	if pid == nil {
-		a.failed(ctx, sr, serverError(sr.step.Server, req, ErrUnknownServer))
+		a.callFailed(ctx, sr, it, serverError(sr.step.Server, req, ErrUnknownServer))
 		return
 	}
 	sr.attempts++
+	if it != nil {
+		it.attempts++
+		it.status = StepRunning
+		sr.running++
+	}
+	prev := sr.status
 	a.setStatus(sr, StepRunning)
-	a.inflight[req.ID] = sr
+	a.inflight[req.ID] = call{sr, it}
 	a.busy[sr.step.Server]++
 	ctx.Request(pid, req)
-	a.emit(sr, "")
+	if it == nil || prev != StepRunning {
+		a.emit(sr, "")
+	}
 }
 
 // request builds the next attempt's request: fresh args (the SDK writes into its params),
 // the run id as affinity key, and the earlier of the step's and the run's deadlines.
-func (a *workflowActor) request(sr *stepRun) (*Request, error) {
+func (a *workflowActor) request(sr *stepRun, it *itemRun) (*Request, error) {
 	s := sr.step
-	target, args, err := s.Render(a.scope)
+	var (
+		target string
+		args   map[string]any
+		err    error
+	)
+	if it != nil {
+		target, args, err = s.RenderItem(a.scope, it.index, it.value)
+	} else {
+		target, args, err = s.Render(a.scope)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if it != nil {
+		it.target = target
 	}
 	sr.target = target
 	req := &Request{ID: a.spec.NextID(), Name: target, Affinity: a.spec.RunID, Deadline: a.deadline}
@@ -287,37 +428,57 @@ func (a *workflowActor) request(sr *stepRun) (*Request, error) {
 
 // answered takes a server's answer to an attempt.
 func (a *workflowActor) answered(ctx actor.Context, m *Response) {
-	sr := a.inflight[m.ID]
-	if sr == nil {
+	c, ok := a.inflight[m.ID]
+	if !ok {
 		return // answered already (a dead letter came first)
 	}
+	sr, it := c.sr, c.item
 	delete(a.inflight, m.ID)
 	a.busy[sr.step.Server]--
+	if it != nil {
+		sr.running--
+	}
 	if m.Failure == nil {
-		a.succeeded(ctx, sr, m.Result)
+		a.succeeded(ctx, sr, it, m.Result)
 		a.advance(ctx)
 		return
 	}
-	err := a.stepError(sr, m.Failure)
+	target := sr.target
+	if it != nil {
+		target = it.target
+	}
+	err := a.stepError(sr, target, m.Failure)
 	switch {
 	case a.stopped != nil:
-		a.settle(sr, StepCancelled, err)
+		a.callCancelled(sr, it, err)
 	case !a.deadline.IsZero() && !time.Now().Before(a.deadline):
 		// The run's deadline, not the step's, cut the attempt: say so rather than blame the step.
 		a.stop(ctx, fmt.Errorf("run timeout: %w", context.DeadlineExceeded))
-		a.settle(sr, StepCancelled, err)
+		a.callCancelled(sr, it, err)
 	default:
-		if wait, ok := a.retryAfter(sr, m.Failure); ok {
-			a.scheduleRetry(ctx, sr, err, wait)
+		if wait, ok := a.retryAfter(sr, it, m.Failure); ok {
+			a.scheduleRetry(ctx, sr, it, err, wait)
 		} else {
-			a.failed(ctx, sr, err)
+			a.callFailed(ctx, sr, it, err)
 		}
 	}
 	a.advance(ctx)
 }
 
+// callCancelled records a call cut short by the run stopping.
+func (a *workflowActor) callCancelled(sr *stepRun, it *itemRun, err error) {
+	if it == nil {
+		a.settle(sr, StepCancelled, err)
+		return
+	}
+	a.itemSettle(sr, it, StepCancelled, err)
+	if !sr.status.Finished() && sr.running == 0 {
+		a.settle(sr, StepCancelled, err)
+	}
+}
+
 // stepError names the step's server and target in a failure.
-func (a *workflowActor) stepError(sr *stepRun, f *Failure) error {
+func (a *workflowActor) stepError(sr *stepRun, target string, f *Failure) error {
 	op := OpCallTool
 	switch sr.step.Kind {
 	case workflows.KindResource:
@@ -325,26 +486,112 @@ func (a *workflowActor) stepError(sr *stepRun, f *Failure) error {
 	case workflows.KindPrompt:
 		op = OpGetPrompt
 	}
-	return serverError(sr.step.Server, &Request{Op: op, Name: sr.target}, f)
+	return serverError(sr.step.Server, &Request{Op: op, Name: target}, f)
 }
 
-func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
+func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, it *itemRun, result any) {
 	res := resultOf(result)
+	var err error
+	if res.IsError {
+		target := sr.target
+		if it != nil {
+			target = it.target
+		}
+		err = fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, target, res.Text)
+		res.Error = err.Error()
+	}
+	if it != nil {
+		it.result, it.res = result, res
+		if err != nil {
+			a.callFailed(ctx, sr, it, err)
+			return
+		}
+		a.itemSettle(sr, it, StepOK, nil)
+		a.itemsDone(ctx, sr)
+		return
+	}
 	sr.result, sr.text = result, res.Text
 	a.scope.Set(sr.step.ID, res)
-	if res.IsError {
-		a.failed(ctx, sr, fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, sr.target, res.Text))
+	if err != nil {
+		a.failed(ctx, sr, err)
 		return
 	}
 	a.settle(sr, StepOK, nil)
 }
 
+// callFailed records a call that failed for good: the step's, or one item's.
+func (a *workflowActor) callFailed(ctx actor.Context, sr *stepRun, it *itemRun, err error) {
+	if it == nil {
+		a.failed(ctx, sr, err)
+		return
+	}
+	if it.res.Error == "" {
+		it.res = workflows.Result{Text: err.Error(), IsError: true, Error: err.Error()}
+	}
+	a.itemSettle(sr, it, StepFailed, err)
+	if sr.step.OnError != workflows.OnErrorContinue {
+		// The step fails at once: no more items start, and the run stops.
+		sr.halted = true
+		a.setItemsResult(sr)
+		a.failed(ctx, sr, fmt.Errorf("item %d: %w", it.index, err))
+		return
+	}
+	a.itemsDone(ctx, sr)
+}
+
+// itemSettle gives an item its final status.
+func (a *workflowActor) itemSettle(sr *stepRun, it *itemRun, st StepStatus, err error) {
+	if it.status.Finished() {
+		return
+	}
+	it.status, it.err = st, err
+	if !it.started.IsZero() {
+		it.finished = time.Now()
+	}
+	sr.left--
+}
+
+// itemsDone settles a for_each step once every item has finished: failed if one failed
+// (under on_error = "continue"), else ok; its result lists the items' results.
+func (a *workflowActor) itemsDone(ctx actor.Context, sr *stepRun) {
+	if sr.left > 0 || sr.status.Finished() {
+		return
+	}
+	res := a.setItemsResult(sr)
+	if res.IsError {
+		a.failed(ctx, sr, errors.New(res.Error))
+		return
+	}
+	a.settle(sr, StepOK, nil)
+}
+
+// setItemsResult records a for_each step's result from its items: an item that did not
+// finish counts as skipped.
+func (a *workflowActor) setItemsResult(sr *stepRun) workflows.Result {
+	items := make([]workflows.Result, len(sr.items))
+	for i, it := range sr.items {
+		switch it.status {
+		case StepOK, StepFailed:
+			items[i] = it.res
+		default:
+			items[i] = workflows.Result{Skipped: true}
+		}
+	}
+	res := workflows.ItemsResult(items)
+	sr.text = res.Text
+	a.scope.Set(sr.step.ID, res)
+	return res
+}
+
 // failed records a step failure. Under on_error = "fail" the run stops; under "continue" the
-// failure stays the step's own and only its dependents are skipped (by advance).
+// step counts as finished: its dependents run and see .is_error and .error.
 func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
-	if _, ok := a.scope.Steps[sr.step.ID]; !ok {
-		// Outputs may look at a failed step: .steps.ID.is_error is true, .text says why.
-		a.scope.Set(sr.step.ID, workflows.Result{Text: err.Error(), IsError: true})
+	if r, ok := a.scope.Steps[sr.step.ID]; !ok {
+		// Templates may look at a failed step: .steps.ID.is_error is true, .error (and .text) say why.
+		a.scope.Set(sr.step.ID, workflows.Result{Text: err.Error(), IsError: true, Error: err.Error()})
+	} else if !r.IsError || r.Error == "" {
+		r.IsError, r.Error = true, err.Error()
+		a.scope.Set(sr.step.ID, r)
 	}
 	a.settle(sr, StepFailed, err)
 	if sr.step.OnError != workflows.OnErrorContinue {
@@ -352,24 +599,35 @@ func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
 	}
 }
 
-// retryAfter applies the one retry policy (MayRetry) to a step, with the step's
-// retry_unsafe as the caller's opt-in: a step is attempted again, up to its retries, only if
-// its call certainly did not run, is safe to run twice, or the step says so; and only if the
-// backoff ends before the run's deadline. An isError result never gets here: see
-// NewWorkflowProps.
-func (a *workflowActor) retryAfter(sr *stepRun, f *Failure) (time.Duration, bool) {
-	if sr.attempts > sr.step.Retries || !MayRetry(f, sr.step.RetryUnsafe) {
+// retryAfter applies the one retry policy (MayRetry) to a call, with the step's
+// retry_unsafe as the caller's opt-in: a call is attempted again, up to the step's retries
+// (per item for a for_each), only if it certainly did not run, is safe to run twice, or the
+// step says so; and only if the backoff ends before the run's deadline. An isError result
+// never gets here: see NewWorkflowProps.
+func (a *workflowActor) retryAfter(sr *stepRun, it *itemRun, f *Failure) (time.Duration, bool) {
+	attempts := sr.attempts
+	if it != nil {
+		attempts = it.attempts
+	}
+	if attempts > sr.step.Retries || !MayRetry(f, sr.step.RetryUnsafe) || sr.halted {
 		return 0, false
 	}
-	wait := stepBackoff.delay(sr.attempts)
+	wait := stepBackoff.delay(attempts)
 	return wait, a.deadline.IsZero() || time.Now().Add(wait).Before(a.deadline)
 }
 
-func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, err error, wait time.Duration) {
+func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, it *itemRun, err error, wait time.Duration) {
+	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
+	if it != nil {
+		it.status, it.err = StepRetrying, err
+		sr.retrying++
+		index := it.index
+		it.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id, item: index}) })
+		return
+	}
 	a.setStatus(sr, StepRetrying)
 	sr.err = err
-	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
-	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id}) })
+	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id, item: -1}) })
 	a.emit(sr, err.Error())
 }
 
@@ -381,10 +639,11 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 		return
 	}
 	a.stopped = reason
-	for id, sr := range a.inflight {
-		ctx.Send(a.spec.Servers[sr.step.Server], &Cancel{ID: id})
+	for id, c := range a.inflight {
+		ctx.Send(a.spec.Servers[c.sr.step.Server], &Cancel{ID: id})
 	}
 	for _, sr := range a.steps {
+		a.stopItems(sr, reason)
 		switch sr.status {
 		case StepRetrying:
 			if sr.retry != nil { // nil: its retry waits in the queue
@@ -393,7 +652,29 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 			}
 			a.settle(sr, StepCancelled, fmt.Errorf("not retried: %w", reason))
 		case StepPending:
-			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))
+			a.skip(sr, fmt.Errorf("not run: %w", reason))
+		case StepRunning:
+			if sr.each && sr.running == 0 { // only items waiting to retry or not started
+				a.settle(sr, StepCancelled, fmt.Errorf("not finished: %w", reason))
+			}
+		}
+	}
+}
+
+// stopItems ends a for_each step's items that are not in flight: those waiting to retry are
+// cancelled, those not started are skipped.
+func (a *workflowActor) stopItems(sr *stepRun, reason error) {
+	for _, it := range sr.items {
+		switch it.status {
+		case StepRetrying:
+			if it.retry != nil {
+				it.retry.Stop()
+				it.retry = nil
+			}
+			sr.retrying--
+			a.itemSettle(sr, it, StepCancelled, fmt.Errorf("not retried: %w", reason))
+		case StepPending:
+			a.itemSettle(sr, it, StepSkipped, fmt.Errorf("not run: %w", reason))
 		}
 	}
 }

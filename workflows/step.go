@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -127,26 +128,35 @@ func (s *Step) readFlow(t *table) error {
 	case bool:
 		s.If = strconv.FormatBool(v)
 	case string:
+		if strings.TrimSpace(v) == "" {
+			return t.errorf("if", "must not be empty: write a template such as \"{{ not .steps.check.is_error }}\"")
+		}
 		if !hasTemplate(v) {
 			if _, err := parseCondition(v); err != nil {
 				return t.errorf("if", "%q is neither a template nor true or false", v)
 			}
 		}
-		if strings.TrimSpace(v) == "" {
-			return t.errorf("if", "must not be empty: write a template such as \"{{ not .steps.check.is_error }}\"")
-		}
 		s.If = v
 	default:
 		return t.errorf("if", "must be a template (a string) or true or false, not %s", typeName(v))
 	}
-	fe, ok, err := t.string("for_each")
-	switch {
-	case err != nil:
-		return err
-	case ok && !hasTemplate(fe):
-		return t.errorf("for_each", "must be a template that yields a list, such as \"{{ .inputs.topics }}\" or \"{{ .steps.list.json.items }}\"")
-	case ok:
-		s.ForEach = fe
+	switch v := t.m["for_each"].(type) {
+	case nil:
+	case []any, []map[string]any: // a list written out: kept as its JSON text
+		b, err := json.Marshal(v)
+		if err != nil {
+			return t.errorf("for_each", "%v", err)
+		}
+		s.ForEach = string(b)
+	case string:
+		if !hasTemplate(v) {
+			if _, err := asList(v); err != nil {
+				return t.errorf("for_each", "must be a list, or a template that yields one, such as \"{{ .inputs.topics }}\" or \"{{ .steps.list.json.items }}\"")
+			}
+		}
+		s.ForEach = v
+	default:
+		return t.errorf("for_each", "must be a list, or a template that yields one (a string), not %s", typeName(v))
 	}
 	if n, ok, err := t.integer("max_parallel"); err != nil {
 		return err
