@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // StepStatus is where a workflow step stands. A finished step ends in StepOK, StepFailed,
@@ -80,8 +81,9 @@ type StepReport struct {
 	Finished   time.Time      `json:"finished,omitzero"`
 	Duration   time.Duration  `json:"-"`
 	DurationMs float64        `json:"duration_ms"`
-	Text       string         `json:"text"`             // the result's text (workflows.Result.Text)
-	Result     any            `json:"result,omitempty"` // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
+	Resumed    bool           `json:"resumed,omitempty"` // finished by an earlier process of the run (--resume): not called again
+	Text       string         `json:"text"`              // the result's text (workflows.Result.Text)
+	Result     any            `json:"result,omitempty"`  // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
 	Error      string         `json:"error,omitempty"`
 	Err        error          `json:"-"`
 	// Items are the outcomes of a for_each step's items, in item order; nil for other steps.
@@ -130,6 +132,39 @@ type WorkflowSpec struct {
 	Deadline    time.Time       // the caller's deadline; zero = none (the workflow's timeout still applies)
 	Progress    func(StepEvent) // called from the actor; must not block; nil = none
 	ReplyTo     *actor.PID      // receives the *RunReport, once
+	// Journal, when set, records the run (see package journal): the actor flushes it
+	// before it sends any call and after it takes any answer. A journal that fails to
+	// write stops the run: it could not be resumed.
+	Journal Journal
+	// Resume holds, by step id, the steps an earlier process of the same run finished:
+	// they are not called again, and their results feed the templates.
+	Resume map[string]ResumedStep
+}
+
+// Journal is where a workflow actor records its run: a *journal.Writer.
+type Journal interface {
+	Add(journal.Record)
+	Flush() error
+}
+
+// ResumedStep is a step an earlier process of a run finished (or a for_each step of which it
+// finished some items), as the journal tells it.
+type ResumedStep struct {
+	// Done: the step is finished, with Status (StepOK, or StepFailed under on_error =
+	// "continue"), Result (the MCP result; nil for a step accepted with no result) and
+	// Error. A step that is not Done runs, skipping the Items that are.
+	Done   bool
+	Status StepStatus
+	Result any
+	Error  string
+	Items  map[int]ResumedItem
+}
+
+// ResumedItem is a for_each item an earlier process finished.
+type ResumedItem struct {
+	Status StepStatus // StepOK, or StepFailed (is_error) under on_error = "continue"
+	Result any        // the MCP result; nil for an item accepted with no result
+	Error  string
 }
 
 // NewWorkflowProps returns the props of a workflow actor: one actor per run, which starts

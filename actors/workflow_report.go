@@ -9,6 +9,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // finish ends the run: steps never started are skipped, the outputs are rendered, the report
@@ -45,6 +46,11 @@ func (a *workflowActor) finish(ctx actor.Context) {
 		}
 	}
 	report := a.report()
+	if j := a.spec.Journal; j != nil {
+		ok := report.OK
+		j.Add(journal.Record{Type: journal.TypeEnd, OK: &ok, Error: report.Error})
+		_ = j.Flush() // the caller closes it, and sees its error there
+	}
 	if a.spec.ReplyTo != nil {
 		ctx.Send(a.spec.ReplyTo, report)
 	}
@@ -94,6 +100,7 @@ func (sr *stepRun) report() StepReport {
 		Text:     sr.text,
 		Result:   sr.result,
 		Err:      sr.err,
+		Resumed:  sr.resumed,
 	}
 	if !sr.started.IsZero() && !sr.finished.IsZero() {
 		out.Duration = sr.finished.Sub(sr.started)

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // Messages a workflow actor sends itself from its timers.
@@ -66,6 +68,7 @@ type stepRun struct {
 	retrying int
 	left     int
 	halted   bool // an item failed under on_error = "fail": start no more
+	resumed  bool // finished by an earlier process of the run
 }
 
 // itemRun is one item of a for_each step.
@@ -97,6 +100,7 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 		a.begin(ctx)
 	case *Response:
 		a.answered(ctx, m)
+		a.flush(ctx)
 	case *actor.DeadLetterResponse:
 		// A server actor is gone: the runtime is closing. The dead letter does not say which
 		// request it was, so every request in flight is answered here; late answers are ignored.
@@ -162,6 +166,7 @@ func (a *workflowActor) begin(ctx actor.Context) {
 		a.steps = append(a.steps, sr)
 		a.byID[s.ID] = sr
 	}
+	a.resume()
 	if !a.deadline.IsZero() {
 		root, self := ctx.ActorSystem().Root, ctx.Self()
 		a.timer = time.AfterFunc(time.Until(a.deadline), func() { root.Send(self, &runExpired{}) })
@@ -195,6 +200,59 @@ func (a *workflowActor) advance(ctx actor.Context) {
 	a.finish(ctx)
 }
 
+// resume settles the steps an earlier process of the run finished, as the journal tells:
+// their results feed the templates, and their dependents may start.
+func (a *workflowActor) resume() {
+	for _, sr := range a.steps {
+		rs, ok := a.spec.Resume[sr.step.ID]
+		if !ok || !rs.Done {
+			continue
+		}
+		var res workflows.Result
+		if sr.step.ForEach != "" {
+			sr.each = true
+			n := 0
+			for i := range rs.Items {
+				n = max(n, i+1)
+			}
+			sr.items = make([]*itemRun, n)
+			for i := range sr.items {
+				sr.items[i] = &itemRun{index: i, status: StepSkipped}
+				if ri, ok := rs.Items[i]; ok {
+					sr.items[i].status, sr.items[i].result, sr.items[i].res = ri.Status, ri.Result, resumedResult(ri.Result, ri.Status, ri.Error)
+				}
+			}
+			res = a.itemsResult(sr)
+		} else {
+			res = resumedResult(rs.Result, rs.Status, rs.Error)
+		}
+		if rs.Status == StepFailed {
+			res.IsError = true
+			if res.Error == "" {
+				res.Error = rs.Error
+			}
+		}
+		sr.resumed, sr.result, sr.text = true, rs.Result, res.Text
+		if rs.Error != "" {
+			sr.err = errors.New(rs.Error)
+		}
+		a.scope.Set(sr.step.ID, res)
+		a.setStatus(sr, rs.Status)
+	}
+}
+
+// resumedResult is what templates see of a call an earlier process finished.
+func resumedResult(result any, st StepStatus, errText string) workflows.Result {
+	res := resultOf(result)
+	if st == StepFailed {
+		res.IsError, res.Error = true, errText
+		if result == nil {
+			res.Text = errText
+		}
+	}
+	return res
+}
+
 // ready takes a step whose dependencies are done: its if decides whether it runs, its
 // for_each how many calls it makes; then it waits in the queue for capacity.
 func (a *workflowActor) ready(ctx actor.Context, sr *stepRun) {
@@ -218,11 +276,20 @@ func (a *workflowActor) ready(ctx actor.Context, sr *stepRun) {
 		}
 		sr.each = true
 		sr.items = make([]*itemRun, len(values))
-		for i, v := range values {
-			sr.items[i] = &itemRun{index: i, value: v, status: StepPending}
-		}
 		sr.left = len(values)
-		if len(values) == 0 {
+		done := a.spec.Resume[sr.step.ID].Items
+		for i, v := range values {
+			it := &itemRun{index: i, value: v, status: StepPending}
+			if ri, ok := done[i]; ok { // finished by an earlier process of the run
+				it.status, it.result, it.res = ri.Status, ri.Result, resumedResult(ri.Result, ri.Status, ri.Error)
+				if ri.Error != "" {
+					it.err = errors.New(ri.Error)
+				}
+				sr.left--
+			}
+			sr.items[i] = it
+		}
+		if sr.left == 0 {
 			sr.started = time.Now()
 			a.itemsDone(ctx, sr)
 			return
@@ -262,8 +329,10 @@ func (a *workflowActor) startQueued(ctx actor.Context) bool {
 		case sr.each: // the items not started yet, in order
 			for sr.next < len(sr.items) && !sr.halted && a.stopped == nil && a.canStart(sr) {
 				sr.next++
-				a.attempt(ctx, sr, sr.items[sr.next-1])
-				started = true
+				if it := sr.items[sr.next-1]; it.status == StepPending {
+					a.attempt(ctx, sr, it)
+					started = true
+				}
 			}
 			if sr.next < len(sr.items) && !sr.halted && !sr.status.Finished() {
 				kept = append(kept, q)
@@ -358,6 +427,14 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 		a.callFailed(ctx, sr, it, serverError(sr.step.Server, req, ErrUnknownServer))
 		return
 	}
+	if j := a.spec.Journal; j != nil {
+		// On disk before the call leaves: a run that dies from here on knows it may have run.
+		j.Add(a.attemptRecord(sr, it, req, first))
+		if err := j.Flush(); err != nil {
+			a.stop(ctx, err)
+			return
+		}
+	}
 	sr.attempts++
 	if it != nil {
 		it.attempts++
@@ -433,6 +510,9 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 		return // answered already (a dead letter came first)
 	}
 	sr, it := c.sr, c.item
+	if a.spec.Journal != nil {
+		a.spec.Journal.Add(outcomeRecord(c, m))
+	}
 	delete(a.inflight, m.ID)
 	a.busy[sr.step.Server]--
 	if it != nil {
@@ -463,6 +543,52 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 		}
 	}
 	a.advance(ctx)
+}
+
+// attemptRecord is the journal's record of the attempt about to be sent.
+func (a *workflowActor) attemptRecord(sr *stepRun, it *itemRun, req *Request, first bool) journal.Record {
+	rec := journal.Record{Type: journal.TypeAttempt, Step: sr.step.ID, Attempt: sr.attempts + 1,
+		Server: sr.step.Server, Kind: string(sr.step.Kind), Target: req.Name}
+	if it != nil {
+		index := it.index
+		rec.Item, rec.Attempt = &index, it.attempts+1
+		if first {
+			n := len(sr.items)
+			rec.Items = &n
+		}
+	}
+	return rec
+}
+
+// outcomeRecord is the journal's record of an answer.
+func outcomeRecord(c call, m *Response) journal.Record {
+	rec := journal.Record{Type: journal.TypeOutcome, Step: c.sr.step.ID, Attempt: c.sr.attempts}
+	if c.item != nil {
+		index := c.item.index
+		rec.Item, rec.Attempt = &index, c.item.attempts
+	}
+	if f := m.Failure; f != nil {
+		rec.Status, rec.Class, rec.Reason, rec.Safe, rec.Error = journal.OutcomeFailed, string(f.Class), string(f.Reason), f.Safe, f.Message
+		return rec
+	}
+	rec.Status = journal.OutcomeOK
+	if r, ok := m.Result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
+		rec.Status = journal.OutcomeIsError
+	}
+	if b, err := json.Marshal(m.Result); err == nil {
+		rec.Result = b
+	}
+	return rec
+}
+
+// flush writes what the journal holds; a journal that cannot be written stops the run.
+func (a *workflowActor) flush(ctx actor.Context) {
+	if j := a.spec.Journal; j != nil && !a.done {
+		if err := j.Flush(); err != nil {
+			a.stop(ctx, err)
+			a.advance(ctx)
+		}
+	}
 }
 
 // callCancelled records a call cut short by the run stopping.
@@ -568,6 +694,14 @@ func (a *workflowActor) itemsDone(ctx actor.Context, sr *stepRun) {
 // setItemsResult records a for_each step's result from its items: an item that did not
 // finish counts as skipped.
 func (a *workflowActor) setItemsResult(sr *stepRun) workflows.Result {
+	res := a.itemsResult(sr)
+	sr.text = res.Text
+	a.scope.Set(sr.step.ID, res)
+	return res
+}
+
+// itemsResult is a for_each step's result from its items.
+func (a *workflowActor) itemsResult(sr *stepRun) workflows.Result {
 	items := make([]workflows.Result, len(sr.items))
 	for i, it := range sr.items {
 		switch it.status {
@@ -577,10 +711,7 @@ func (a *workflowActor) setItemsResult(sr *stepRun) workflows.Result {
 			items[i] = workflows.Result{Skipped: true}
 		}
 	}
-	res := workflows.ItemsResult(items)
-	sr.text = res.Text
-	a.scope.Set(sr.step.ID, res)
-	return res
+	return workflows.ItemsResult(items)
 }
 
 // failed records a step failure. Under on_error = "fail" the run stops; under "continue" the
@@ -689,6 +820,9 @@ func (a *workflowActor) settle(sr *stepRun, st StepStatus, err error) {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
+	}
+	if j := a.spec.Journal; j != nil {
+		j.Add(journal.Record{Type: journal.TypeStepEnd, Step: sr.step.ID, Status: string(st), Error: msg})
 	}
 	a.emit(sr, msg)
 }

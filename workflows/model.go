@@ -33,6 +33,7 @@ type Workflow struct {
 	Name        string         // name; defaults to the file's base name without extension
 	Description string         // free text
 	File        string         // the file name given to Parse, used in messages
+	SHA256      string         // hex sha256 of the bytes Parse read: a run's journal keeps it, and a resume compares it
 	Timeout     time.Duration  // bound on the whole run; 0 = none
 	Vars        map[string]any // the [vars] defaults, then what ApplyVars sets; never nil after Parse
 

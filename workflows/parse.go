@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -72,7 +74,8 @@ func (p *parser) parse() (*Workflow, error) {
 	if err := top.onlyKeys(topKeys); err != nil {
 		return nil, err
 	}
-	w := &Workflow{File: p.file, Name: defaultName(p.file), pos: p.pos, templates: templateSet{}}
+	sum := sha256.Sum256(p.src)
+	w := &Workflow{File: p.file, Name: defaultName(p.file), SHA256: hex.EncodeToString(sum[:]), pos: p.pos, templates: templateSet{}}
 	if s, ok, err := top.string("name"); err != nil {
 		return nil, err
 	} else if ok && s != "" {
