@@ -43,6 +43,10 @@ type StepEvent struct {
 	Elapsed time.Duration // since the step's first attempt started; 0 for a skipped step
 	Err     string        // why an attempt or the step failed
 	Time    time.Time
+	// Items is how many items a for_each step has (0 for other steps, and before its
+	// for_each is rendered); ItemsDone how many of them have finished. A for_each step
+	// reports an event as each item finishes.
+	Items, ItemsDone int
 }
 
 // String renders the event for people.

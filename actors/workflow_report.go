@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -47,8 +48,15 @@ func (a *workflowActor) finish(ctx actor.Context) {
 	}
 	report := a.report()
 	if j := a.spec.Journal; j != nil {
-		ok := report.OK
-		j.Add(journal.Record{Type: journal.TypeEnd, OK: &ok, Error: report.Error})
+		ok, status := report.OK, journal.StateOK
+		switch {
+		case ok:
+		case errors.Is(report.Err, context.Canceled):
+			status = journal.StateInterrupted // the caller stopped it (Ctrl-C): resumable as it is
+		default:
+			status = journal.StateFailed
+		}
+		j.Add(journal.Record{Type: journal.TypeEnd, OK: &ok, Status: status, Error: report.Error})
 		_ = j.Flush() // the caller closes it, and sees its error there
 	}
 	if a.spec.ReplyTo != nil {

@@ -675,6 +675,9 @@ func (a *workflowActor) itemSettle(sr *stepRun, it *itemRun, st StepStatus, err 
 		it.finished = time.Now()
 	}
 	sr.left--
+	if sr.status == StepRunning && sr.left > 0 {
+		a.emit(sr, "")
+	}
 }
 
 // itemsDone settles a for_each step once every item has finished: failed if one failed
@@ -835,6 +838,9 @@ func (a *workflowActor) emit(sr *stepRun, errText string) {
 	ev := StepEvent{
 		RunID: a.spec.RunID, Step: sr.step.ID, Kind: sr.step.Kind, Server: sr.step.Server, Target: sr.target,
 		Status: sr.status, Attempt: sr.attempts, Err: errText, Time: now,
+	}
+	if sr.each {
+		ev.Items, ev.ItemsDone = len(sr.items), len(sr.items)-sr.left
 	}
 	if !sr.started.IsZero() {
 		end := sr.finished

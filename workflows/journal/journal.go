@@ -61,7 +61,7 @@ type Record struct {
 	Target  string `json:"target,omitempty"`
 	Items   *int   `json:"items,omitempty"` // attempt of a for_each step: how many items it has
 
-	Status string          `json:"status,omitempty"` // outcome: ok, is_error, failed; step_end: the step's final status
+	Status string          `json:"status,omitempty"` // outcome: ok, is_error, failed; step_end: the step's final status; end: ok, failed, interrupted
 	Class  string          `json:"class,omitempty"`  // outcome failed: the failure's class (not_sent, maybe_ran, …)
 	Reason string          `json:"reason,omitempty"`
 	Safe   bool            `json:"safe,omitempty"` // outcome failed: the operation is safe to repeat
@@ -93,7 +93,7 @@ type Writer struct {
 }
 
 // Create creates the journal at path (its directories 0700, the file 0600, refusing one that
-// exists), locks it, and writes and syncs header. secrets are redacted from every record.
+// exists), locks it, and writes header. secrets are redacted from every record.
 func Create(path string, header Record, secrets []string) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("run journal: %w", err)
@@ -106,8 +106,7 @@ func Create(path string, header Record, secrets []string) (*Writer, error) {
 }
 
 // Append opens the existing journal at path to continue its run, locks it (an error if
-// another process holds it: the run is still going), and writes and syncs rec, the
-// "resume" record.
+// another process holds it: the run is still going), and writes rec, the "resume" record.
 //
 // When the journal ends in a line cut short, a newline ends it first, so that the resume's
 // records start on a line of their own.
@@ -131,10 +130,6 @@ func Append(path string, rec Record, secrets []string) (*Writer, error) {
 		w.Close()
 		return nil, err
 	}
-	if err := f.Sync(); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("run journal: %w", err)
-	}
 	return w, nil
 }
 
@@ -151,10 +146,6 @@ func start(f *os.File, first Record, secrets []string) (*Writer, error) {
 	if err := w.Flush(); err != nil {
 		w.Close()
 		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("run journal: %w", err)
 	}
 	return w, nil
 }
@@ -218,14 +209,11 @@ func (w *Writer) Flush() error {
 	return w.err
 }
 
-// Close flushes, syncs, unlocks and closes the journal.
+// Close flushes, unlocks and closes the journal. It does not fsync: see the package doc.
 func (w *Writer) Close() error {
 	err := w.Flush()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if serr := w.f.Sync(); err == nil && serr != nil {
-		err = fmt.Errorf("run journal: %w", serr)
-	}
 	_ = lock(w.f, false)
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("run journal: %w", cerr)

@@ -126,6 +126,7 @@ func TestListStates(t *testing.T) {
 	mk("run-ok", now.Add(-3*time.Minute), &Record{Type: TypeEnd, OK: &yes})
 	mk("run-failed", now.Add(-2*time.Minute), &Record{Type: TypeEnd, OK: &no, Error: "boom"})
 	mk("run-killed", now.Add(-time.Minute), nil)
+	mk("run-cancelled", now.Add(-4*time.Minute), &Record{Type: TypeEnd, OK: &no, Status: StateInterrupted, Error: "cancelled"})
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600)
 	runs, err := List(dir, 0)
 	if err != nil {
@@ -135,7 +136,7 @@ func TestListStates(t *testing.T) {
 	for _, r := range runs {
 		got = append(got, r.RunID+"="+r.State)
 	}
-	if strings.Join(got, " ") != "run-killed=interrupted run-failed=failed run-ok=ok" {
+	if strings.Join(got, " ") != "run-killed=interrupted run-failed=failed run-ok=ok run-cancelled=interrupted" {
 		t.Errorf("runs = %v", got)
 	}
 	if runs[1].Error != "boom" || runs[2].Duration != 2*time.Second || runs[0].Duration != time.Second {

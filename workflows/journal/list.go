@@ -18,7 +18,7 @@ import (
 const (
 	StateOK          = "ok"
 	StateFailed      = "failed"
-	StateInterrupted = "interrupted" // no end record and no process holds it: resume it
+	StateInterrupted = "interrupted" // cancelled, or no end record and no process holds it: resume it
 	StateRunning     = "running"
 )
 
@@ -119,6 +119,8 @@ func Summarize(path string) (Summary, error) {
 		s.Duration = time.Since(h.Time)
 	case end != nil && end.OK != nil && *end.OK:
 		s.State = StateOK
+	case end != nil && end.Status == StateInterrupted:
+		s.State, s.Error = StateInterrupted, end.Error
 	case end != nil:
 		s.State, s.Error = StateFailed, end.Error
 	default:
