@@ -72,3 +72,24 @@ func TestRunInputs(t *testing.T) {
 		t.Errorf("schema = %s", res.stdout)
 	}
 }
+
+// Malformed if, for_each and [inputs] are reported before anything runs: exit 2 with the
+// file, the step and the line, and no server started.
+func TestRunMalformedFlowKeys(t *testing.T) {
+	noServersLeft(t)
+	step := "\n[[steps]]\nid = \"a\"\nserver = \"demo\"\ntool = \"echo\"\nargs = { text = \"x\" }\n"
+	for _, tt := range []struct{ src, want string }{
+		{step + "if = \"perhaps\"\n", `flow.toml:7: step "a": if: "perhaps" is neither a template nor true or false`},
+		{step + "if = \"{{ .steps.b.is_error }}\"\n", `flow.toml:7: step "a": if: template references unknown step "b"`},
+		{step + "for_each = 3\n", `flow.toml:7: step "a": for_each: must be a list`},
+		{step + "for_each = \"{{ .inputs.list }}\"\n", `flow.toml:7: step "a": for_each: template references unknown input "list"`},
+		{"[inputs]\nn = { type = \"int\" }\n" + step, `flow.toml:2: inputs.n.type: "int" is not a type`},
+		{"[inputs]\nn = { type = \"integer\", default = \"5\" }\n" + step, `flow.toml:2: inputs.n.default: want an integer, not a string`},
+	} {
+		dir := wfFiles(t, map[string]string{"spine.toml": wfDemoProject, "flow.toml": tt.src})
+		res := spine(t, dir, "run", "flow.toml")
+		if res.code != 2 || !strings.Contains(res.stderr, tt.want) {
+			t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", res.code, res.stderr, tt.want)
+		}
+	}
+}

@@ -79,7 +79,7 @@ args    = ["demo-server"]
 func TestExamplesRun(t *testing.T) {
 	noServersLeft(t)
 	root := repoRoot(t)
-	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error"} {
+	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error", "inputs", "if", "for-each", "durable"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join("examples", name+".toml")
 			res := spine(t, root, "run", file)
