@@ -186,8 +186,13 @@ type ResumedItem struct {
 //     repeat its side effects, so it fails the step at once.
 //   - on_error = "fail": the run stops starting steps, cancels the ones in flight (they end
 //     cancelled) and skips the rest; the run is not OK.
-//   - on_error = "continue": the step is reported failed, the steps that depend on it are
-//     skipped, independent steps run on, and the run stays OK.
+//   - on_error = "continue": the step is reported failed but counts as finished: the steps
+//     that depend on it run (and see .is_error and .error), and the run stays OK.
+//   - if: rendered when the step's dependencies are done; false skips the step ("if was
+//     false"), and the steps that depend on it are skipped in turn.
+//   - for_each: one request per item, at most the step's max_parallel at once (and within the
+//     run's capacity), started in item order; an item failure follows on_error (fail: no
+//     more items start and the step fails; continue: the other items run, the step fails).
 //   - CancelRun: like a failure, the run stops; it is not OK.
 func NewWorkflowProps(spec WorkflowSpec) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor { return &workflowActor{spec: spec} })

@@ -77,8 +77,8 @@ func WithResume(r Resume) RunOption { return func(o *runConfig) { o.resume = &r 
 // calls; its affinity key is its run id (WithRunID).
 //
 // A failed step does not make an error: the report says OK false and why (Error, and the
-// step's own Error). A step with on_error = "continue" that fails is reported failed and its
-// dependents skipped, but the run stays OK. A Go error from a server (no answer in time, a
+// step's own Error). A step with on_error = "continue" that fails is reported failed, its
+// dependents still run (they see .is_error and .error), and the run stays OK. A Go error from a server (no answer in time, a
 // lost session) is retried up to the step's retries; a tool result with isError is not. The same holds when ctx ends: the run is cancelled, its steps in flight
 // are reported cancelled, and Err matches ctx's error. The error is non-nil only when the run
 // cannot start: wf does not validate against the executor's servers, or the executor is
