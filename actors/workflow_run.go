@@ -824,7 +824,8 @@ func (a *workflowActor) settle(sr *stepRun, st StepStatus, err error) {
 	if err != nil {
 		msg = err.Error()
 	}
-	if j := a.spec.Journal; j != nil {
+	if j := a.spec.Journal; j != nil && (st != StepOK || sr.each) {
+		// A step's only call answered ok says the step is ok: its outcome record is its end.
 		j.Add(journal.Record{Type: journal.TypeStepEnd, Step: sr.step.ID, Status: string(st), Error: msg})
 	}
 	a.emit(sr, msg)

@@ -60,7 +60,7 @@ args = { text = "{{ .steps.readme.text }}" }
 		}
 		types = append(types, rec.Type+":"+rec.Step)
 	}
-	want := "run: attempt:readme outcome:readme step_end:readme attempt:say outcome:say step_end:say end:"
+	want := "run: attempt:readme outcome:readme attempt:say outcome:say end:"
 	if strings.Join(types, " ") != want {
 		t.Errorf("records:\n got %s\nwant %s", strings.Join(types, " "), want)
 	}

@@ -9,7 +9,8 @@
 // the run goes: "attempt" before each call is sent (step, for_each item, attempt number,
 // server, kind, target); "outcome" when it is answered (ok, is_error, or failed with the
 // failure's class, reason and whether the operation was safe to repeat; the MCP result as
-// JSON); "step_end" when a step settles (its final status and error); "resume" when a later
+// JSON); "step_end" when a step settles (its final status and error; not written for a
+// step whose only call answered ok, which that "outcome" says); "resume" when a later
 // process continues the run (with the steps accepted or run again); and "end" when the run
 // is over (ok, error). A call whose "attempt" has no "outcome" was in flight when the run
 // stopped: it may have run.

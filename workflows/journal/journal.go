@@ -179,11 +179,12 @@ func (w *Writer) Add(rec Record) {
 	if w.err != nil {
 		return
 	}
-	enc := json.NewEncoder(&w.buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil { // Encode ends the line
+	b, err := appendRecord(w.buf.AvailableBuffer(), &rec)
+	if err != nil {
 		w.err = fmt.Errorf("run journal: %w", err)
+		return
 	}
+	w.buf.Write(b)
 }
 
 // Flush writes the buffered records with one write(2); it returns the first error the
@@ -326,6 +327,9 @@ func (l *Log) apply(rec *Record) {
 		s := l.step(rec.Step)
 		if c := l.call(s, rec); c.Attempt != nil && c.Attempt.Attempt == rec.Attempt {
 			c.Outcome = rec
+			if rec.Item == nil && rec.Status == OutcomeOK {
+				s.Status = "ok" // the step's only call answered: it is ok (no step_end is written for it)
+			}
 		}
 	case TypeStepEnd:
 		s := l.step(rec.Step)
