@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // StepStatus is where a workflow step stands. A finished step ends in StepOK, StepFailed,
@@ -42,6 +43,10 @@ type StepEvent struct {
 	Elapsed time.Duration // since the step's first attempt started; 0 for a skipped step
 	Err     string        // why an attempt or the step failed
 	Time    time.Time
+	// Items is how many items a for_each step has (0 for other steps, and before its
+	// for_each is rendered); ItemsDone how many of them have finished. A for_each step
+	// reports an event as each item finishes.
+	Items, ItemsDone int
 }
 
 // String renders the event for people.
@@ -80,10 +85,25 @@ type StepReport struct {
 	Finished   time.Time      `json:"finished,omitzero"`
 	Duration   time.Duration  `json:"-"`
 	DurationMs float64        `json:"duration_ms"`
-	Text       string         `json:"text"`             // the result's text (workflows.Result.Text)
-	Result     any            `json:"result,omitempty"` // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
+	Resumed    bool           `json:"resumed,omitempty"` // finished by an earlier process of the run (--resume): not called again
+	Text       string         `json:"text"`              // the result's text (workflows.Result.Text)
+	Result     any            `json:"result,omitempty"`  // the MCP result: *mcp.CallToolResult, *mcp.ReadResourceResult or *mcp.GetPromptResult
 	Error      string         `json:"error,omitempty"`
 	Err        error          `json:"-"`
+	// Items are the outcomes of a for_each step's items, in item order; nil for other steps.
+	Items []ItemReport `json:"items,omitempty"`
+}
+
+// ItemReport is the outcome of one item of a for_each step.
+type ItemReport struct {
+	Index      int        `json:"index"`
+	Target     string     `json:"target,omitempty"`
+	Status     StepStatus `json:"status"` // ok, failed, cancelled, or skipped (not started)
+	Attempts   int        `json:"attempts"`
+	DurationMs float64    `json:"duration_ms"`
+	Text       string     `json:"text"`
+	Result     any        `json:"result,omitempty"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // CancelRun asks a workflow actor to stop: it starts no more steps, cancels the requests in
@@ -116,6 +136,39 @@ type WorkflowSpec struct {
 	Deadline    time.Time       // the caller's deadline; zero = none (the workflow's timeout still applies)
 	Progress    func(StepEvent) // called from the actor; must not block; nil = none
 	ReplyTo     *actor.PID      // receives the *RunReport, once
+	// Journal, when set, records the run (see package journal): the actor flushes it
+	// before it sends any call and after it takes any answer. A journal that fails to
+	// write stops the run: it could not be resumed.
+	Journal Journal
+	// Resume holds, by step id, the steps an earlier process of the same run finished:
+	// they are not called again, and their results feed the templates.
+	Resume map[string]ResumedStep
+}
+
+// Journal is where a workflow actor records its run: a *journal.Writer.
+type Journal interface {
+	Add(journal.Record)
+	Flush() error
+}
+
+// ResumedStep is a step an earlier process of a run finished (or a for_each step of which it
+// finished some items), as the journal tells it.
+type ResumedStep struct {
+	// Done: the step is finished, with Status (StepOK, or StepFailed under on_error =
+	// "continue"), Result (the MCP result; nil for a step accepted with no result) and
+	// Error. A step that is not Done runs, skipping the Items that are.
+	Done   bool
+	Status StepStatus
+	Result any
+	Error  string
+	Items  map[int]ResumedItem
+}
+
+// ResumedItem is a for_each item an earlier process finished.
+type ResumedItem struct {
+	Status StepStatus // StepOK, or StepFailed (is_error) under on_error = "continue"
+	Result any        // the MCP result; nil for an item accepted with no result
+	Error  string
 }
 
 // NewWorkflowProps returns the props of a workflow actor: one actor per run, which starts
@@ -133,8 +186,13 @@ type WorkflowSpec struct {
 //     repeat its side effects, so it fails the step at once.
 //   - on_error = "fail": the run stops starting steps, cancels the ones in flight (they end
 //     cancelled) and skips the rest; the run is not OK.
-//   - on_error = "continue": the step is reported failed, the steps that depend on it are
-//     skipped, independent steps run on, and the run stays OK.
+//   - on_error = "continue": the step is reported failed but counts as finished: the steps
+//     that depend on it run (and see .is_error and .error), and the run stays OK.
+//   - if: rendered when the step's dependencies are done; false skips the step ("if was
+//     false"), and the steps that depend on it are skipped in turn.
+//   - for_each: one request per item, at most the step's max_parallel at once (and within the
+//     run's capacity), started in item order; an item failure follows on_error (fail: no
+//     more items start and the step fails; continue: the other items run, the step fails).
 //   - CancelRun: like a failure, the run stops; it is not OK.
 func NewWorkflowProps(spec WorkflowSpec) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor { return &workflowActor{spec: spec} })

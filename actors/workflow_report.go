@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // finish ends the run: steps never started are skipped, the outputs are rendered, the report
@@ -26,14 +28,37 @@ func (a *workflowActor) finish(ctx actor.Context) {
 		if sr.retry != nil {
 			sr.retry.Stop()
 		}
+		for _, it := range sr.items {
+			if it.retry != nil {
+				it.retry.Stop()
+			}
+			switch it.status {
+			case StepRunning, StepRetrying:
+				a.itemSettle(sr, it, StepCancelled, reason)
+			case StepPending:
+				a.itemSettle(sr, it, StepSkipped, fmt.Errorf("not run: %w", reason))
+			}
+		}
 		switch sr.status {
 		case StepRunning, StepRetrying: // only when the actor is stopped from outside
 			a.settle(sr, StepCancelled, reason)
 		case StepPending:
-			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))
+			a.skip(sr, fmt.Errorf("not run: %w", reason))
 		}
 	}
 	report := a.report()
+	if j := a.spec.Journal; j != nil {
+		ok, status := report.OK, journal.StateOK
+		switch {
+		case ok:
+		case errors.Is(report.Err, context.Canceled):
+			status = journal.StateInterrupted // the caller stopped it (Ctrl-C): resumable as it is
+		default:
+			status = journal.StateFailed
+		}
+		j.Add(journal.Record{Type: journal.TypeEnd, OK: &ok, Status: status, Error: report.Error})
+		_ = j.Flush() // the caller closes it, and sees its error there
+	}
 	if a.spec.ReplyTo != nil {
 		ctx.Send(a.spec.ReplyTo, report)
 	}
@@ -83,6 +108,7 @@ func (sr *stepRun) report() StepReport {
 		Text:     sr.text,
 		Result:   sr.result,
 		Err:      sr.err,
+		Resumed:  sr.resumed,
 	}
 	if !sr.started.IsZero() && !sr.finished.IsZero() {
 		out.Duration = sr.finished.Sub(sr.started)
@@ -90,6 +116,19 @@ func (sr *stepRun) report() StepReport {
 	}
 	if sr.err != nil {
 		out.Error = sr.err.Error()
+	}
+	if sr.each {
+		out.Items = make([]ItemReport, len(sr.items))
+		for i, it := range sr.items {
+			ir := ItemReport{Index: it.index, Target: it.target, Status: it.status, Attempts: it.attempts, Text: it.res.Text, Result: it.result}
+			if !it.started.IsZero() && !it.finished.IsZero() {
+				ir.DurationMs = millis(it.finished.Sub(it.started))
+			}
+			if it.err != nil {
+				ir.Error = it.err.Error()
+			}
+			out.Items[i] = ir
+		}
 	}
 	return out
 }

@@ -3,18 +3,24 @@ package actors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // Messages a workflow actor sends itself from its timers.
 type (
-	stepRetryDue struct{ step string }
-	runExpired   struct{}
+	stepRetryDue struct {
+		step string
+		item int // the for_each item; -1 for a step's only call
+	}
+	runExpired struct{}
 )
 
 // workflowActor runs one workflow (see NewWorkflowProps). Everything happens in Receive:
@@ -28,9 +34,9 @@ type workflowActor struct {
 	deadline time.Time // the run's deadline; zero = none
 	steps    []*stepRun
 	byID     map[string]*stepRun
-	inflight map[uint64]*stepRun // by request id
+	inflight map[uint64]call     // by request id
 	busy     map[string]int      // requests in flight per server
-	queue    []*stepRun          // ready steps (or retries) waiting for capacity, in order
+	queue    []call              // ready steps (or retries) waiting for capacity, in order
 	schedule *workflows.Schedule // hands out the steps whose dependencies succeeded
 	blocking bool                // a step ended other than ok since skipBlocked last ran
 	scope    workflows.Scope     // the results templates see
@@ -52,6 +58,39 @@ type stepRun struct {
 	result   any
 	text     string
 	err      error
+
+	// A for_each step: its items once rendered (each, non-nil from then on), the next one
+	// to start, and how many are in flight, waiting to retry, and not finished.
+	each     bool
+	items    []*itemRun
+	next     int
+	running  int
+	retrying int
+	left     int
+	halted   bool // an item failed under on_error = "fail": start no more
+	resumed  bool // finished by an earlier process of the run
+}
+
+// itemRun is one item of a for_each step.
+type itemRun struct {
+	index    int
+	value    any
+	status   StepStatus
+	target   string
+	attempts int
+	started  time.Time
+	finished time.Time
+	retry    *time.Timer
+	result   any
+	res      workflows.Result
+	err      error
+}
+
+// call is one call a step makes: its only one, or one of its for_each items (item set). In
+// the queue, a for_each step with item nil stands for its items not started yet.
+type call struct {
+	sr   *stepRun
+	item *itemRun
 }
 
 // Receive implements actor.Actor.
@@ -61,6 +100,7 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 		a.begin(ctx)
 	case *Response:
 		a.answered(ctx, m)
+		a.flush(ctx)
 	case *actor.DeadLetterResponse:
 		// A server actor is gone: the runtime is closing. The dead letter does not say which
 		// request it was, so every request in flight is answered here; late answers are ignored.
@@ -68,9 +108,16 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 			a.answered(ctx, &Response{ID: id, Failure: errServerGone})
 		}
 	case *stepRetryDue:
-		if sr := a.byID[m.step]; sr != nil && sr.status == StepRetrying {
+		sr := a.byID[m.step]
+		switch {
+		case sr == nil:
+		case m.item >= 0 && m.item < len(sr.items) && sr.items[m.item].status == StepRetrying:
+			sr.items[m.item].retry = nil
+			a.queue = append(a.queue, call{sr, sr.items[m.item]})
+			a.advance(ctx)
+		case m.item < 0 && sr.status == StepRetrying:
 			sr.retry = nil
-			a.queue = append(a.queue, sr)
+			a.queue = append(a.queue, call{sr: sr})
 			a.advance(ctx)
 		}
 	case *runExpired:
@@ -109,16 +156,17 @@ func (a *workflowActor) begin(ctx actor.Context) {
 		}
 	}
 	a.byID = make(map[string]*stepRun, len(a.wf.Steps))
-	a.inflight = map[uint64]*stepRun{}
+	a.inflight = map[uint64]call{}
 	a.busy = map[string]int{}
 	a.schedule = a.wf.Schedule()
-	a.scope = workflows.Scope{Vars: a.wf.Vars, Steps: map[string]workflows.Result{}}
+	a.scope = a.wf.NewScope()
 	for i := range a.wf.Steps {
 		s := &a.wf.Steps[i]
 		sr := &stepRun{step: s, status: StepPending, target: s.Target}
 		a.steps = append(a.steps, sr)
 		a.byID[s.ID] = sr
 	}
+	a.resume()
 	if !a.deadline.IsZero() {
 		root, self := ctx.ActorSystem().Root, ctx.Self()
 		a.timer = time.AfterFunc(time.Until(a.deadline), func() { root.Send(self, &runExpired{}) })
@@ -135,7 +183,7 @@ func (a *workflowActor) advance(ctx actor.Context) {
 		a.skipBlocked()
 		ready := a.schedule.Next()
 		for _, s := range ready {
-			a.queue = append(a.queue, a.byID[s.ID])
+			a.ready(ctx, a.byID[s.ID])
 		}
 		if !a.startQueued(ctx) && len(ready) == 0 {
 			break
@@ -145,11 +193,115 @@ func (a *workflowActor) advance(ctx actor.Context) {
 		return
 	}
 	for _, sr := range a.steps {
-		if sr.status == StepRetrying {
+		if sr.status == StepRetrying || sr.retrying > 0 && !sr.status.Finished() {
 			return
 		}
 	}
 	a.finish(ctx)
+}
+
+// resume settles the steps an earlier process of the run finished, as the journal tells:
+// their results feed the templates, and their dependents may start.
+func (a *workflowActor) resume() {
+	for _, sr := range a.steps {
+		rs, ok := a.spec.Resume[sr.step.ID]
+		if !ok || !rs.Done {
+			continue
+		}
+		var res workflows.Result
+		if sr.step.ForEach != "" {
+			sr.each = true
+			n := 0
+			for i := range rs.Items {
+				n = max(n, i+1)
+			}
+			sr.items = make([]*itemRun, n)
+			for i := range sr.items {
+				sr.items[i] = &itemRun{index: i, status: StepSkipped}
+				if ri, ok := rs.Items[i]; ok {
+					sr.items[i].status, sr.items[i].result, sr.items[i].res = ri.Status, ri.Result, resumedResult(ri.Result, ri.Status, ri.Error)
+				}
+			}
+			res = a.itemsResult(sr)
+		} else {
+			res = resumedResult(rs.Result, rs.Status, rs.Error)
+		}
+		if rs.Status == StepFailed {
+			res.IsError = true
+			if res.Error == "" {
+				res.Error = rs.Error
+			}
+		}
+		sr.resumed, sr.result, sr.text = true, rs.Result, res.Text
+		if rs.Error != "" {
+			sr.err = errors.New(rs.Error)
+		}
+		a.scope.Set(sr.step.ID, res)
+		a.setStatus(sr, rs.Status)
+	}
+}
+
+// resumedResult is what templates see of a call an earlier process finished.
+func resumedResult(result any, st StepStatus, errText string) workflows.Result {
+	res := resultOf(result)
+	if st == StepFailed {
+		res.IsError, res.Error = true, errText
+		if result == nil {
+			res.Text = errText
+		}
+	}
+	return res
+}
+
+// ready takes a step whose dependencies are done: its if decides whether it runs, its
+// for_each how many calls it makes; then it waits in the queue for capacity.
+func (a *workflowActor) ready(ctx actor.Context, sr *stepRun) {
+	if a.stopped != nil || sr.status != StepPending {
+		return
+	}
+	run, err := sr.step.RenderIf(a.scope)
+	if err != nil {
+		a.failed(ctx, sr, err)
+		return
+	}
+	if !run {
+		a.skip(sr, errors.New("if was false"))
+		return
+	}
+	if sr.step.ForEach != "" {
+		values, err := sr.step.RenderForEach(a.scope)
+		if err != nil {
+			a.failed(ctx, sr, err)
+			return
+		}
+		sr.each = true
+		sr.items = make([]*itemRun, len(values))
+		sr.left = len(values)
+		done := a.spec.Resume[sr.step.ID].Items
+		for i, v := range values {
+			it := &itemRun{index: i, value: v, status: StepPending}
+			if ri, ok := done[i]; ok { // finished by an earlier process of the run
+				it.status, it.result, it.res = ri.Status, ri.Result, resumedResult(ri.Result, ri.Status, ri.Error)
+				if ri.Error != "" {
+					it.err = errors.New(ri.Error)
+				}
+				sr.left--
+			}
+			sr.items[i] = it
+		}
+		if sr.left == 0 {
+			sr.started = time.Now()
+			a.itemsDone(ctx, sr)
+			return
+		}
+	}
+	a.queue = append(a.queue, call{sr: sr})
+}
+
+// skip settles a pending step as skipped, with what templates see of a step that did not run.
+func (a *workflowActor) skip(sr *stepRun, reason error) {
+	a.scope.Set(sr.step.ID, workflows.Result{Skipped: true})
+	a.settle(sr, StepSkipped, reason)
 }
 
 // startQueued starts the queued steps the run's capacity allows, in order, and says whether
@@ -159,15 +311,38 @@ func (a *workflowActor) advance(ctx actor.Context) {
 func (a *workflowActor) startQueued(ctx actor.Context) bool {
 	started := false
 	kept := a.queue[:0]
-	for _, sr := range a.queue {
+	for _, q := range a.queue {
+		sr := q.sr
 		switch {
-		case a.stopped != nil || (sr.status != StepPending && sr.status != StepRetrying):
+		case a.stopped != nil || sr.status.Finished():
 			// stopped or settled meanwhile: drop it
-		case a.canStart(sr.step.Server):
-			a.attempt(ctx, sr)
+		case q.item != nil: // an item's retry
+			switch {
+			case q.item.status != StepRetrying || sr.halted:
+			case a.canStart(sr):
+				sr.retrying--
+				a.attempt(ctx, sr, q.item)
+				started = true
+			default:
+				kept = append(kept, q)
+			}
+		case sr.each: // the items not started yet, in order
+			for sr.next < len(sr.items) && !sr.halted && a.stopped == nil && a.canStart(sr) {
+				sr.next++
+				if it := sr.items[sr.next-1]; it.status == StepPending {
+					a.attempt(ctx, sr, it)
+					started = true
+				}
+			}
+			if sr.next < len(sr.items) && !sr.halted && !sr.status.Finished() {
+				kept = append(kept, q)
+			}
+		case sr.status != StepPending && sr.status != StepRetrying:
+		case a.canStart(sr):
+			a.attempt(ctx, sr, nil)
 			started = true
 		default:
-			kept = append(kept, sr)
+			kept = append(kept, q)
 		}
 	}
 	clear(a.queue[len(kept):])
@@ -175,12 +350,17 @@ func (a *workflowActor) startQueued(ctx actor.Context) bool {
 	return started
 }
 
-func (a *workflowActor) canStart(server string) bool {
+// canStart says whether one more call of the step fits: the run's max_parallel, what the
+// step's server can serve, and a for_each step's own max_parallel.
+func (a *workflowActor) canStart(sr *stepRun) bool {
 	if a.spec.MaxParallel > 0 && len(a.inflight) >= a.spec.MaxParallel {
 		return false
 	}
-	c := a.spec.Capacity[server]
-	return c <= 0 || a.busy[server] < c
+	if sr.each && sr.step.MaxParallel > 0 && sr.running >= sr.step.MaxParallel {
+		return false
+	}
+	c := a.spec.Capacity[sr.step.Server]
+	return c <= 0 || a.busy[sr.step.Server] < c
 }
 
 // skipBlocked skips pending steps that wait for a step that did not succeed, until no more
@@ -197,8 +377,8 @@ func (a *workflowActor) skipBlocked() {
 				continue
 			}
 			for _, d := range sr.step.Deps {
-				if dep := a.byID[d]; dep != nil && dep.status.Finished() && dep.status != StepOK {
-					a.settle(sr, StepSkipped, fmt.Errorf("not run: step %q %s", d, dep.status))
+				if dep := a.byID[d]; dep != nil && dep.status.Finished() && !dep.done() {
+					a.skip(sr, fmt.Errorf("not run: step %q %s", d, dep.status))
 					changed = true
 					break
 				}
@@ -208,12 +388,18 @@ func (a *workflowActor) skipBlocked() {
 	a.blocking = false
 }
 
+// done says whether the step counts as finished for its dependents: it succeeded, or it
+// failed under on_error = "continue" (its dependents then run and see .is_error).
+func (sr *stepRun) done() bool {
+	return sr.status == StepOK || sr.status == StepFailed && sr.step.OnError == workflows.OnErrorContinue
+}
+
 // setStatus moves a step on from pending to st, and tells advance what changed: a step that
-// succeeded is done for the schedule, one that ended otherwise may block others.
+// is done is done for the schedule, one that ended otherwise may block others.
 func (a *workflowActor) setStatus(sr *stepRun, st StepStatus) {
 	sr.status = st
 	switch {
-	case st == StepOK:
+	case sr.done():
 		a.schedule.Done(sr.step.ID)
 	case st.Finished():
 		a.blocking = true
@@ -222,36 +408,68 @@ func (a *workflowActor) setStatus(sr *stepRun, st StepStatus) {
 
 // attempt renders the step against the results so far and sends it to its server. A step
 // that cannot be rendered or sent fails without an attempt being counted.
-func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun) {
+func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 	now := time.Now()
-	if sr.started.IsZero() {
+	first := sr.started.IsZero()
+	if first {
 		sr.started = now
 	}
-	req, err := a.request(sr)
+	if it != nil && it.started.IsZero() {
+		it.started = now
+	}
+	req, err := a.request(sr, it)
 	if err != nil {
-		a.failed(ctx, sr, err)
+		a.callFailed(ctx, sr, it, err)
 		return
 	}
 	pid := a.spec.Servers[sr.step.Server]
 	if pid == nil {
-		a.failed(ctx, sr, serverError(sr.step.Server, req, ErrUnknownServer))
+		a.callFailed(ctx, sr, it, serverError(sr.step.Server, req, ErrUnknownServer))
 		return
 	}
+	if j := a.spec.Journal; j != nil {
+		// On disk before the call leaves: a run that dies from here on knows it may have run.
+		j.Add(a.attemptRecord(sr, it, req, first))
+		if err := j.Flush(); err != nil {
+			a.stop(ctx, err)
+			return
+		}
+	}
 	sr.attempts++
+	if it != nil {
+		it.attempts++
+		it.status = StepRunning
+		sr.running++
+	}
+	prev := sr.status
 	a.setStatus(sr, StepRunning)
-	a.inflight[req.ID] = sr
+	a.inflight[req.ID] = call{sr, it}
 	a.busy[sr.step.Server]++
 	ctx.Request(pid, req)
-	a.emit(sr, "")
+	if it == nil || prev != StepRunning {
+		a.emit(sr, "")
+	}
 }
 
 // request builds the next attempt's request: fresh args (the SDK writes into its params),
 // the run id as affinity key, and the earlier of the step's and the run's deadlines.
-func (a *workflowActor) request(sr *stepRun) (*Request, error) {
+func (a *workflowActor) request(sr *stepRun, it *itemRun) (*Request, error) {
 	s := sr.step
-	target, args, err := s.Render(a.scope)
+	var (
+		target string
+		args   map[string]any
+		err    error
+	)
+	if it != nil {
+		target, args, err = s.RenderItem(a.scope, it.index, it.value)
+	} else {
+		target, args, err = s.Render(a.scope)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if it != nil {
+		it.target = target
 	}
 	sr.target = target
 	req := &Request{ID: a.spec.NextID(), Name: target, Affinity: a.spec.RunID, Deadline: a.deadline}
@@ -287,37 +505,106 @@ func (a *workflowActor) request(sr *stepRun) (*Request, error) {
 
 // answered takes a server's answer to an attempt.
 func (a *workflowActor) answered(ctx actor.Context, m *Response) {
-	sr := a.inflight[m.ID]
-	if sr == nil {
+	c, ok := a.inflight[m.ID]
+	if !ok {
 		return // answered already (a dead letter came first)
+	}
+	sr, it := c.sr, c.item
+	if a.spec.Journal != nil {
+		a.spec.Journal.Add(outcomeRecord(c, m))
 	}
 	delete(a.inflight, m.ID)
 	a.busy[sr.step.Server]--
+	if it != nil {
+		sr.running--
+	}
 	if m.Failure == nil {
-		a.succeeded(ctx, sr, m.Result)
+		a.succeeded(ctx, sr, it, m.Result)
 		a.advance(ctx)
 		return
 	}
-	err := a.stepError(sr, m.Failure)
+	target := sr.target
+	if it != nil {
+		target = it.target
+	}
+	err := a.stepError(sr, target, m.Failure)
 	switch {
 	case a.stopped != nil:
-		a.settle(sr, StepCancelled, err)
+		a.callCancelled(sr, it, err)
 	case !a.deadline.IsZero() && !time.Now().Before(a.deadline):
 		// The run's deadline, not the step's, cut the attempt: say so rather than blame the step.
 		a.stop(ctx, fmt.Errorf("run timeout: %w", context.DeadlineExceeded))
-		a.settle(sr, StepCancelled, err)
+		a.callCancelled(sr, it, err)
 	default:
-		if wait, ok := a.retryAfter(sr, m.Failure); ok {
-			a.scheduleRetry(ctx, sr, err, wait)
+		if wait, ok := a.retryAfter(sr, it, m.Failure); ok {
+			a.scheduleRetry(ctx, sr, it, err, wait)
 		} else {
-			a.failed(ctx, sr, err)
+			a.callFailed(ctx, sr, it, err)
 		}
 	}
 	a.advance(ctx)
 }
 
+// attemptRecord is the journal's record of the attempt about to be sent.
+func (a *workflowActor) attemptRecord(sr *stepRun, it *itemRun, req *Request, first bool) journal.Record {
+	rec := journal.Record{Type: journal.TypeAttempt, Step: sr.step.ID, Attempt: sr.attempts + 1,
+		Server: sr.step.Server, Kind: string(sr.step.Kind), Target: req.Name}
+	if it != nil {
+		index := it.index
+		rec.Item, rec.Attempt = &index, it.attempts+1
+		if first {
+			n := len(sr.items)
+			rec.Items = &n
+		}
+	}
+	return rec
+}
+
+// outcomeRecord is the journal's record of an answer.
+func outcomeRecord(c call, m *Response) journal.Record {
+	rec := journal.Record{Type: journal.TypeOutcome, Step: c.sr.step.ID, Attempt: c.sr.attempts}
+	if c.item != nil {
+		index := c.item.index
+		rec.Item, rec.Attempt = &index, c.item.attempts
+	}
+	if f := m.Failure; f != nil {
+		rec.Status, rec.Class, rec.Reason, rec.Safe, rec.Error = journal.OutcomeFailed, string(f.Class), string(f.Reason), f.Safe, f.Message
+		return rec
+	}
+	rec.Status = journal.OutcomeOK
+	if r, ok := m.Result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
+		rec.Status = journal.OutcomeIsError
+	}
+	if b, err := json.Marshal(m.Result); err == nil {
+		rec.Result = b
+	}
+	return rec
+}
+
+// flush writes what the journal holds; a journal that cannot be written stops the run.
+func (a *workflowActor) flush(ctx actor.Context) {
+	if j := a.spec.Journal; j != nil && !a.done {
+		if err := j.Flush(); err != nil {
+			a.stop(ctx, err)
+			a.advance(ctx)
+		}
+	}
+}
+
+// callCancelled records a call cut short by the run stopping.
+func (a *workflowActor) callCancelled(sr *stepRun, it *itemRun, err error) {
+	if it == nil {
+		a.settle(sr, StepCancelled, err)
+		return
+	}
+	a.itemSettle(sr, it, StepCancelled, err)
+	if !sr.status.Finished() && sr.running == 0 {
+		a.settle(sr, StepCancelled, err)
+	}
+}
+
 // stepError names the step's server and target in a failure.
-func (a *workflowActor) stepError(sr *stepRun, f *Failure) error {
+func (a *workflowActor) stepError(sr *stepRun, target string, f *Failure) error {
 	op := OpCallTool
 	switch sr.step.Kind {
 	case workflows.KindResource:
@@ -325,26 +612,120 @@ func (a *workflowActor) stepError(sr *stepRun, f *Failure) error {
 	case workflows.KindPrompt:
 		op = OpGetPrompt
 	}
-	return serverError(sr.step.Server, &Request{Op: op, Name: sr.target}, f)
+	return serverError(sr.step.Server, &Request{Op: op, Name: target}, f)
 }
 
-func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, result any) {
+func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, it *itemRun, result any) {
 	res := resultOf(result)
+	var err error
+	if res.IsError {
+		target := sr.target
+		if it != nil {
+			target = it.target
+		}
+		err = fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, target, res.Text)
+		res.Error = err.Error()
+	}
+	if it != nil {
+		it.result, it.res = result, res
+		if err != nil {
+			a.callFailed(ctx, sr, it, err)
+			return
+		}
+		a.itemSettle(sr, it, StepOK, nil)
+		a.itemsDone(ctx, sr)
+		return
+	}
 	sr.result, sr.text = result, res.Text
 	a.scope.Set(sr.step.ID, res)
-	if res.IsError {
-		a.failed(ctx, sr, fmt.Errorf("server %q: tool %q returned an error: %s", sr.step.Server, sr.target, res.Text))
+	if err != nil {
+		a.failed(ctx, sr, err)
 		return
 	}
 	a.settle(sr, StepOK, nil)
 }
 
+// callFailed records a call that failed for good: the step's, or one item's.
+func (a *workflowActor) callFailed(ctx actor.Context, sr *stepRun, it *itemRun, err error) {
+	if it == nil {
+		a.failed(ctx, sr, err)
+		return
+	}
+	if it.res.Error == "" {
+		it.res = workflows.Result{Text: err.Error(), IsError: true, Error: err.Error()}
+	}
+	a.itemSettle(sr, it, StepFailed, err)
+	if sr.step.OnError != workflows.OnErrorContinue {
+		// The step fails at once: no more items start, and the run stops.
+		sr.halted = true
+		a.setItemsResult(sr)
+		a.failed(ctx, sr, fmt.Errorf("item %d: %w", it.index, err))
+		return
+	}
+	a.itemsDone(ctx, sr)
+}
+
+// itemSettle gives an item its final status.
+func (a *workflowActor) itemSettle(sr *stepRun, it *itemRun, st StepStatus, err error) {
+	if it.status.Finished() {
+		return
+	}
+	it.status, it.err = st, err
+	if !it.started.IsZero() {
+		it.finished = time.Now()
+	}
+	sr.left--
+	if sr.status == StepRunning && sr.left > 0 {
+		a.emit(sr, "")
+	}
+}
+
+// itemsDone settles a for_each step once every item has finished: failed if one failed
+// (under on_error = "continue"), else ok; its result lists the items' results.
+func (a *workflowActor) itemsDone(ctx actor.Context, sr *stepRun) {
+	if sr.left > 0 || sr.status.Finished() {
+		return
+	}
+	res := a.setItemsResult(sr)
+	if res.IsError {
+		a.failed(ctx, sr, errors.New(res.Error))
+		return
+	}
+	a.settle(sr, StepOK, nil)
+}
+
+// setItemsResult records a for_each step's result from its items: an item that did not
+// finish counts as skipped.
+func (a *workflowActor) setItemsResult(sr *stepRun) workflows.Result {
+	res := a.itemsResult(sr)
+	sr.text = res.Text
+	a.scope.Set(sr.step.ID, res)
+	return res
+}
+
+// itemsResult is a for_each step's result from its items.
+func (a *workflowActor) itemsResult(sr *stepRun) workflows.Result {
+	items := make([]workflows.Result, len(sr.items))
+	for i, it := range sr.items {
+		switch it.status {
+		case StepOK, StepFailed:
+			items[i] = it.res
+		default:
+			items[i] = workflows.Result{Skipped: true}
+		}
+	}
+	return workflows.ItemsResult(items)
+}
+
 // failed records a step failure. Under on_error = "fail" the run stops; under "continue" the
-// failure stays the step's own and only its dependents are skipped (by advance).
+// step counts as finished: its dependents run and see .is_error and .error.
 func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
-	if _, ok := a.scope.Steps[sr.step.ID]; !ok {
-		// Outputs may look at a failed step: .steps.ID.is_error is true, .text says why.
-		a.scope.Set(sr.step.ID, workflows.Result{Text: err.Error(), IsError: true})
+	if r, ok := a.scope.Steps[sr.step.ID]; !ok {
+		// Templates may look at a failed step: .steps.ID.is_error is true, .error (and .text) say why.
+		a.scope.Set(sr.step.ID, workflows.Result{Text: err.Error(), IsError: true, Error: err.Error()})
+	} else if !r.IsError || r.Error == "" {
+		r.IsError, r.Error = true, err.Error()
+		a.scope.Set(sr.step.ID, r)
 	}
 	a.settle(sr, StepFailed, err)
 	if sr.step.OnError != workflows.OnErrorContinue {
@@ -352,24 +733,35 @@ func (a *workflowActor) failed(ctx actor.Context, sr *stepRun, err error) {
 	}
 }
 
-// retryAfter applies the one retry policy (MayRetry) to a step, with the step's
-// retry_unsafe as the caller's opt-in: a step is attempted again, up to its retries, only if
-// its call certainly did not run, is safe to run twice, or the step says so; and only if the
-// backoff ends before the run's deadline. An isError result never gets here: see
-// NewWorkflowProps.
-func (a *workflowActor) retryAfter(sr *stepRun, f *Failure) (time.Duration, bool) {
-	if sr.attempts > sr.step.Retries || !MayRetry(f, sr.step.RetryUnsafe) {
+// retryAfter applies the one retry policy (MayRetry) to a call, with the step's
+// retry_unsafe as the caller's opt-in: a call is attempted again, up to the step's retries
+// (per item for a for_each), only if it certainly did not run, is safe to run twice, or the
+// step says so; and only if the backoff ends before the run's deadline. An isError result
+// never gets here: see NewWorkflowProps.
+func (a *workflowActor) retryAfter(sr *stepRun, it *itemRun, f *Failure) (time.Duration, bool) {
+	attempts := sr.attempts
+	if it != nil {
+		attempts = it.attempts
+	}
+	if attempts > sr.step.Retries || !MayRetry(f, sr.step.RetryUnsafe) || sr.halted {
 		return 0, false
 	}
-	wait := stepBackoff.delay(sr.attempts)
+	wait := stepBackoff.delay(attempts)
 	return wait, a.deadline.IsZero() || time.Now().Add(wait).Before(a.deadline)
 }
 
-func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, err error, wait time.Duration) {
+func (a *workflowActor) scheduleRetry(ctx actor.Context, sr *stepRun, it *itemRun, err error, wait time.Duration) {
+	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
+	if it != nil {
+		it.status, it.err = StepRetrying, err
+		sr.retrying++
+		index := it.index
+		it.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id, item: index}) })
+		return
+	}
 	a.setStatus(sr, StepRetrying)
 	sr.err = err
-	root, self, id := ctx.ActorSystem().Root, ctx.Self(), sr.step.ID
-	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id}) })
+	sr.retry = time.AfterFunc(wait, func() { root.Send(self, &stepRetryDue{step: id, item: -1}) })
 	a.emit(sr, err.Error())
 }
 
@@ -381,10 +773,11 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 		return
 	}
 	a.stopped = reason
-	for id, sr := range a.inflight {
-		ctx.Send(a.spec.Servers[sr.step.Server], &Cancel{ID: id})
+	for id, c := range a.inflight {
+		ctx.Send(a.spec.Servers[c.sr.step.Server], &Cancel{ID: id})
 	}
 	for _, sr := range a.steps {
+		a.stopItems(sr, reason)
 		switch sr.status {
 		case StepRetrying:
 			if sr.retry != nil { // nil: its retry waits in the queue
@@ -393,7 +786,29 @@ func (a *workflowActor) stop(ctx actor.Context, reason error) {
 			}
 			a.settle(sr, StepCancelled, fmt.Errorf("not retried: %w", reason))
 		case StepPending:
-			a.settle(sr, StepSkipped, fmt.Errorf("not run: %w", reason))
+			a.skip(sr, fmt.Errorf("not run: %w", reason))
+		case StepRunning:
+			if sr.each && sr.running == 0 { // only items waiting to retry or not started
+				a.settle(sr, StepCancelled, fmt.Errorf("not finished: %w", reason))
+			}
+		}
+	}
+}
+
+// stopItems ends a for_each step's items that are not in flight: those waiting to retry are
+// cancelled, those not started are skipped.
+func (a *workflowActor) stopItems(sr *stepRun, reason error) {
+	for _, it := range sr.items {
+		switch it.status {
+		case StepRetrying:
+			if it.retry != nil {
+				it.retry.Stop()
+				it.retry = nil
+			}
+			sr.retrying--
+			a.itemSettle(sr, it, StepCancelled, fmt.Errorf("not retried: %w", reason))
+		case StepPending:
+			a.itemSettle(sr, it, StepSkipped, fmt.Errorf("not run: %w", reason))
 		}
 	}
 }
@@ -409,6 +824,10 @@ func (a *workflowActor) settle(sr *stepRun, st StepStatus, err error) {
 	if err != nil {
 		msg = err.Error()
 	}
+	if j := a.spec.Journal; j != nil && (st != StepOK || sr.each) {
+		// A step's only call answered ok says the step is ok: its outcome record is its end.
+		j.Add(journal.Record{Type: journal.TypeStepEnd, Step: sr.step.ID, Status: string(st), Error: msg})
+	}
 	a.emit(sr, msg)
 }
 
@@ -420,6 +839,9 @@ func (a *workflowActor) emit(sr *stepRun, errText string) {
 	ev := StepEvent{
 		RunID: a.spec.RunID, Step: sr.step.ID, Kind: sr.step.Kind, Server: sr.step.Server, Target: sr.target,
 		Status: sr.status, Attempt: sr.attempts, Err: errText, Time: now,
+	}
+	if sr.each {
+		ev.Items, ev.ItemsDone = len(sr.items), len(sr.items)-sr.left
 	}
 	if !sr.started.IsZero() {
 		end := sr.finished

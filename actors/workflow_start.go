@@ -25,6 +25,9 @@ type RunOptions struct {
 	Deadline time.Time
 	// Progress receives step events, called from the actor: it must not block. Default: none.
 	Progress func(StepEvent)
+	// Journal records the run; Resume continues one (see WorkflowSpec). Default: none.
+	Journal Journal
+	Resume  map[string]ResumedStep
 }
 
 // CancelGrace bounds how long WorkflowRun.Wait waits for the report once its context is done:
@@ -61,7 +64,7 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 	}
 	id := opts.RunID
 	if id == "" {
-		id = newRunID()
+		id = NewRunID()
 	}
 	reply, ch := newReply(rt.system)
 	props := NewWorkflowProps(WorkflowSpec{
@@ -75,6 +78,8 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		Deadline:    opts.Deadline,
 		Progress:    opts.Progress,
 		ReplyTo:     reply,
+		Journal:     opts.Journal,
+		Resume:      opts.Resume,
 	})
 	pid, err := rt.system.Root.SpawnNamed(props, "workflow-"+id)
 	if err != nil {
@@ -129,8 +134,9 @@ func (r *WorkflowRun) reportOf(m any) (*RunReport, error) {
 	return rep, nil
 }
 
-// newRunID returns a run id unique enough to be an affinity key: pools are per process.
-func newRunID() string {
+// NewRunID returns a run id unique enough to be an affinity key (pools are per process)
+// and a journal's name: "run-" and 12 random hex digits.
+func NewRunID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return "run-" + hex.EncodeToString(b[:])

@@ -213,7 +213,9 @@ args = { text = "{{ .steps.boom.text }}" }
 	}
 }
 
-func TestWorkflowOnErrorContinueSkipsDependentsOnly(t *testing.T) {
+// on_error = "continue": the failed step counts as finished, so its dependents run (they used
+// to be skipped) and can read .is_error and .error; independent steps run too.
+func TestWorkflowOnErrorContinueRunsDependents(t *testing.T) {
 	r := startFake(t, `
 [[steps]]
 id = "boom"
@@ -232,7 +234,7 @@ needs = ["boom"]
 id = "needs_that"
 server = "fake"
 tool = "echo"
-args = { text = "{{ .steps.needs_boom.text }}" }
+args = { text = "{{ .steps.needs_boom.text }} {{ .steps.boom.is_error }}: {{ .steps.boom.error }}" }
 
 [[steps]]
 id = "free"
@@ -245,7 +247,7 @@ boom_failed = "{{ .steps.boom.is_error }}"
 `)
 	rep := r.wait()
 	got := statuses(rep)
-	want := map[string]StepStatus{"boom": StepFailed, "needs_boom": StepSkipped, "needs_that": StepSkipped, "free": StepOK}
+	want := map[string]StepStatus{"boom": StepFailed, "needs_boom": StepOK, "needs_that": StepOK, "free": StepOK}
 	for id, st := range want {
 		if got[id] != st {
 			t.Errorf("%s: %s, want %s", id, got[id], st)
@@ -253,6 +255,9 @@ boom_failed = "{{ .steps.boom.is_error }}"
 	}
 	if !rep.OK || rep.Outputs["boom_failed"] != true {
 		t.Errorf("run ok=%v (%s), outputs %v: want ok, with boom's failure visible to outputs", rep.OK, rep.Error, rep.Outputs)
+	}
+	if text := r.step(rep, "needs_that").Text; !strings.HasPrefix(text, "x true: ") || !strings.Contains(text, "broken: no answer") {
+		t.Errorf("needs_that = %q: want boom's is_error (true) and its error message", text)
 	}
 }
 

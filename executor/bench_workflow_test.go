@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/workflows"
 )
 
@@ -44,14 +45,16 @@ func chainWorkflow(b *testing.B, n int, templated bool) *workflows.Workflow {
 // BenchmarkWorkflowOverhead: a 100-step sequential workflow (echo, stdio, warm sessions)
 // against the same 100 calls made one after the other on a raw go-sdk session, and through
 // the executor. Each round runs all three, back to back, so that drift hits them alike;
-// the metrics are medians over the rounds. One op is one workflow run.
+// the metrics are medians over the rounds. One op is one workflow run. The journal variant
+// is the templated one with the run journaled (executor.WithJournal), as `spine run` does.
 func BenchmarkWorkflowOverhead(b *testing.B) {
-	for _, templated := range []bool{false, true} {
-		name := "needs"
-		if templated {
-			name = "templated"
-		}
+	for _, name := range []string{"needs", "templated", "journal"} {
+		templated := name != "needs"
 		b.Run(name, func(b *testing.B) {
+			var opts []executor.RunOption
+			if name == "journal" {
+				opts = append(opts, executor.WithJournal(b.TempDir()))
+			}
 			spec := benchSpec(b, "demo", capability.TransportStdio)
 			ex := benchExecutor(b, spec)
 			warmPool(b, ex, "demo", 1)
@@ -62,7 +65,7 @@ func BenchmarkWorkflowOverhead(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
-				rep, err := ex.RunWorkflow(ctx, wf)
+				rep, err := ex.RunWorkflow(ctx, wf, opts...)
 				if err != nil || !rep.OK {
 					b.Fatal(err, rep.Error)
 				}

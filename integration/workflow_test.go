@@ -79,7 +79,7 @@ args    = ["demo-server"]
 func TestExamplesRun(t *testing.T) {
 	noServersLeft(t)
 	root := repoRoot(t)
-	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error"} {
+	for _, name := range []string{"sequential", "fanout", "resource-prompt", "continue-on-error", "inputs", "if", "for-each", "durable"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join("examples", name+".toml")
 			res := spine(t, root, "run", file)
@@ -251,7 +251,9 @@ func TestRunContinueOnError(t *testing.T) {
 	for _, s := range doc.Steps {
 		got[s.ID] = s.Status
 	}
-	want := map[string]string{"lookup": "failed", "use_lookup": "skipped", "independent": "ok", "after": "ok"}
+	// use_lookup reads the failed step: it runs (dependents of a continued failure used to be
+	// skipped) and sees .is_error and .error.
+	want := map[string]string{"lookup": "failed", "use_lookup": "ok", "independent": "ok", "after": "ok"}
 	for id, st := range want {
 		if got[id] != st {
 			t.Errorf("%s: %s, want %s", id, got[id], st)
@@ -259,5 +261,8 @@ func TestRunContinueOnError(t *testing.T) {
 	}
 	if !doc.OK || doc.Outputs["lookup_failed"] != true {
 		t.Errorf("ok=%v outputs %v: want ok, the failure visible in outputs", doc.OK, doc.Outputs)
+	}
+	if fb, _ := doc.Outputs["fallback"].(string); !strings.HasPrefix(fb, "no lookup (") || !strings.Contains(fb, "lookup service unavailable") {
+		t.Errorf("fallback = %q: want the dependent to have read is_error and error", fb)
 	}
 }

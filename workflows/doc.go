@@ -12,8 +12,16 @@
 // run from them, and a [Schedule] does what Ready does as the run goes, without looking at
 // every step each time; steps with no dependency between them may run in parallel.
 //
-// Templates are text/template with missingkey=error, executed on a [Scope]: .vars.NAME,
-// .steps.ID.text, .steps.ID.json and .steps.ID.is_error, where a step's [Result] comes from
+// A workflow may declare typed [Input]s ([inputs]: string, integer, number, boolean, array,
+// object; with a description, a default or required = true), filled by [ApplyVars] (from text,
+// parsed by type) or [SetInputs] (from Go values) and checked before anything runs;
+// [Workflow.InputSchema] is their JSON Schema. A step may have an if ([Step.RenderIf]: false
+// skips it) and a for_each ([Step.RenderForEach]: one call per item, at most
+// [MaxForEachItems], rendered with [Step.RenderItem], which adds .item and .index).
+//
+// Templates are text/template with missingkey=error, executed on a [Scope]: .inputs.NAME,
+// .vars.NAME, .steps.ID.text, .steps.ID.json, .steps.ID.is_error, .steps.ID.error,
+// .steps.ID.skipped and .steps.ID.items, where a step's [Result] comes from
 // [ToolResult], [ResourceResult] or [PromptResult]. A string that is exactly one action, such
 // as "{{ .steps.list.json.items }}", keeps its value's type (number, list, map); any other
 // string renders to text. Besides the built-ins, templates may call json, which encodes a value
@@ -50,7 +58,7 @@
 //		return err
 //	}
 //	schedule := w.Schedule()
-//	scope := workflows.Scope{Vars: w.Vars, Steps: map[string]workflows.Result{}}
+//	scope := w.NewScope()
 //	for ready := schedule.Next(); len(ready) > 0; ready = schedule.Next() {
 //		for _, s := range ready { // these could run in parallel
 //			target, args, err := s.Render(scope)

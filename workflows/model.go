@@ -33,8 +33,15 @@ type Workflow struct {
 	Name        string         // name; defaults to the file's base name without extension
 	Description string         // free text
 	File        string         // the file name given to Parse, used in messages
+	SHA256      string         // hex sha256 of the bytes Parse read: a run's journal keeps it, and a resume compares it
 	Timeout     time.Duration  // bound on the whole run; 0 = none
 	Vars        map[string]any // the [vars] defaults, then what ApplyVars sets; never nil after Parse
+
+	// Inputs are the [inputs] entries, in file order. InputValues holds their values: the
+	// defaults, then what ApplyVars and SetInputs set; never nil after Parse. Templates see
+	// them as .inputs.NAME (an optional input without a value as its type's zero value).
+	Inputs      []Input
+	InputValues map[string]any
 
 	// MaxParallel is the most steps of a run in flight at once (max_parallel, at least 1);
 	// 0 = not set.
@@ -75,6 +82,17 @@ type Step struct {
 	RetryUnsafe bool
 	OnError     OnError // OnErrorFail unless the file says otherwise
 	Line        int     // line of the step's [[steps]] header; 0 if unknown
+
+	// If, when set, is a template rendered once the step's dependencies are done: false
+	// (the boolean, or the text "false") skips the step, with the reason "if was false".
+	If string
+	// ForEach, when set, is a template that yields a list: the step makes one call per item
+	// (at most MaxForEachItems), its templates seeing .item and .index, and its result is
+	// the list of the items' results (.steps.ID.items), in item order.
+	ForEach string
+	// MaxParallel bounds the calls of a for_each step in flight at once (max_parallel in
+	// the step); 0 = what the run and the pool allow.
+	MaxParallel int
 
 	templates templateSet // its workflow's parsed templates; nil for a step built by hand
 }

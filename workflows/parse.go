@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -17,9 +19,10 @@ import (
 
 // The keys a workflow file may use, at the top level and in a [[steps]] element.
 var (
-	topKeys  = []string{"name", "description", "timeout", "max_parallel", "vars", "servers", "steps", "outputs"}
-	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error"}
-	kinds    = []Kind{KindTool, KindResource, KindPrompt}
+	topKeys  = []string{"name", "description", "timeout", "max_parallel", "inputs", "vars", "servers", "steps", "outputs"}
+	stepKeys = []string{"id", "server", "tool", "resource", "prompt", "args", "needs", "timeout", "retries", "retry_unsafe", "on_error",
+		"if", "for_each", "max_parallel"}
+	kinds = []Kind{KindTool, KindResource, KindPrompt}
 )
 
 // Parse reads a workflow file's bytes (see ReadFile). file names it in messages and gives the
@@ -71,7 +74,8 @@ func (p *parser) parse() (*Workflow, error) {
 	if err := top.onlyKeys(topKeys); err != nil {
 		return nil, err
 	}
-	w := &Workflow{File: p.file, Name: defaultName(p.file), pos: p.pos, templates: templateSet{}}
+	sum := sha256.Sum256(p.src)
+	w := &Workflow{File: p.file, Name: defaultName(p.file), SHA256: hex.EncodeToString(sum[:]), pos: p.pos, templates: templateSet{}}
 	if s, ok, err := top.string("name"); err != nil {
 		return nil, err
 	} else if ok && s != "" {
@@ -96,6 +100,19 @@ func (p *parser) parse() (*Workflow, error) {
 	}
 	if w.Vars == nil {
 		w.Vars = map[string]any{}
+	}
+	if w.Inputs, err = p.inputs(top); err != nil {
+		return nil, err
+	}
+	w.InputValues = make(map[string]any, len(w.Inputs))
+	for _, in := range w.Inputs {
+		if _, dup := w.Vars[in.Name]; dup {
+			return nil, p.errorAt([]string{"inputs", in.Name}, "", "inputs."+in.Name,
+				"%q is both an input and a var (in [vars]): --var would not know which to set; rename one", in.Name)
+		}
+		if in.HasDefault {
+			w.InputValues[in.Name] = in.Default
+		}
 	}
 	if w.Servers, err = p.servers(top); err != nil {
 		return nil, err
@@ -324,6 +341,9 @@ func (p *parser) outputs(top *table, w *Workflow) ([]Output, error) {
 		r, err := w.templates.add(src, false)
 		if err != nil {
 			return nil, p.errorAt(path, "", "outputs."+name, "template: %s", templateMessage(err))
+		}
+		if msg := checkData(w, r, false); msg != "" {
+			return nil, p.errorAt(path, "", "outputs."+name, "%s", msg)
 		}
 		for _, id := range r.steps {
 			if _, ok := index[id]; !ok {

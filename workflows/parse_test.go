@@ -163,7 +163,7 @@ func TestParseErrors(t *testing.T) {
 		{"max_parallel string", "max_parallel = \"4\"\n" + step, "", 1, "max_parallel", "must be an integer, not a string"},
 		{"max_parallel float", "max_parallel = 2.5\n" + step, "", 1, "max_parallel", "must be an integer, not a float"},
 		{"max_parallel misspelt", "max_paralel = 2\n" + step, "", 1, "max_paralel", `unknown key (did you mean "max_parallel"?)`},
-		{"max_parallel in a step", step + "max_paralel = 2\n", "a", 5, "max_paralel", "unknown key (known: id,"},
+		{"max_parallel in a step", step + "max_paralel = 2\n", "a", 5, "max_paralel", `unknown key (did you mean "max_parallel"?)`},
 		{"retry_unsafe string", step + "retry_unsafe = \"yes\"\n", "a", 5, "retry_unsafe", "must be true or false, not a string"},
 		{"retry_unsafe integer", step + "retry_unsafe = 1\n", "a", 5, "retry_unsafe", "must be true or false, not an integer"},
 		{"retry_unsafe misspelt", step + "retry_unsfe = true\n", "a", 5, "retry_unsfe", `unknown key (did you mean "retry_unsafe"?)`},

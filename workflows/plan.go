@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"container/heap"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ func (p *parser) link(w *Workflow) error {
 			if err != nil {
 				return p.errorAt(at, s.ID, f.key, "template: %s", templateMessage(err))
 			}
+			if msg := checkData(w, r, f.item); msg != "" {
+				return p.errorAt(at, s.ID, f.key, "%s", msg)
+			}
 			for _, id := range r.steps {
 				switch {
 				case id == s.ID:
@@ -45,6 +49,24 @@ func (p *parser) link(w *Workflow) error {
 		s.templates = w.templates
 	}
 	return nil
+}
+
+// checkData returns what is wrong with a template's references to inputs, .item and .index,
+// or "". item says whether the template is rendered per item of a for_each.
+func checkData(w *Workflow, r refs, item bool) string {
+	if r.item && !item {
+		return "template reads .item or .index, which only the tool, resource, prompt and args of a for_each step see"
+	}
+	for _, name := range r.inputs {
+		if _, ok := w.Input(name); !ok {
+			hint := didYouMean(name, inputNames(w))
+			if hint == "" {
+				hint = " (declare it in [inputs])"
+			}
+			return fmt.Sprintf("template references unknown input %q%s", name, hint)
+		}
+	}
+	return ""
 }
 
 // checkCycles rejects a dependency cycle, naming its steps from the first of them in file order.

@@ -9,12 +9,17 @@ import (
 
 // refs are the names a template reads from its data.
 type refs struct {
-	steps []string // ids after .steps, in order of appearance
-	vars  []string // names after .vars, in order of appearance
+	steps  []string // ids after .steps, in order of appearance
+	vars   []string // names after .vars, in order of appearance
+	inputs []string // names after .inputs, in order of appearance
+	item   bool     // reads .item or .index
 }
 
 // stepFields are the fields of .steps.ID.
-var stepFields = []string{"text", "json", "is_error"}
+var stepFields = []string{"text", "json", "is_error", "error", "items", "skipped"}
+
+// dataNames are the names templates see at the top of their data.
+var dataNames = []string{"inputs", "vars", "steps", "item", "index"}
 
 // templateRefs parses src and returns the steps and vars it references. References are field
 // chains from the top-level data (.steps.ID…, .vars.NAME…, and the same after $) anywhere in
@@ -124,7 +129,7 @@ func (r *refs) chain(ident []string, prefix string) error {
 			return fmt.Errorf("%ssteps needs a step id, as in %ssteps.ID.text, so that the step's dependencies are known before the run", prefix, prefix)
 		}
 		if len(ident) > 2 && !slices.Contains(stepFields, ident[2]) {
-			return fmt.Errorf("%ssteps.%s has no field %q%s; a step has .text, .json and .is_error",
+			return fmt.Errorf("%ssteps.%s has no field %q%s; a step has .text, .json, .is_error, .error, .items and .skipped",
 				prefix, ident[1], ident[2], didYouMean(ident[2], stepFields))
 		}
 		r.steps = append(r.steps, ident[1])
@@ -132,9 +137,15 @@ func (r *refs) chain(ident []string, prefix string) error {
 		if len(ident) > 1 {
 			r.vars = append(r.vars, ident[1])
 		}
+	case "inputs":
+		if len(ident) > 1 {
+			r.inputs = append(r.inputs, ident[1])
+		}
+	case "item", "index":
+		r.item = true
 	default:
-		return fmt.Errorf("unknown data %s%s%s; templates see .vars and .steps",
-			prefix, ident[0], didYouMean(ident[0], []string{"vars", "steps"}))
+		return fmt.Errorf("unknown data %s%s%s; templates see .inputs, .vars and .steps (and .item and .index in a for_each step)",
+			prefix, ident[0], didYouMean(ident[0], dataNames))
 	}
 	return nil
 }

@@ -13,7 +13,32 @@ import (
 type Result struct {
 	Text    string // the text contents, joined with "\n"
 	JSON    any    // structured content, else Text parsed as JSON, else nil; decoded as encoding/json decodes into any
-	IsError bool   // the tool reported an error (a result, not a Go error)
+	IsError bool   // the step failed: the tool reported an error, or the call failed
+	Error   string // why the step failed; "" when it did not
+	Skipped bool   // the step did not run (its if was false, or a dependency did not succeed)
+	// Items are the results of a for_each step's items, in item order; nil for other steps.
+	// The step's Text joins the items' texts with "\n", its JSON lists their JSON.
+	Items []Result
+}
+
+// ItemsResult is the result of a for_each step from its items' results: Items, Text the
+// items' texts joined with "\n", JSON the list of their JSON values, IsError and Error from
+// the first item that failed.
+func ItemsResult(items []Result) Result {
+	if items == nil {
+		items = []Result{}
+	}
+	r := Result{Items: items}
+	texts := make([]string, len(items))
+	list := make([]any, len(items))
+	for i, it := range items {
+		texts[i], list[i] = it.Text, it.JSON
+		if it.IsError && !r.IsError {
+			r.IsError, r.Error = true, fmt.Sprintf("item %d: %s", i, it.Error)
+		}
+	}
+	r.Text, r.JSON = strings.Join(texts, "\n"), list
+	return r
 }
 
 // ToolResult converts a tool call's result. Text joins the text contents with "\n" (images,

@@ -8,8 +8,9 @@ package workflows
 // used, add results through it: the data is built again when Steps holds a step it lacks, but
 // a result replaced or removed behind Set's back would go unseen.
 type Scope struct {
-	Vars  map[string]any
-	Steps map[string]Result // by step id
+	Vars   map[string]any
+	Inputs map[string]any    // the input values, as Workflow.NewScope sets them
+	Steps  map[string]Result // by step id
 
 	steps map[string]any // Steps as templates see them (see stepData), kept by Set; nil before
 }
@@ -44,10 +45,22 @@ func (s Scope) data() map[string]any {
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	return map[string]any{"vars": vars, "steps": steps}
+	inputs := s.Inputs
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	return map[string]any{"vars": vars, "inputs": inputs, "steps": steps}
 }
 
-// stepData is a result as templates see it: .text, .json and .is_error.
+// stepData is a result as templates see it: .text, .json, .is_error, .error, .skipped and
+// .items (nil but for a for_each step).
 func (r Result) stepData() map[string]any {
-	return map[string]any{"text": r.Text, "json": r.JSON, "is_error": r.IsError}
+	var items []any
+	if r.Items != nil {
+		items = make([]any, len(r.Items))
+		for i, it := range r.Items {
+			items[i] = it.stepData()
+		}
+	}
+	return map[string]any{"text": r.Text, "json": r.JSON, "is_error": r.IsError, "error": r.Error, "skipped": r.Skipped, "items": items}
 }

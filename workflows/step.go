@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -105,6 +106,9 @@ func (p *parser) step(i int, m map[string]any) (Step, error) {
 	if s.RetryUnsafe, err = t.boolean("retry_unsafe"); err != nil {
 		return s, err
 	}
+	if err := s.readFlow(t); err != nil {
+		return s, err
+	}
 	if onErr, ok, err := t.string("on_error"); err != nil {
 		return s, err
 	} else if ok {
@@ -115,6 +119,58 @@ func (p *parser) step(i int, m map[string]any) (Step, error) {
 		}
 	}
 	return s, nil
+}
+
+// readFlow reads if, for_each and max_parallel.
+func (s *Step) readFlow(t *table) error {
+	switch v := t.m["if"].(type) {
+	case nil:
+	case bool:
+		s.If = strconv.FormatBool(v)
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return t.errorf("if", "must not be empty: write a template such as \"{{ not .steps.check.is_error }}\"")
+		}
+		if !hasTemplate(v) {
+			if _, err := parseCondition(v); err != nil {
+				return t.errorf("if", "%q is neither a template nor true or false", v)
+			}
+		}
+		s.If = v
+	default:
+		return t.errorf("if", "must be a template (a string) or true or false, not %s", typeName(v))
+	}
+	switch v := t.m["for_each"].(type) {
+	case nil:
+	case []any, []map[string]any: // a list written out: kept as its JSON text
+		b, err := json.Marshal(v)
+		if err != nil {
+			return t.errorf("for_each", "%v", err)
+		}
+		s.ForEach = string(b)
+	case string:
+		if !hasTemplate(v) {
+			if _, err := asList(v); err != nil {
+				return t.errorf("for_each", "must be a list, or a template that yields one, such as \"{{ .inputs.topics }}\" or \"{{ .steps.list.json.items }}\"")
+			}
+		}
+		s.ForEach = v
+	default:
+		return t.errorf("for_each", "must be a list, or a template that yields one (a string), not %s", typeName(v))
+	}
+	if n, ok, err := t.integer("max_parallel"); err != nil {
+		return err
+	} else if ok {
+		switch {
+		case s.ForEach == "":
+			return t.errorf("max_parallel", "bounds the calls of a for_each step, and this step has no for_each "+
+				"(the run's own max_parallel goes at the top of the file)")
+		case n < 1:
+			return t.errorf("max_parallel", "must be at least 1 (got %d): it is the most items in flight at once", n)
+		}
+		s.MaxParallel = int(min(n, maxInt))
+	}
+	return nil
 }
 
 // readKind sets Kind and Target from the one key among tool, resource and prompt.
@@ -175,13 +231,26 @@ type field struct {
 	path []string // for line numbers, relative to the step
 	src  string
 	text bool // rendered as text (the Target), not to its value (args)
+	item bool // rendered once per item of a for_each: .item and .index are there
 }
 
-// fields returns the step's templated strings: Target and every string in Args, at any depth.
+// fields returns the step's templated strings: Target and every string in Args, at any depth,
+// and its if and for_each.
 func (s *Step) fields() []field {
-	fs := []field{{key: string(s.Kind), path: []string{string(s.Kind)}, src: s.Target, text: true}}
+	each := s.ForEach != ""
+	fs := []field{{key: string(s.Kind), path: []string{string(s.Kind)}, src: s.Target, text: true, item: each}}
 	if s.Args != nil {
+		start := len(fs)
 		collectFields(s.Args, "args", []string{"args"}, &fs)
+		for i := start; i < len(fs); i++ {
+			fs[i].item = each
+		}
+	}
+	if s.If != "" {
+		fs = append(fs, field{key: "if", path: []string{"if"}, src: s.If})
+	}
+	if each {
+		fs = append(fs, field{key: "for_each", path: []string{"for_each"}, src: s.ForEach})
 	}
 	return fs
 }

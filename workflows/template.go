@@ -121,7 +121,10 @@ func soleAction(tree *parse.Tree) *parse.ActionNode {
 // (on retry) or concurrently with other steps. Errors are *Error naming the step and the key,
 // among them a string whose render goes past MaxTemplateOutput or MaxTemplateIterations.
 func (s *Step) Render(scope Scope) (target string, args map[string]any, err error) {
-	data := scope.data()
+	return s.render(scope.data())
+}
+
+func (s *Step) render(data map[string]any) (target string, args map[string]any, err error) {
 	target, err = s.templates.renderText(s.Target, data)
 	if err != nil {
 		return "", nil, s.renderError(string(s.Kind), err)
@@ -210,12 +213,19 @@ func under(key string, err error) error {
 // RenderOutputs renders the workflow's [outputs] against scope, each with the same rule as
 // step args (a string that is one action keeps its value's type). It renders every output it
 // can: on failure it returns those that rendered together with the errors, joined.
+//
+// An output that references a skipped step (a Result with Skipped set) and does not render
+// is empty (""), not an error: the step did not run, so there is nothing to show.
 func RenderOutputs(w *Workflow, scope Scope) (map[string]any, error) {
 	data := scope.data()
 	out := make(map[string]any, len(w.Outputs))
 	var errs []error
 	for _, o := range w.Outputs {
 		v, err := w.templates.render(o.Template, data)
+		if err != nil && readsSkipped(w, o.Template, scope) {
+			out[o.Name] = ""
+			continue
+		}
 		if err != nil {
 			errs = append(errs, &Error{Key: "outputs." + o.Name, Msg: templateMessage(err), Err: err})
 			continue
@@ -223,6 +233,20 @@ func RenderOutputs(w *Workflow, scope Scope) (map[string]any, error) {
 		out[o.Name] = v
 	}
 	return out, errors.Join(errs...)
+}
+
+// readsSkipped reports whether the template references a step that was skipped.
+func readsSkipped(w *Workflow, src string, scope Scope) bool {
+	r, err := w.templates.refs(src)
+	if err != nil {
+		return false
+	}
+	for _, id := range r.steps {
+		if res, ok := scope.Steps[id]; ok && res.Skipped {
+			return true
+		}
+	}
+	return false
 }
 
 // templatePrefix matches what text/template puts before its messages: our template's name and

@@ -236,7 +236,7 @@ func TestRenderConcurrently(t *testing.T) {
 // written to Steps directly before or after.
 func TestScopeSet(t *testing.T) {
 	var scope Scope
-	if got, want := scope.data(), map[string]any{"vars": map[string]any{}, "steps": map[string]any{}}; !reflect.DeepEqual(got, want) {
+	if got, want := scope.data(), map[string]any{"vars": map[string]any{}, "inputs": map[string]any{}, "steps": map[string]any{}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("zero Scope: data = %v, want %v", got, want)
 	}
 	scope = testScope()

@@ -11,11 +11,15 @@ import (
 //
 //   - every step's server is among servers (the project's names plus the inline ones);
 //   - every template (step targets and args, outputs) references only vars that exist,
-//     [vars] defaults or names added by ApplyVars.
+//     [vars] defaults or names added by ApplyVars;
+//   - every required input has a value, and every value has its input's type.
 //
 // It reports the first problem as an *Error naming the file, the step and the line, with a
 // "did you mean" suggestion where a name is close to a known one.
 func (w *Workflow) Validate(servers []string) error {
+	if err := w.checkInputs(); err != nil {
+		return err
+	}
 	known := make(map[string]bool, len(servers))
 	for _, name := range servers {
 		known[name] = true

@@ -7,9 +7,16 @@ import (
 	"strconv"
 )
 
-// ApplyVars sets vars from the command line (--var k=v), over the [vars] defaults. Call it
-// after Parse and before Validate.
+// ApplyVars sets inputs and vars from the command line (--var k=v), over the defaults. Call
+// it after Parse and before Validate.
 //
+// A name that [inputs] declares sets that input, parsed by its type: text for a string, a
+// number or a boolean as written for an integer, number or boolean, JSON for an array or an
+// object ("--var limit=5" is the integer 5 for an integer input). A value that does not parse
+// is an *Error naming the input, the file and the input's line. Once the values are set, a
+// required input without one is an error too.
+//
+// Other names set vars.
 // A value takes the type of the default it replaces, so that "{{ .vars.limit }}" stays a
 // number: over an integer, float or boolean default it must parse as one. A name that [vars]
 // does not define is added as a string, so a template may use a var that only the command line
@@ -23,6 +30,18 @@ func ApplyVars(w *Workflow, overrides map[string]string) error {
 		if name == "" {
 			return &Error{File: w.File, Msg: fmt.Sprintf("--var =%s: a var needs a name (--var NAME=VALUE)", overrides[name])}
 		}
+		if in, ok := w.Input(name); ok {
+			v, err := parseInput(in.Type, overrides[name])
+			if err != nil {
+				return &Error{File: w.File, Line: in.Line, Key: "inputs." + name,
+					Msg: fmt.Sprintf("--var %s=%s: %v (the input has type = %q)", name, overrides[name], err, in.Type)}
+			}
+			if w.InputValues == nil {
+				w.InputValues = map[string]any{}
+			}
+			w.InputValues[name] = v
+			continue
+		}
 		v, err := convertVar(w.Vars[name], overrides[name])
 		if err != nil {
 			return &Error{File: w.File, Line: lineOf(w.pos, "vars", name), Key: "vars." + name,
@@ -30,7 +49,7 @@ func ApplyVars(w *Workflow, overrides map[string]string) error {
 		}
 		w.Vars[name] = v
 	}
-	return nil
+	return w.checkInputs()
 }
 
 // convertVar converts a command-line value to the type of the default it replaces.

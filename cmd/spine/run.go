@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,16 +21,26 @@ import (
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/workflows"
+	"github.com/spine-mcp/spine/workflows/journal"
 )
 
 // runRun is `spine run WORKFLOW.toml`: check everything first (exit 2, nothing started),
 // then run the workflow with live progress on stderr and its outputs on stdout.
 func runRun(ctx context.Context, e *env, args []string) error {
-	var output string
-	var meta bool
+	var (
+		output, resume          string
+		schema, force, no, meta bool
+		accept, rerun           listFlag
+	)
 	vars := varFlags{}
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
-		fs.Var(vars, "var", "set a workflow var: --var NAME=VALUE (repeatable)")
+		fs.Var(vars, "var", "set a workflow input or var: --var NAME=VALUE (repeatable; an input's value is parsed by its type)")
+		fs.BoolVar(&schema, "schema", false, "print the JSON Schema of the workflow's [inputs] and exit")
+		fs.StringVar(&resume, "resume", "", "continue the interrupted run RUN_ID (see spine runs): finished steps are not called again")
+		fs.Var(&accept, "accept", "with --resume: count STEP, which may have run, as done with no result (repeatable)")
+		fs.Var(&rerun, "rerun", "with --resume: run STEP, which may have run, again (repeatable)")
+		fs.BoolVar(&force, "force", false, "with --resume: resume although the workflow file changed since the run started")
+		fs.BoolVar(&no, "no-journal", false, "keep no journal of the run (it cannot be resumed)")
 		outputFlag(fs, &output, "text", "json")
 		fs.BoolVar(&meta, "meta", false, "keep the _meta fields of the steps' results in --output json (left out by default)")
 	})
@@ -37,12 +50,54 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := checkOutput(output, "text", "json"); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	if resume == "" && (len(accept) > 0 || len(rerun) > 0 || force) {
+		return badUsage("--accept, --rerun and --force go with --resume RUN_ID")
+	}
+	if resume != "" && no {
+		return badUsage("a resumed run appends to its journal: --no-journal does not go with --resume")
+	}
+	if len(pos) > 1 || len(pos) == 0 && (resume == "" || schema) {
 		return badUsage("want one workflow file")
 	}
-	wf, project, err := e.loadWorkflow(pos[0], vars)
+	if schema {
+		return printSchema(e, pos[0])
+	}
+	var (
+		opts []executor.RunOption
+		pre  func(*workflows.Workflow) error
+		file string
+	)
+	if len(pos) == 1 {
+		file = pos[0]
+	}
+	if resume != "" {
+		p, err := e.projectAsWritten()
+		if err != nil {
+			return err
+		}
+		path, err := journal.Path(p.Dir, resume)
+		if err != nil {
+			return badUsage("--resume: %v", err)
+		}
+		log, err := journal.Read(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return badInput(fmt.Errorf("no run %q in %s (see spine runs)", resume, filepath.Join(p.Dir, journal.Dir)))
+		}
+		if err != nil {
+			return badInput(err)
+		}
+		if file == "" {
+			file = log.Header.File
+		}
+		pre = func(wf *workflows.Workflow) error { return restoreValues(wf, log.Header) }
+		opts = append(opts, executor.WithResume(executor.Resume{Journal: path, Accept: accept, Rerun: rerun, Force: force}))
+	}
+	wf, project, err := e.loadWorkflow(file, vars, pre)
 	if err != nil {
 		return err
+	}
+	if resume == "" && !no {
+		opts = append(opts, executor.WithJournal(filepath.Join(project.Dir, journal.Dir)))
 	}
 	ex, err := e.executorFor(project)
 	if err != nil {
@@ -50,16 +105,24 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	// The run id is the affinity key of the run's calls: the tools lists are fetched in the
 	// run's scope, so that a server with isolation = "affinity" opens one session for both.
-	runID := newRunID()
+	runID := resume
+	if runID == "" {
+		runID = newRunID()
+		opts = append(opts, executor.WithRunID(runID))
+	}
 	if err := checkStepTools(executor.WithAffinity(ctx, runID), ex, wf); err != nil {
 		return err
 	}
 	prog := newProgress(e.stderr, wf, liveProgress(e, wf))
-	report, err := ex.RunWorkflow(ctx, wf, executor.WithRunID(runID), executor.WithProgress(prog.event))
+	report, err := ex.RunWorkflow(ctx, wf, append(opts, executor.WithProgress(prog.event))...)
 	prog.close()
-	if err != nil {
+	switch {
+	case errors.Is(err, executor.ErrWorkflowChanged):
+		return badInput(err)
+	case err != nil:
 		return err
 	}
+	again := fmt.Sprintf("spine run --resume %s %s", report.RunID, file)
 	switch {
 	case output == "json":
 		// The whole story, also of a failed or interrupted run: it is what a script reads.
@@ -76,17 +139,65 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case ctx.Err() != nil:
+		if !no {
+			fmt.Fprintf(e.stderr, "spine run: run %s interrupted; continue it with: %s\n", report.RunID, again)
+		}
 		return ctx.Err() // exit 130
 	case !report.OK:
 		fmt.Fprintf(e.stderr, "spine run: workflow %q failed: %s\n", report.Workflow, report.Error)
+		if !no {
+			fmt.Fprintf(e.stderr, "spine run: run %s; once the cause is fixed, continue it with: %s\n", report.RunID, again)
+		}
 		return errReported
 	}
 	return nil
 }
 
+// restoreValues gives a resumed run the inputs and vars its first process ran with (the
+// command line's --var still override them). Numbers come back from JSON as float64: a var
+// whose default is an integer gets an integer again.
+func restoreValues(wf *workflows.Workflow, h journal.Record) error {
+	for k, v := range h.Vars {
+		if f, ok := v.(float64); ok {
+			if _, isInt := wf.Vars[k].(int64); isInt && f == float64(int64(f)) {
+				v = int64(f)
+			}
+		}
+		wf.Vars[k] = v
+	}
+	inputs := map[string]any{}
+	for k, v := range h.Inputs {
+		if _, ok := wf.Input(k); ok { // an input the file no longer has is dropped
+			inputs[k] = v
+		}
+	}
+	return workflows.SetInputs(wf, inputs)
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// printSchema prints the JSON Schema of a workflow's inputs: what --var must give.
+func printSchema(e *env, file string) error {
+	data, err := workflows.ReadFile(file)
+	if err != nil {
+		return badInput(err)
+	}
+	wf, err := workflows.Parse(file, data)
+	if err != nil {
+		return badInput(err)
+	}
+	return writeJSON(e.stdout, wf.InputSchema())
+}
+
 // loadWorkflow reads, parses and checks a workflow file against the project with the file's
 // inline servers merged in. Every problem is bad input (exit 2), found before anything runs.
-func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *capability.Project, error) {
+//
+// pre, when set, is applied to the parsed workflow before the --var values.
+func (e *env) loadWorkflow(file string, vars varFlags, pre func(*workflows.Workflow) error) (*workflows.Workflow, *capability.Project, error) {
 	data, err := workflows.ReadFile(file) // at most workflows.MaxFileSize bytes, whatever the file
 	if err != nil {
 		return nil, nil, badInput(err)
@@ -94,6 +205,11 @@ func (e *env) loadWorkflow(file string, vars varFlags) (*workflows.Workflow, *ca
 	wf, err := workflows.Parse(file, data)
 	if err != nil {
 		return nil, nil, badInput(err)
+	}
+	if pre != nil {
+		if err := pre(wf); err != nil {
+			return nil, nil, badInput(err)
+		}
 	}
 	if err := workflows.ApplyVars(wf, vars); err != nil {
 		return nil, nil, badInput(err)

@@ -42,6 +42,7 @@ type progressRow struct {
 	started            time.Time
 	elapsed            time.Duration // final once the step finished
 	err                string
+	items, itemsDone   int // of a for_each step
 }
 
 func newProgress(w io.Writer, wf *workflows.Workflow, live bool) *progress {
@@ -73,6 +74,7 @@ func (p *progress) event(ev executor.StepEvent) {
 		r.started = ev.Time.Add(-ev.Elapsed)
 	}
 	r.status, r.attempts, r.target, r.err = ev.Status, ev.Attempt, ev.Target, ev.Err
+	r.items, r.itemsDone = ev.Items, ev.ItemsDone
 	r.elapsed = ev.Elapsed
 	if !p.live && ev.Status.Finished() {
 		p.lines = append(p.lines, p.line(r))
@@ -148,7 +150,12 @@ func (p *progress) line(r *progressRow) string {
 		d = fmtDuration(r.elapsed)
 	}
 	s += fmt.Sprintf("  %7s", d)
-	if r.attempts > 1 {
+	switch {
+	case r.items > 0 && r.attempts > r.items:
+		s += fmt.Sprintf(" (%d items, %d attempts)", r.items, r.attempts)
+	case r.items > 0:
+		s += fmt.Sprintf(" (%d items)", r.items)
+	case r.attempts > 1:
 		s += fmt.Sprintf(" (%d attempts)", r.attempts)
 	}
 	if r.err != "" {
@@ -173,6 +180,9 @@ func (p *progress) table(now time.Time) []string {
 			attempts = fmt.Sprint(r.attempts)
 		}
 		call := r.server + " " + r.target
+		if r.items > 0 {
+			call = fmt.Sprintf("[%d/%d] %s", r.itemsDone, r.items, call)
+		}
 		if r.err != "" && r.status != executor.StepRunning {
 			call += "  " + truncate(firstLine(r.err), 60)
 		}
