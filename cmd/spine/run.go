@@ -89,7 +89,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		if file == "" {
 			file = log.Header.File
 		}
-		pre = func(wf *workflows.Workflow) error { return restoreValues(wf, log.Header) }
+		pre = func(wf *workflows.Workflow) error { return restoreValues(wf, log.Inputs, log.Vars) }
 		opts = append(opts, executor.WithResume(executor.Resume{Journal: path, Accept: accept, Rerun: rerun, Force: force}))
 	}
 	wf, project, err := e.loadWorkflow(file, vars, pre)
@@ -153,11 +153,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// restoreValues gives a resumed run the inputs and vars its first process ran with (the
+// restoreValues gives a resumed run the inputs and vars its last process ran with (the
 // command line's --var still override them). Numbers come back from JSON as float64: a var
 // whose default is an integer gets an integer again.
-func restoreValues(wf *workflows.Workflow, h journal.Record) error {
-	for k, v := range h.Vars {
+func restoreValues(wf *workflows.Workflow, inputValues, vars map[string]any) error {
+	for k, v := range vars {
 		if f, ok := v.(float64); ok {
 			if _, isInt := wf.Vars[k].(int64); isInt && f == float64(int64(f)) {
 				v = int64(f)
@@ -166,7 +166,7 @@ func restoreValues(wf *workflows.Workflow, h journal.Record) error {
 		wf.Vars[k] = v
 	}
 	inputs := map[string]any{}
-	for k, v := range h.Inputs {
+	for k, v := range inputValues {
 		if _, ok := wf.Input(k); ok { // an input the file no longer has is dropped
 			inputs[k] = v
 		}

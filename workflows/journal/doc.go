@@ -25,8 +25,8 @@
 // Nothing is fsync'd: the bytes are the kernel's once written, so the journal survives the
 // death of the spine process, not a power loss or an operating-system crash before the
 // kernel wrote them back. That is the durability promised. (An fsync costs milliseconds on
-// common disks, as much as several steps; the one write per flush costs ~14 µs for the
-// records of a step.)
+// common disks, as much as several steps; encoding a step's records and the one write per
+// flush cost a few µs.)
 //
 // Directories are created 0700 and journals 0600. The values of the servers' configured
 // secrets (env values, env_vars variables, headers, url query values and user info; see

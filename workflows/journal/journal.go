@@ -231,6 +231,9 @@ type Log struct {
 	Last   time.Time
 	// Resumes counts the "resume" records.
 	Resumes int
+	// Inputs and Vars are the values the run last ran with: the header's, or the last
+	// resume's.
+	Inputs, Vars map[string]any
 	// Torn counts the lines that are not records: writes cut short by the death of their
 	// process, skipped.
 	Torn int
@@ -311,8 +314,11 @@ func (l *Log) step(id string) *StepState {
 func (l *Log) apply(rec *Record) {
 	l.Last = rec.Time
 	switch rec.Type {
+	case TypeRun:
+		l.Inputs, l.Vars = rec.Inputs, rec.Vars
 	case TypeResume:
 		l.Resumes++
+		l.Inputs, l.Vars = rec.Inputs, rec.Vars
 		l.End = nil
 		for _, id := range rec.Accept {
 			s := l.step(id)

@@ -83,7 +83,10 @@ func TestWriteReadAndRedact(t *testing.T) {
 	}
 
 	// Resume: append, accept b, end.
-	w, err = Append(path, Record{Type: TypeResume, Accept: []string{"b"}}, nil)
+	if l.Vars["token"] != "[redacted]" {
+		t.Errorf("vars = %v", l.Vars)
+	}
+	w, err = Append(path, Record{Type: TypeResume, Accept: []string{"b"}, Vars: map[string]any{"token": "given again"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +98,9 @@ func TestWriteReadAndRedact(t *testing.T) {
 	l, err = Read(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if l.Vars["token"] != "given again" {
+		t.Errorf("vars after the resume = %v", l.Vars)
 	}
 	if l.Torn != 1 || !l.Steps["b"].Accepted || l.End == nil || *l.End.OK || l.Resumes != 1 {
 		t.Errorf("after the resume: torn %d, b %+v, end %+v", l.Torn, l.Steps["b"], l.End)
