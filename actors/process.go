@@ -156,6 +156,7 @@ func (p *process) exitError() error {
 	}
 	err = fmt.Errorf("server process %w", err)
 	if p.frames != nil {
+		p.frames.waitEnd(exitGrace) // the reader may not have reached the server's last words yet
 		if broken := p.frames.Broken(); broken != nil {
 			err = broken
 		} else if line := p.frames.LastSkipped(); line != "" {

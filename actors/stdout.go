@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -65,10 +66,14 @@ type stdoutFilter struct {
 	mu    sync.Mutex
 	last  string // the last skipped line, redacted and cut to quoteLen
 	fatal error  // why the filter broke the session, if it did
+
+	ended   chan struct{} // closed once Read has returned its final error
+	endOnce sync.Once
 }
 
 func newStdoutFilter(src io.Reader, secrets []string, onSkip func(string)) *stdoutFilter {
-	f := &stdoutFilter{src: src, secrets: secrets, onSkip: onSkip, max: maxFrame, buf: make([]byte, filterBuf)}
+	f := &stdoutFilter{src: src, secrets: secrets, onSkip: onSkip, max: maxFrame, buf: make([]byte, filterBuf),
+		ended: make(chan struct{})}
 	for _, s := range secrets {
 		f.slack = max(f.slack, len(s))
 	}
@@ -79,6 +84,7 @@ func newStdoutFilter(src io.Reader, secrets []string, onSkip func(string)) *stdo
 func (f *stdoutFilter) Read(p []byte) (int, error) {
 	for len(f.out) == 0 {
 		if f.err != nil {
+			f.endOnce.Do(func() { close(f.ended) })
 			return 0, f.err
 		}
 		f.step()
@@ -94,6 +100,20 @@ func (f *stdoutFilter) Close() error {
 		return c.Close()
 	}
 	return nil
+}
+
+// waitEnd waits up to d for the reader to have read everything the server wrote (the pipe's
+// end), so that the last line of a server that printed its error on stdout and exited is
+// seen before the error is written; false if it did not come in time.
+func (f *stdoutFilter) waitEnd(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-f.ended:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // LastSkipped returns the last line skipped (redacted, cut), "" if none.

@@ -108,7 +108,9 @@ func TestEndlessStdoutGarbageFailsTheHandshake(t *testing.T) {
 // fails the handshake with that line in the error.
 func TestStdoutLineOfAServerThatExits(t *testing.T) {
 	spinetest.NoLeaks(t)
-	spec := shServer(t, `echo "Error: API key missing"; echo "some detail" >&2; exit 1`)
+	// It answers the client's first request with its error on stdout, as such servers do:
+	// the client reads that line (and skips it) before it sees the end of the output.
+	spec := shServer(t, `read line; echo "Error: API key missing"; echo "some detail" >&2; exit 1`)
 	_, err := actors.Dial(context.Background(), spec, nil)
 	if err == nil || !strings.Contains(err.Error(), `last non-MCP line on stdout: "Error: API key missing"`) ||
 		!strings.Contains(err.Error(), "stderr: some detail") {
