@@ -260,6 +260,7 @@ func TestHealthProbeReplacesAStuckSession(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil { // alive but unresponsive
 		t.Fatal(err)
 	}
+	spinetest.Eventually(t, spinetest.Patience, "the demo server to be stopped", func() bool { return spinetest.Stopped(pid) })
 	time.Sleep(2 * spec.HealthInterval) // let the session become due for a probe: time passing is what it waits for
 	if got := text(t, call(t, ex, "demo", "counter", nil)); got != "1" {
 		t.Fatalf("counter = %s, want 1 from a fresh session", got)

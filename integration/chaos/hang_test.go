@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -44,10 +45,16 @@ func TestHangingServer(t *testing.T) {
 	}{
 		{"sigstop", func(h *hygiene) capability.ServerSpec { return h.demo(t, "s") },
 			func(t *testing.T, h *hygiene, ex *executor.Executor) {
-				for _, p := range marked(h.mark) {
+				ps := marked(h.mark)
+				for _, p := range ps {
 					if err := syscall.Kill(p.pid, syscall.SIGSTOP); err != nil {
 						t.Fatal(err)
 					}
+				}
+				if !waitFor(spinetest.Patience, func() bool {
+					return !slices.ContainsFunc(ps, func(p proc) bool { return !spinetest.Stopped(p.pid) })
+				}) {
+					t.Fatalf("not stopped: %v", ps)
 				}
 			}, false},
 		{"hang_all", func(h *hygiene) capability.ServerSpec { return h.bad(t, "s") },

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +140,27 @@ func NoLeaks(t testing.TB) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// Stopped reports whether every thread of process pid is stopped (SIGSTOP): kill returns
+// before that, and until one of its threads has taken the signal the others run on, which
+// on a busy machine can be long enough to answer a call.
+func Stopped(pid int) bool {
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", task.Name(), "stat"))
+		if err != nil {
+			return false
+		}
+		i := bytes.LastIndexByte(stat, ')') // comm may hold spaces and parentheses
+		if i < 0 || i+2 >= len(stat) || stat[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
 
 // Processes returns the pids of running processes whose command line contains substr
