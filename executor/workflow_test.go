@@ -3,7 +3,6 @@ package executor_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -151,18 +150,18 @@ server = "demo"
 tool = "hang"
 retries = 2
 `)
-	started := make(chan struct{})
-	var once sync.Once
 	progress := func(ev executor.StepEvent) {
-		if ev.Status == executor.StepRunning {
-			once.Do(func() { close(started) })
+		if ev.Status == executor.StepRetrying {
+			t.Logf("attempt %d failed, retrying: %s", ev.Attempt, ev.Err)
 		}
 	}
 	closed := make(chan error, 1)
 	go func() {
-		select {
-		case <-started:
-		case <-time.After(spinetest.Patience):
+		// Close once the call is in flight on a session. A running step may still wait for
+		// its session to start, which on a busy machine Close can overtake.
+		deadline := time.Now().Add(spinetest.Patience)
+		for ex.Stats().Servers["demo"].Sessions.Busy != 1 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond) // polling the pool's gauges: there is no event for it
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
