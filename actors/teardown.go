@@ -46,19 +46,28 @@ func (t *teardown) begin() {
 // admit runs start, which starts a server process, unless the teardown has begun
 // (errClosing). A process it started counts as live until released.
 func (t *teardown) admit(start func() error) error {
+	return t.whileOpen(func() error {
+		if err := start(); err != nil {
+			return err
+		}
+		t.opened()
+		return nil
+	})
+}
+
+// whileOpen runs fn unless the teardown has begun (errClosing), and keeps the teardown from
+// beginning until fn returns: what fn starts (a process, a run, a scan) is there for the
+// teardown to stop.
+func (t *teardown) whileOpen(fn func() error) error {
 	if t == nil {
-		return start()
+		return fn()
 	}
 	t.gate.RLock()
 	defer t.gate.RUnlock()
 	if t.closing {
 		return errClosing
 	}
-	if err := start(); err != nil {
-		return err
-	}
-	t.opened()
-	return nil
+	return fn()
 }
 
 // rush makes the teardown immediate, also one already under way.
