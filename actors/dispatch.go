@@ -16,19 +16,19 @@ import (
 func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 	now := time.Now()
 	if s.drain != nil {
-		s.reply(ctx, pc, nil, refused(ReasonClosed, errors.New("closed: the executor is closing")))
+		s.reply(ctx, pc, nil, refused(ReasonClosed, errDraining))
 		return
 	}
 	if pc.req != nil {
 		req := pc.req
 		if req.Op == OpCallTool && !s.spec.ToolAllowed(req.Name) {
-			s.reply(ctx, pc, nil, refused(ReasonToolDisabled, errors.New("tool disabled: not exposed by this server's enabled_tools / disabled_tools")))
+			s.reply(ctx, pc, nil, refused(ReasonToolDisabled, errToolFiltered))
 			return
 		}
 		s.stats.calls.Add(1)
 	}
 	if _, ok := s.sessions[pc.only()]; pc.only() != 0 && !ok {
-		s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonSessionLost, errors.New("the pinned session is gone")))
+		s.reply(ctx, pc, nil, failure(ClassNotSent, ReasonSessionLost, errPinnedGone))
 		return
 	}
 	pc.enqueued = now

@@ -58,6 +58,38 @@ func (e *CallError) Error() string {
 
 func (e *CallError) Unwrap() error { return e.Err }
 
+// The causes of the refusals and losses SPINE decides itself, named once. Each reads well
+// after the caller's "server %q: tool %q: ".
+var (
+	// errDraining refuses a request that arrives, or still waits, once Close has begun.
+	errDraining = errors.New("closed: the executor is closing")
+	// errShuttingDown answers what a server actor still holds when it stops.
+	errShuttingDown = errors.New("closed: the server is shutting down")
+	// errServerGone answers a request whose server actor has stopped: the runtime is closing.
+	errServerGone = refused(ReasonClosed, errors.New("closed: the server actor is gone"))
+	// errClosing is why nothing new starts (a server process, a run, a scan) once the
+	// runtime's Close has begun.
+	errClosing = fmt.Errorf("%w: not started, the runtime is closing", ErrClosed)
+	// errToolFiltered refuses a call to a tool that enabled_tools / disabled_tools hide.
+	errToolFiltered = errors.New("tool disabled: not exposed by this server's enabled_tools / disabled_tools")
+	// errPinnedGone fails a call of a batch whose pinned session is gone before the call.
+	errPinnedGone = errors.New("the pinned session is gone")
+)
+
+// errorNamer gives a failure, named after its server and operation by serverError, the
+// shape callers see (RuntimeOptions.NameError; nil: the *CallError itself). The runtime's
+// calls and the workflow actor's steps name their errors through it, and nothing else
+// names one.
+type errorNamer func(*CallError) error
+
+func (n errorNamer) name(server string, req *Request, err error) error {
+	ce := serverError(server, req, err)
+	if n == nil {
+		return ce
+	}
+	return n(ce)
+}
+
 // serverError names the server (and the tool) in a failure, keeping it matchable with
 // errors.Is. An error that is not a *Failure is taken as a refusal unless it is the caller's
 // context ending before anything was sent.

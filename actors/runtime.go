@@ -38,7 +38,7 @@ type Runtime struct {
 	order   []string
 	ids     atomic.Uint64
 
-	nameError func(*CallError) error
+	nameError errorNamer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -95,10 +95,8 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	}
 	pids := res.(*serversAnswer).pids
 	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td,
-		nameError: opts.NameError, shutdown: make(chan struct{})}
-	if rt.nameError == nil {
-		rt.nameError = func(ce *CallError) error { return ce }
-	}
+		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
+
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
 		h.init(system)
@@ -125,28 +123,23 @@ func (rt *Runtime) Spec(server string) (capability.ServerSpec, bool) {
 func (rt *Runtime) ServerPID(server string) (*actor.PID, error) {
 	h, err := rt.handle(server)
 	if err != nil {
-		return nil, rt.nameError(err)
+		return nil, rt.nameError.name(server, nil, err)
 	}
 	return h.pid, nil
-}
-
-// fail names a failure after its server and operation, in the shape callers see: the one
-// place where the runtime's errors get their name.
-func (rt *Runtime) fail(server string, req *Request, err error) error {
-	return rt.nameError(serverError(server, req, err))
 }
 
 // NextID returns a request id unique in this runtime.
 func (rt *Runtime) NextID() uint64 { return rt.ids.Add(1) }
 
-func (rt *Runtime) handle(server string) (*serverHandle, *CallError) {
+// handle returns server's handle, or the failure of an unknown server (not named yet).
+func (rt *Runtime) handle(server string) (*serverHandle, error) {
 	h, ok := rt.servers[server]
 	if !ok {
 		known := strings.Join(rt.order, ", ")
 		if known == "" {
 			known = "none"
 		}
-		return nil, serverError(server, nil, refused(ReasonUnknownServer, fmt.Errorf("unknown server (configured and enabled: %s)", known)))
+		return nil, refused(ReasonUnknownServer, fmt.Errorf("unknown server (configured and enabled: %s)", known))
 	}
 	return h, nil
 }
@@ -157,11 +150,10 @@ func (rt *Runtime) handle(server string) (*serverHandle, *CallError) {
 func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Response, error) {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		herr.Op, herr.Tool = req.Op, req.Name
-		return nil, rt.nameError(herr)
+		return nil, rt.nameError.name(server, req, herr)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, rt.fail(server, req, contextFailure(err, ClassNotSent))
+		return nil, rt.nameError.name(server, req, contextFailure(err, ClassNotSent))
 	}
 	req.ID = rt.NextID()
 	if dl, ok := ctx.Deadline(); ok {
@@ -169,20 +161,17 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 	}
 	msg, err := rt.call(ctx, h, req)
 	if err != nil {
-		return nil, rt.fail(server, req, err)
+		return nil, rt.nameError.name(server, req, err)
 	}
 	resp, ok := msg.(*Response)
 	if !ok {
-		return nil, rt.fail(server, req, errServerGone)
+		return nil, rt.nameError.name(server, req, errServerGone)
 	}
 	if resp.Failure != nil {
-		return resp, rt.fail(server, req, resp.Failure)
+		return resp, rt.nameError.name(server, req, resp.Failure)
 	}
 	return resp, nil
 }
-
-// errServerGone answers a request whose server actor has stopped: the runtime is closing.
-var errServerGone = refused(ReasonClosed, errors.New("closed: the server actor is gone"))
 
 // contextFailure is the failure of an operation whose caller's context ended: class says
 // whether it may have been sent.
@@ -252,7 +241,7 @@ func (rt *Runtime) ask(ctx context.Context, pid *actor.PID, msg any, onCancel fu
 func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (uint64, error) {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		return 0, rt.nameError(herr)
+		return 0, rt.nameError.name(server, nil, herr)
 	}
 	pin := &Pin{ID: rt.NextID(), Identity: identity, Affinity: affinity}
 	if dl, ok := ctx.Deadline(); ok {
@@ -260,18 +249,18 @@ func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (
 	}
 	msg, err := rt.ask(ctx, h.pid, pin, func() { rt.system.Root.Send(h.pid, &Cancel{ID: pin.ID}) })
 	if err != nil {
-		return 0, rt.fail(server, nil, err)
+		return 0, rt.nameError.name(server, nil, err)
 	}
 	p, ok := msg.(*Pinned)
 	if !ok {
-		return 0, rt.fail(server, nil, errServerGone)
+		return 0, rt.nameError.name(server, nil, errServerGone)
 	}
 	if p.Failure != nil {
-		return 0, rt.fail(server, nil, p.Failure)
+		return 0, rt.nameError.name(server, nil, p.Failure)
 	}
 	if ctx.Err() != nil { // pinned just as the caller gave up
 		rt.Unpin(server, p.Session)
-		return 0, rt.fail(server, nil, contextFailure(ctx.Err(), ClassNotSent))
+		return 0, rt.nameError.name(server, nil, contextFailure(ctx.Err(), ClassNotSent))
 	}
 	return p.Session, nil
 }
@@ -287,10 +276,10 @@ func (rt *Runtime) Unpin(server string, session uint64) {
 func (rt *Runtime) Reconnect(ctx context.Context, server string) error {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		return rt.nameError(herr)
+		return rt.nameError.name(server, nil, herr)
 	}
 	if _, err := rt.ask(ctx, h.pid, &Reconnect{}, nil); err != nil {
-		return rt.fail(server, nil, err)
+		return rt.nameError.name(server, nil, err)
 	}
 	return nil
 }
@@ -299,7 +288,7 @@ func (rt *Runtime) Reconnect(ctx context.Context, server string) error {
 func (rt *Runtime) Subscribe(server string, pid *actor.PID) error {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		return rt.nameError(herr)
+		return rt.nameError.name(server, nil, herr)
 	}
 	rt.system.Root.Send(h.pid, &Subscribe{PID: pid})
 	return nil

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -283,7 +282,7 @@ func (s *serverActor) stop(ctx actor.Context) {
 		s.drain.timer.Stop()
 	}
 	for _, pc := range s.pending {
-		s.fail(ctx, pc, ReasonClosed, errors.New("closed: the server is shutting down"))
+		s.fail(ctx, pc, ReasonClosed, errShuttingDown)
 	}
 	var order []*sessionRef
 	for _, p := range s.pools {
@@ -324,7 +323,7 @@ func (s *serverActor) startDrain(ctx actor.Context, deadline time.Time) {
 	s.drain = &drainState{sender: ctx.Sender()}
 	for _, p := range s.pools {
 		for _, pc := range p.waiting.all() {
-			s.fail(ctx, pc, ReasonClosed, errors.New("closed: the executor is closing"))
+			s.fail(ctx, pc, ReasonClosed, errDraining)
 		}
 	}
 	if s.inflight() == 0 {

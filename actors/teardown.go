@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"fmt"
 	"sync"
 )
 
@@ -28,9 +27,6 @@ type teardown struct {
 }
 
 func newTeardown() *teardown { return &teardown{hurry: make(chan struct{})} }
-
-// errClosing is why a server process was not started: the runtime's Close has begun.
-var errClosing = fmt.Errorf("%w: not started, the runtime is closing", ErrClosed)
 
 // begin marks the start of the teardown: from now on no server process starts. It waits for
 // starts under way, which are counted and waited for like the rest.

@@ -424,7 +424,7 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 	}
 	pid := a.spec.Servers[sr.step.Server]
 	if pid == nil {
-		a.callFailed(ctx, sr, it, a.named(serverError(sr.step.Server, req, ErrUnknownServer)))
+		a.callFailed(ctx, sr, it, errorNamer(a.spec.NameError).name(sr.step.Server, req, ErrUnknownServer))
 		return
 	}
 	if j := a.spec.Journal; j != nil {
@@ -612,15 +612,7 @@ func (a *workflowActor) stepError(sr *stepRun, target string, f *Failure) error 
 	case workflows.KindPrompt:
 		op = OpGetPrompt
 	}
-	return a.named(serverError(sr.step.Server, &Request{Op: op, Name: target}, f))
-}
-
-// named gives a step's failure the shape the run's caller sees.
-func (a *workflowActor) named(ce *CallError) error {
-	if a.spec.NameError == nil {
-		return ce
-	}
-	return a.spec.NameError(ce)
+	return errorNamer(a.spec.NameError).name(sr.step.Server, &Request{Op: op, Name: target}, f)
 }
 
 func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, it *itemRun, result any) {
