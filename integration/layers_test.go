@@ -227,3 +227,40 @@ func exportedReceiver(recv *ast.FieldList) bool {
 	id, ok := typ.(*ast.Ident)
 	return ok && id.IsExported()
 }
+
+// TestExamplesAreCopyable: the Example functions of the public packages import nothing a
+// program outside this module could not (no internal package, not the actors), so that they
+// can be copied as they are.
+func TestExamplesAreCopyable(t *testing.T) {
+	root := repoRoot(t)
+	examples := 0
+	for _, pkg := range []string{"executor", "capability", "workflows", "describe"} {
+		paths, err := filepath.Glob(filepath.Join(root, pkg, "*_test.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := slices.ContainsFunc(f.Decls, func(d ast.Decl) bool {
+				fn, ok := d.(*ast.FuncDecl)
+				return ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Example")
+			})
+			if !has {
+				continue
+			}
+			examples++
+			for _, imp := range f.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if rel := strings.TrimPrefix(p, module); rel != p && (strings.HasPrefix(rel, "internal/") || mechanism(rel)) {
+					t.Errorf("%s: an example file imports %s, which a program outside the module cannot", filepath.Base(path), p)
+				}
+			}
+		}
+	}
+	if examples < 5 {
+		t.Fatalf("found %d example files: the test lost its way", examples)
+	}
+}
