@@ -4,8 +4,11 @@
 //	 ├── server actor "demo"   one per upstream server: the pool and its policies
 //	 │    ├── session actor    owns ONE persistent MCP client session (one process / HTTP session)
 //	 │    └── session actor
-//	 ├── workflow actor        one per `spine run`: sends call / read / prompt requests
-//	 └── capability-scan actor lists what servers offer; rescans on list_changed
+//	 ├── workflow actor        one per run (StartWorkflow): sends call / read / prompt requests
+//	 └── capability-scan actor one per StartScan: lists what servers offer; rescans on list_changed
+//
+// Everything is a descendant of the app actor, so that Close stops all of it through one path
+// and waits for it: the runs and scans first, then the servers from last to first.
 //
 // A session actor connects on Started, runs each call on its own goroutine with a deadline
 // and reports the outcome straight to its server actor, watches its process and connection
@@ -24,8 +27,10 @@
 // outcomes, the bounds and the teardown.
 //
 // Messages are plain data (Request, Response, Cancel, …: strings, numbers, JSON, times) so
-// that they can later cross a process boundary. Go programs use package executor, which
-// wraps Runtime:
+// that they can later cross a process boundary. A failure is named after its server once
+// (serverError), in the shape the runtime's owner asks for (RuntimeOptions.NameError). The
+// limits and timings no config key sets are in limits.go, each with why. This package is the
+// only one that imports protoactor. Go programs use package executor, which wraps Runtime:
 //
 //	rt, err := actors.Start(project, actors.RuntimeOptions{Log: logger})
 //	resp, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo",
