@@ -96,7 +96,6 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	pids := res.(*serversAnswer).pids
 	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td,
 		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
-
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
 		h.init(system)
