@@ -25,7 +25,7 @@ func (p *Pool) Arrive(in Call) []Effect {
 	now := p.clock.Now()
 	c.enqueued = now
 	c.key = p.keyFor(in.Identity, in.Affinity)
-	c.key.lastUsed = now
+	p.touch(c.key)
 	if p.circuit.rejects(now) && c.key.pick(p.cfg.MaxInflight, c.only, c.exclusive) == nil {
 		p.reply(c, p.circuitError(now))
 		return p.out

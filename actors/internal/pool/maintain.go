@@ -26,7 +26,7 @@ func (p *Pool) maintain() {
 		}
 		p.replenish(k, false)
 		if name != "" && len(k.sessions) == 0 && !k.busy() && now.Sub(k.lastUsed) > p.cfg.IdleTimeout {
-			delete(p.keys, name)
+			p.forgetKey(k)
 		}
 	}
 	if p.circuit.state == circuitOpen && !now.Before(p.circuit.openUntil) {

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"container/list"
 	"sort"
 	"time"
 
@@ -15,6 +16,7 @@ type Pool struct {
 	clock Clock
 
 	keys      map[string]*key
+	byUse     list.List           // the keys, least recently used first
 	sessions  map[uint64]*session // every session until its actor has terminated
 	calls     map[uint64]*call    // accepted and not yet answered
 	circuit   circuit
@@ -64,6 +66,7 @@ type key struct {
 	sessions []*session // spawn order
 	waiting  waitQueue
 	lastUsed time.Time
+	use      *list.Element // its place in Pool.byUse
 	maxSize  int
 	minSize  int
 }
@@ -158,18 +161,20 @@ func (p *Pool) keyFor(identity, affinity string) *key {
 			}
 		}
 		p.keys[name] = k
+		k.use = p.byUse.PushBack(k)
 		p.evictKeys(k)
 	}
 	return k
 }
 
 // evictKeys forgets the least recently used idle keys beyond MaxKeys, closing their
-// sessions. It runs only when a key is created at the bound, and scans at most MaxKeys.
+// sessions. The keys are kept in order of use, so that the search starts at the least
+// recently used and passes over busy keys only.
 func (p *Pool) evictKeys(keep *key) {
 	for len(p.keys) > MaxKeys {
 		var lru *key
-		for _, k := range p.keys {
-			if k != keep && k.name != "" && !k.busy() && (lru == nil || k.lastUsed.Before(lru.lastUsed)) {
+		for e := p.byUse.Front(); e != nil && lru == nil; e = e.Next() {
+			if k := e.Value.(*key); k != keep && k.name != "" && !k.busy() {
 				lru = k
 			}
 		}
@@ -179,8 +184,19 @@ func (p *Pool) evictKeys(keep *key) {
 		for _, s := range append([]*session(nil), lru.sessions...) {
 			p.retire(s, "evicted")
 		}
-		delete(p.keys, lru.name)
+		p.forgetKey(lru)
 	}
+}
+
+// touch marks k as just used.
+func (p *Pool) touch(k *key) {
+	k.lastUsed = p.clock.Now()
+	p.byUse.MoveToBack(k.use)
+}
+
+func (p *Pool) forgetKey(k *key) {
+	delete(p.keys, k.name)
+	p.byUse.Remove(k.use)
 }
 
 // pick returns the least-loaded ready session with free capacity (earliest spawned on a tie),
