@@ -8,6 +8,7 @@ import (
 // Backoff is SPINE's one backoff: the delay before the n-th attempt (n ≥ 1) is Base doubled
 // per attempt after the first, capped at Max, with ±25% jitter so that many failing calls or
 // servers do not retry in lockstep. Attempts up to Free are not delayed at all.
+// docs/design.md, "Outcomes" (Backoff).
 type Backoff struct {
 	Base time.Duration
 	Max  time.Duration

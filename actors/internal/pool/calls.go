@@ -175,7 +175,7 @@ func (p *Pool) settle(c *call, s *session, f *outcome.Failure) {
 
 // mayRetry applies the one retry policy (outcome.MayRetry, never opted in: the pool replays
 // no call that may have run unless it is safe) under the pool's own bounds: retries, no
-// pinned call, no drain, no timeout, the caller's deadline.
+// pinned call, no drain, no timeout, the caller's deadline. docs/design.md, "Outcomes".
 func (p *Pool) mayRetry(c *call, f *outcome.Failure) bool {
 	if c.attempts > p.cfg.Retries || c.only != 0 || p.draining || f.Class == outcome.ClassTimeout {
 		return false

@@ -273,11 +273,11 @@ func (k *key) identityHeaders() map[string][]string {
 }
 
 // Gauges counts the sessions by state, over at most TotalSessions of them.
-func (p *Pool) Gauges() (connecting_, busy, idle int) {
+func (p *Pool) Gauges() (opening, busy, idle int) {
 	for _, s := range p.sessions {
 		switch {
 		case s.state == connecting:
-			connecting_++
+			opening++
 		case s.state == dead:
 		case s.inflight > 0:
 			busy++
@@ -285,7 +285,7 @@ func (p *Pool) Gauges() (connecting_, busy, idle int) {
 			idle++
 		}
 	}
-	return connecting_, busy, idle
+	return opening, busy, idle
 }
 
 // Lookup returns the Data of call id and the session it runs on (0 while it waits).
