@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spine-mcp/spine/actors/internal/outcome"
@@ -85,4 +86,24 @@ type Timer struct {
 	Kind TimerKind
 	Call uint64
 	Key  string
+}
+
+var kindNames = [...]string{"", "dispatch", "grant", "reply", "cancel_call", "spawn", "stop", "probe", "arm", "disarm",
+	"drained", "opened", "closed", "lost", "connect_failed", "restarted", "recycled", "health_failed", "backing_off",
+	"circuit_opened", "circuit_closed", "circuit_half_open"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+var timerNames = [...]string{"", "acquire", "retry", "respawn", "tick", "drain"}
+
+func (k TimerKind) String() string {
+	if int(k) < len(timerNames) {
+		return timerNames[k]
+	}
+	return fmt.Sprintf("timer(%d)", k)
 }
