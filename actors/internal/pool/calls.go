@@ -102,6 +102,8 @@ func (p *Pool) dispatch(c *call, s *session) {
 	}
 	s.inflight++
 	c.session = s
+	s.running = append(s.running, c)
+	p.runningN++
 	c.attempts++
 	p.emit(Effect{Kind: Dispatch, Call: c.ID, Data: c.Data, Session: s.id, Attempt: c.attempts, Wait: wait, Miss: c.spawned})
 }
@@ -119,7 +121,7 @@ func (p *Pool) Done(sessionID, callID uint64, f *outcome.Failure) []Effect {
 	// A report from a session the call is no longer on (it was answered, or moved to
 	// another session meanwhile) is stale.
 	if c := p.calls[callID]; c != nil && c.session != nil && c.session.id == sessionID {
-		c.session = nil
+		p.leave(c)
 		p.settle(c, s, f)
 	}
 	if s != nil {
@@ -127,6 +129,19 @@ func (p *Pool) Done(sessionID, callID uint64, f *outcome.Failure) []Effect {
 	}
 	p.finishDrain()
 	return p.out
+}
+
+// leave takes a call off the session it runs on.
+func (p *Pool) leave(c *call) {
+	s := c.session
+	for i, x := range s.running { // at most max_inflight of them
+		if x == c {
+			s.running = append(s.running[:i], s.running[i+1:]...)
+			break
+		}
+	}
+	c.session = nil
+	p.runningN--
 }
 
 // afterRelease follows a session's call or batch ending: a retiring session that is now idle
@@ -209,16 +224,18 @@ func (p *Pool) Released(sessionID uint64) []Effect {
 	if s := p.sessions[sessionID]; s != nil && s.state != dead {
 		p.sessionFailed(s, errors.New("the session actor stopped"))
 	}
-	var stranded []*call
-	for _, c := range p.calls {
-		if c.session != nil && c.session.id == sessionID {
-			stranded = append(stranded, c)
-		}
+	s := p.sessions[sessionID]
+	if s == nil { // its actor's Terminated came first
+		s = p.orphans[sessionID]
+		delete(p.orphans, sessionID)
 	}
-	for _, c := range sorted(stranded) {
-		s := c.session
+	var stranded []*call
+	if s != nil {
+		stranded = sorted(append([]*call(nil), s.running...))
+	}
+	for _, c := range stranded {
 		s.inflight--
-		c.session = nil
+		p.leave(c)
 		p.settle(c, s, outcome.New(outcome.ClassNotSent, outcome.ReasonSessionLost, errNotReady))
 	}
 	if len(stranded) > 0 {

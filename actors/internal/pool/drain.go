@@ -38,12 +38,15 @@ func (p *Pool) drainExpired() {
 	}
 }
 
+// running returns the calls running on a session, over the sessions rather than the calls
+// waiting.
 func (p *Pool) running() []*call {
 	var out []*call
-	for _, c := range p.calls {
-		if c.session != nil {
-			out = append(out, c)
-		}
+	for _, s := range p.sessions {
+		out = append(out, s.running...)
+	}
+	for _, s := range p.orphans {
+		out = append(out, s.running...)
 	}
 	return out
 }

@@ -158,3 +158,33 @@ func TestStopAnswersEveryCall(t *testing.T) {
 		t.Fatalf("sessions to stop %v, want %v", order, ids)
 	}
 }
+
+// A session actor that stops before starting the calls dispatched to it releases them: they
+// certainly did not reach the server. Whichever comes first, its release or the news that
+// its actor terminated, the calls are answered (here, draining, without a retry) and the
+// drain ends.
+func TestReleasedCallsWereNotSent(t *testing.T) {
+	for _, terminatedFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("terminated first %v", terminatedFirst), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.MaxSessions, cfg.MaxInflight = 1, 2
+			h, ids := warm(t, cfg, 1)
+			h.one(h.arrive(Call{ID: 1}), Dispatch)
+			h.one(h.arrive(Call{ID: 2}), Dispatch)
+			h.take(h.p.Drain(h.clock.now.Add(time.Minute)))
+			var effects []Effect
+			if terminatedFirst {
+				effects = h.take(h.p.Terminated(ids[0]))
+			}
+			effects = append(effects, h.take(h.p.Released(ids[0]))...)
+			for _, call := range []uint64{1, 2} {
+				if f := h.wantReply(effects, call, outcome.ErrNotSent); f.Reason != outcome.ReasonSessionLost {
+					t.Fatalf("call %d answered %+v, want session_lost", call, f)
+				}
+			}
+			if d := h.one(effects, Drained); d.Count != 0 {
+				t.Fatalf("drained %+v, want nothing cancelled", d)
+			}
+		})
+	}
+}

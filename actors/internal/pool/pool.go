@@ -18,6 +18,7 @@ type Pool struct {
 	keys      map[string]*key
 	byUse     list.List           // the keys, least recently used first
 	sessions  map[uint64]*session // every session until its actor has terminated
+	orphans   map[uint64]*session // terminated with calls not yet released (Released follows)
 	calls     map[uint64]*call    // accepted and not yet answered
 	circuit   circuit
 	streak    int  // consecutive session failures since the last good call
@@ -29,7 +30,7 @@ type Pool struct {
 	expired   bool // the drain deadline passed
 	cancelled int  // calls cancelled at the drain deadline
 	stopped   bool
-	lastID    uint64
+	runningN  int // calls running on a session
 
 	out []Effect
 }
@@ -50,8 +51,9 @@ type session struct {
 	key      *key
 	state    sessionState
 	inflight int
-	pins     int  // batches holding this session
-	suspect  bool // a timeout or transport hiccup: probe before the next call
+	running  []*call // the calls dispatched to it and not yet done (at most max_inflight)
+	pins     int     // batches holding this session
+	suspect  bool    // a timeout or transport hiccup: probe before the next call
 	created  time.Time
 	lastUsed time.Time // last call finished (or ready)
 	reason   string    // why it is retiring
@@ -111,6 +113,7 @@ func New(cfg Config, clock Clock) *Pool {
 		cfg: cfg, clock: clock,
 		keys:     map[string]*key{},
 		sessions: map[uint64]*session{},
+		orphans:  map[uint64]*session{},
 		calls:    map[uint64]*call{},
 		circuit:  circuit{threshold: cfg.CircuitThresh, reset: cfg.CircuitReset},
 		respawns: map[string]bool{},
@@ -316,15 +319,7 @@ func (p *Pool) Waiting() int {
 func (p *Pool) Keys() int { return len(p.keys) }
 
 // inflight counts the calls running on a session.
-func (p *Pool) inflight() int {
-	n := 0
-	for _, c := range p.calls {
-		if c.session != nil {
-			n++
-		}
-	}
-	return n
-}
+func (p *Pool) inflight() int { return p.runningN }
 
 // sorted returns calls in id order: answers leave in a deterministic order.
 func sorted(cs []*call) []*call {

@@ -188,6 +188,9 @@ func (p *Pool) Terminated(sessionID uint64) []Effect {
 		return p.out
 	}
 	delete(p.sessions, sessionID)
+	if len(s.running) > 0 {
+		p.orphans[sessionID] = s
+	}
 	p.slotFreed()
 	if s.state != dead { // stopped from outside the pool's decisions, e.g. after a panic
 		s.state = dead
