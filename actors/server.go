@@ -211,20 +211,20 @@ func poolConfig(spec *capability.ServerSpec) pool.Config {
 		iso = pool.Affinity
 	}
 	return pool.Config{
-		Isolation:      iso,
-		MinSessions:    spec.MinSessions,
-		MaxSessions:    spec.MaxSessions,
-		MaxInflight:    spec.MaxInflight,
-		TotalSessions:  spec.TotalSessions(),
-		AcquireTimeout: spec.AcquireTimeout,
-		Retries:        spec.Retries,
-		HealthInterval: spec.HealthInterval,
-		HealthProbes:   !onlySkip(spec.HealthMethods),
-		IdleTimeout:    spec.IdleTimeout,
-		MaxLifetime:    spec.MaxLifetime,
-		CircuitThresh:  spec.CircuitThreshold,
-		CircuitReset:   spec.CircuitReset,
-		NewSessionID:   func() uint64 { return sessionIDs.Add(1) },
+		Isolation:        iso,
+		MinSessions:      spec.MinSessions,
+		MaxSessions:      spec.MaxSessions,
+		MaxInflight:      spec.MaxInflight,
+		TotalSessions:    spec.TotalSessions(),
+		AcquireTimeout:   spec.AcquireTimeout,
+		Retries:          spec.Retries,
+		HealthInterval:   spec.HealthInterval,
+		HealthProbes:     !onlySkip(spec.HealthMethods),
+		IdleTimeout:      spec.IdleTimeout,
+		MaxLifetime:      spec.MaxLifetime,
+		CircuitThreshold: spec.CircuitThreshold,
+		CircuitReset:     spec.CircuitReset,
+		NewSessionID:     func() uint64 { return sessionIDs.Add(1) },
 	}
 }
 

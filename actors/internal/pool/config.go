@@ -20,20 +20,20 @@ const MaxKeys = 1024
 // Config is the policy of one server's pool: the knobs of the README's "Pool behaviour",
 // already defaulted (capability.DefaultPolicy) by the caller.
 type Config struct {
-	Isolation      Isolation
-	MinSessions    int           // kept open in the shared pool
-	MaxSessions    int           // per pool key (1 for an affinity key)
-	MaxInflight    int           // calls one session runs at once
-	TotalSessions  int           // sessions across all keys (max_total_sessions)
-	AcquireTimeout time.Duration // the longest a call waits for a session
-	Retries        int           // attempts after the first, under the one retry policy
-	HealthInterval time.Duration // an idle session older than this is probed; 0 = never
-	HealthProbes   bool          // false when health_methods is only "skip"
-	IdleTimeout    time.Duration // an idle session above the minimum closes; 0 = never
-	MaxLifetime    time.Duration // a session this old is recycled; 0 = never
-	CircuitThresh  int           // consecutive failed starts that open the circuit; 0 = never
-	CircuitReset   time.Duration // open → half-open after this
-	Tick           time.Duration // how often maintenance runs (recycling, idle, keys)
+	Isolation        Isolation
+	MinSessions      int           // kept open in the shared pool
+	MaxSessions      int           // per pool key (1 for an affinity key)
+	MaxInflight      int           // calls one session runs at once
+	TotalSessions    int           // sessions across all keys (max_total_sessions)
+	AcquireTimeout   time.Duration // the longest a call waits for a session
+	Retries          int           // attempts after the first, under the one retry policy
+	HealthInterval   time.Duration // an idle session older than this is probed; 0 = never
+	HealthProbes     bool          // false when health_methods is only "skip"
+	IdleTimeout      time.Duration // an idle session above the minimum closes; 0 = never
+	MaxLifetime      time.Duration // a session this old is recycled; 0 = never
+	CircuitThreshold int           // consecutive failed starts that open the circuit; 0 = never
+	CircuitReset     time.Duration // open → half-open after this
+	Tick             time.Duration // how often maintenance runs (recycling, idle, keys)
 
 	// NewSessionID numbers sessions; nil numbers them 1, 2, … within this pool.
 	NewSessionID func() uint64

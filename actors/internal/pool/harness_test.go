@@ -30,7 +30,7 @@ func testConfig() Config {
 	return Config{
 		MaxSessions: 2, MaxInflight: 1, TotalSessions: 1024,
 		AcquireTimeout: time.Second, Retries: 1,
-		CircuitThresh: 3, CircuitReset: 10 * time.Second, Tick: time.Second,
+		CircuitThreshold: 3, CircuitReset: 10 * time.Second, Tick: time.Second,
 	}
 }
 

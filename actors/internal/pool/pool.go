@@ -115,7 +115,7 @@ func New(cfg Config, clock Clock) *Pool {
 		sessions: map[uint64]*session{},
 		orphans:  map[uint64]*session{},
 		calls:    map[uint64]*call{},
-		circuit:  circuit{threshold: cfg.CircuitThresh, reset: cfg.CircuitReset},
+		circuit:  circuit{threshold: cfg.CircuitThreshold, reset: cfg.CircuitReset},
 		respawns: map[string]bool{},
 		starved:  slotQueue{queued: map[*key]bool{}},
 	}

@@ -109,7 +109,7 @@ func TestRestartBackoff(t *testing.T) {
 	// Driven through the pool: the first replacement is immediate, the next ones back off;
 	// a good call ends the streak.
 	cfg := testConfig()
-	cfg.CircuitThresh = 0
+	cfg.CircuitThreshold = 0
 	h, ids := warm(t, cfg, 1)
 	replacement := h.one(h.take(h.p.Lost(ids[0], errors.New("exit 1"), false)), Spawn)
 	effects := h.take(h.p.Lost(replacement.Session, errors.New("connect refused"), true))
