@@ -15,11 +15,12 @@
 // for death, and releases everything (cancelling calls in flight, then killing the server's
 // process group) on Restarting and Stopping.
 //
-// A server actor is the pool: least-loaded dispatch with a per-session in-flight cap, a FIFO
+// A server actor runs the pool of its server: the pool's decisions are a pure state machine
+// (actors/internal/pool) — least-loaded dispatch with a per-session in-flight cap, a FIFO
 // wait queue with an acquire timeout, growth to max_sessions, isolation scopes, health probes,
 // idle closing and lifetime recycling, the retry policy (never replay an ambiguous call),
-// exponential restart backoff with jitter, a circuit breaker over failed starts, and a list
-// cache. It supervises its sessions itself. Every failed call gets its outcome class once,
+// exponential restart backoff with jitter, a circuit breaker over failed starts — and the
+// actor carries out what it decides, keeps a list cache and supervises its sessions itself. Every failed call gets its outcome class once,
 // from one classifier (classify): not_sent, maybe_ran, timeout, refused or protocol, carried
 // as data (*Failure) to the caller; one retry policy (MayRetry) decides for the pool and for
 // workflow steps. Pool and lifecycle events are typed values (Event) given to one hook
