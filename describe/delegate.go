@@ -89,6 +89,7 @@ func delegate(ctx context.Context, caller ToolCaller, server, tool string, cfg C
 	r.Metadata.Budgets = cfg.Budgets.orDefaults(DefaultBudgets)
 	r.Metadata.SourceHash = sourceHash(cfg)
 	r.Metadata.Tokens = measure(r)
+	r.Source = cfg
 	return r, ""
 }
 
