@@ -71,13 +71,14 @@ func Compose(results []Result, opts ComposeOptions) (Composition, error) {
 	names := make([]string, len(cfgs))
 	for i, cfg := range cfgs {
 		names[i] = cfg.Server
-		if opts.ToolName != nil {
-			cfg.Tools = slices.Clone(cfg.Tools)
-			for j := range cfg.Tools {
-				cfg.Tools[j].Name = opts.ToolName(cfg.Server, cfg.Tools[j].Name)
-			}
-		}
 		m := newModel(cfg, Budgets{L0: budget}.orDefaults(DefaultBudgets), "")
+		if opts.ToolName != nil {
+			// Renamed after the analysis: a tool's role comes from its own name's verb.
+			for j := range m.tools {
+				m.tools[j].Name = opts.ToolName(cfg.Server, m.tools[j].Name)
+			}
+			slices.SortStableFunc(m.tools, func(a, b toolInfo) int { return cmp.Compare(a.Name, b.Name) })
+		}
 		if opts.SchemaURI != nil {
 			m.schemaURI = opts.SchemaURI(cfg.Server)
 		}

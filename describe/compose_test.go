@@ -119,7 +119,8 @@ func TestComposeNames(t *testing.T) {
 		ToolName:  func(server, tool string) string { return server + "__" + tool },
 		SchemaURI: func(server string) string { return "spine://" + server + "/schema" },
 	})
-	for _, want := range []string{"# SPINE gateway", "`demo__echo`", "`files__write_file`", "`spine://demo/schema`"} {
+	for _, want := range []string{"# SPINE gateway", "`demo__echo`", "`files__write_file`", "`spine://demo/schema`",
+		"To echo the given text back, use `demo__echo`.", "Destructive (confirm with the user first):\n- To create a new file"} {
 		if !strings.Contains(c.Instructions, want) {
 			t.Errorf("%q missing from\n%s", want, c.Instructions)
 		}
