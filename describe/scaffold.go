@@ -78,6 +78,12 @@ type Upstream struct {
 	// are never written into a scaffold.
 	Env []string `json:"env,omitempty"`
 	URL string   `json:"url,omitempty"`
+	// Transport is "sse" for the older HTTP+SSE transport; empty means
+	// streamable HTTP (or stdio, for a command).
+	Transport string `json:"transport,omitempty"`
+	// Headers names the HTTP headers the config sends; a scaffold reads
+	// each value from UPSTREAM_HEADER_<NAME> and never holds one.
+	Headers []string `json:"headers,omitempty"`
 }
 
 // ScaffoldOptions say how to write a scaffold.
@@ -131,6 +137,7 @@ func NewScaffold(r Result, opts ScaffoldOptions) (Scaffold, error) {
 		return Scaffold{}, err
 	}
 	opts.Upstream.Env = slices.Compact(slices.Sorted(slices.Values(opts.Upstream.Env)))
+	opts.Upstream.Headers = slices.Compact(slices.Sorted(slices.Values(opts.Upstream.Headers)))
 	module := cmp.Or(opts.Module, modulePath(r.Server))
 	desc, err := descriptionFiles(r)
 	if err != nil {
@@ -178,6 +185,8 @@ func checkScaffoldInput(r Result, opts ScaffoldOptions) error {
 		return fmt.Errorf("%w: scaffold of %q: no upstream command or URL", ErrInvalidConfig, r.Server)
 	case up.Command != "" && up.URL != "":
 		return fmt.Errorf("%w: scaffold of %q: an upstream command and a URL", ErrInvalidConfig, r.Server)
+	case up.Transport != "" && up.Transport != "sse":
+		return fmt.Errorf("%w: scaffold of %q: upstream transport %q: want \"sse\" or none", ErrInvalidConfig, r.Server, up.Transport)
 	}
 	return nil
 }

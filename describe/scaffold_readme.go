@@ -24,7 +24,11 @@ func scaffoldReadme(r Result, opts ScaffoldOptions, module string) string {
 
 	b.WriteString("## The upstream\n\n")
 	if up.URL != "" {
-		b.WriteString("The real server is reached at " + code(up.URL) + " (streamable HTTP).")
+		transport := "streamable HTTP"
+		if up.Transport == "sse" {
+			transport = "HTTP+SSE"
+		}
+		b.WriteString("The real server is reached at " + code(up.URL) + " (" + transport + ").")
 	} else {
 		b.WriteString("The real server runs as " + code(strings.Join(append([]string{shellWord(up.Command)}, shellWords(up.Args)...), " ")) + " over stdio")
 		if up.Dir != "" {
@@ -35,6 +39,14 @@ func scaffoldReadme(r Result, opts ScaffoldOptions, module string) string {
 	b.WriteString(" Calls go over one session, kept open; when the session or the process dies it is\n" +
 		"started again (backing off from 100 ms to 30 s while it fails). A call that was in flight when it died\n" +
 		"fails and is not sent again: it may have run.\n\n")
+	if len(up.Headers) > 0 {
+		vars := make([]string, len(up.Headers))
+		for i, h := range up.Headers {
+			vars[i] = "UPSTREAM_HEADER_" + headerVar(h)
+		}
+		b.WriteString("The project's config sends the headers " + codeList(up.Headers) + ". Their values are not written here:\n" +
+			"each is read from its variable (" + codeList(vars) + ") and sent to the URL's origin only.\n\n")
+	}
 	if len(up.Env) > 0 {
 		b.WriteString("The project's config sets " + codeList(up.Env) + " for the server. Their values are not written here;\n" +
 			"the upstream inherits this program's environment, so set them there.\n\n")
@@ -45,14 +57,29 @@ func scaffoldReadme(r Result, opts ScaffoldOptions, module string) string {
 
 	b.WriteString("## Run and test\n\n```sh\ngo run .                         # stdio\ngo run . -http 127.0.0.1:8080    # streamable HTTP\ngo test ./...\n```\n\n")
 	b.WriteString("The tests serve the layers byte for byte as `description/` holds them, list every tool with its\n" +
-		"schema, and make a call through to the upstream, which they start as the config says (they skip,\n" +
-		"saying why, when it is not installed).\n\n")
+		"schema, forward a call and its progress to an upstream in the test process, and make a call through\n" +
+		"to the real upstream, which they start as the config says (they skip, saying why, when it is not\n" +
+		"installed), then kill it and see it started again.\n\n")
+	b.WriteString("Forwarded: tool calls (with their progress notifications), and the server's own resources, resource\n" +
+		"templates and prompts. Not forwarded: the upstream's requests to the client (elicitation, sampling)\n" +
+		"and its list_changed notifications; the tools are the described ones, so regenerate when they change.\n\n")
 
 	b.WriteString("## Regenerate\n\n```sh\nspine describe --scaffold DIR --server " + shellWord(r.Server) + " --force\n```\n\n")
 	b.WriteString("in the SPINE project that has the server, DIR being this directory, after the server changed.\n`.spine-scaffold.json` lists " +
 		"the files generation wrote; regenerating replaces those and touches nothing else. Edit\n" +
 		"generated files by regenerating rather than by hand: hand edits are lost when it is regenerated.\n")
 	return b.String()
+}
+
+// headerVar is the generated code's headerEnv without its prefix.
+func headerVar(name string) string {
+	b := []byte(strings.ToUpper(name))
+	for i, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 func shellWords(args []string) []string {

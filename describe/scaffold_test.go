@@ -201,3 +201,26 @@ func writeTestFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// An HTTP upstream: its transport and header names are kept, never a value.
+func TestScaffoldHTTPUpstream(t *testing.T) {
+	s := scaffold(t, demoConfig(), ScaffoldOptions{Upstream: Upstream{URL: "https://example.com/sse", Transport: "sse", Headers: []string{"X-Api-Key", "Authorization"}}})
+	server, _ := s.File("description/server.json")
+	for _, want := range []string{`"url": "https://example.com/sse"`, `"transport": "sse"`, `"headers": [
+      "Authorization",
+      "X-Api-Key"
+    ]`} {
+		if !strings.Contains(server, want) {
+			t.Errorf("server.json lacks %s:\n%s", want, server)
+		}
+	}
+	readme, _ := s.File("README.md")
+	for _, want := range []string{"(HTTP+SSE)", "`UPSTREAM_HEADER_AUTHORIZATION`, `UPSTREAM_HEADER_X_API_KEY`"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %s", want)
+		}
+	}
+	if _, err := NewScaffold(generate(t, demoConfig()), ScaffoldOptions{Upstream: Upstream{URL: "http://x", Transport: "ws"}}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("an unknown transport: err = %v", err)
+	}
+}

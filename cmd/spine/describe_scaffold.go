@@ -86,7 +86,15 @@ func scaffoldTarget(servers []string) (string, error) {
 // elsewhere; environment values stay out (they may be secrets), only their names go in.
 func upstreamOf(spec capability.ServerSpec) describe.Upstream {
 	if spec.Transport != capability.TransportStdio {
-		return describe.Upstream{URL: spec.URL}
+		up := describe.Upstream{URL: spec.URL}
+		if spec.Transport == capability.TransportSSE {
+			up.Transport = "sse"
+		}
+		for name := range spec.Headers {
+			up.Headers = append(up.Headers, name)
+		}
+		slices.Sort(up.Headers)
+		return up
 	}
 	up := describe.Upstream{Command: spec.Command, Args: spec.Args, Dir: spec.Cwd}
 	if self, err := os.Executable(); err == nil && spec.Command == self {

@@ -52,7 +52,7 @@ func Check(t *testing.T, c Case) string {
 	env := goEnv(t)
 	goTool(t, dir, env, "vet", "./...")
 	out := goTool(t, dir, env, "test", "-count=1", "-v", "./...")
-	for _, test := range []string{"TestInstructionsServed", "TestSchemaResourceServed", "TestDocsServed", "TestPromptsServed", "TestToolsListed", "TestCallReachesUpstream", "TestUpstreamRestarts"} {
+	for _, test := range []string{"TestInstructionsServed", "TestSchemaResourceServed", "TestDocsServed", "TestPromptsServed", "TestToolsListed", "TestCallForwarded", "TestCallReachesUpstream", "TestUpstreamRestarts", "TestResolveTarget"} {
 		if !strings.Contains(out, "--- PASS: "+test+" ") {
 			t.Errorf("generated test %s did not pass:\n%s", test, out)
 		}
