@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -304,7 +305,8 @@ func serverJSON(r Result, up Upstream) (string, error) {
 	in := input{caps: capsFor(r.Metadata.Budgets.orDefaults(DefaultBudgets))}
 	src = in.config(src) // bounded and clean, as every layer shows it
 	for _, res := range src.Resources {
-		if !taken[res.URI] {
+		// The SDK refuses (panics on) a URI that does not parse.
+		if _, err := url.Parse(res.URI); err == nil && !taken[res.URI] {
 			s.Resources = append(s.Resources, &mcp.Resource{URI: res.URI, Name: cmp.Or(res.Name, res.URI), Title: res.Title, Description: res.Description, MIMEType: res.MIMEType})
 		}
 	}
