@@ -1,6 +1,10 @@
 package integration
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,6 +22,39 @@ func TestDescribeScaffoldDemo(t *testing.T) {
 		Echo:    map[string]any{"text": "through the scaffold"},
 		Want:    "through the scaffold",
 	})
+}
+
+// In delegated mode the builder SPINE ships writes the module; it passes the checks, and its
+// files are the standalone ones.
+func TestDescribeScaffoldDelegated(t *testing.T) {
+	noServersLeft(t)
+	root := repoRoot(t)
+	standalone, delegated := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	if r := spine(t, root, "describe", "--scaffold", standalone, "--server", "demo"); r.code != 0 {
+		t.Fatalf("standalone: exit %d\n%s", r.code, r.stderr)
+	}
+	r := spine(t, root, "describe", "--scaffold", delegated, "--server", "demo", "--mode", "delegated", "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("delegated: exit %d\n%s", r.code, r.stderr)
+	}
+	var out struct {
+		Generator      string   `json:"generator"`
+		FallbackReason string   `json:"fallback_reason"`
+		Files          []string `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if out.FallbackReason != "" || !strings.Contains(out.Generator, "(builder)") {
+		t.Fatalf("generator %q, fallback %q: want the builder's files", out.Generator, out.FallbackReason)
+	}
+	for _, f := range out.Files {
+		a, errA := os.ReadFile(filepath.Join(standalone, f))
+		b, errB := os.ReadFile(filepath.Join(delegated, f))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: the builder's file differs from the standalone one (%v, %v)", f, errA, errB)
+		}
+	}
 }
 
 func TestDescribeScaffoldUsage(t *testing.T) {

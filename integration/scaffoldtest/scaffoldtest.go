@@ -122,6 +122,9 @@ func drive(t *testing.T, c Case, dir, bin string, env []string) {
 		if err != nil {
 			t.Fatalf("prompt %q: %v", p.Name, err)
 		}
+		if len(res.Messages) != 1 {
+			t.Fatalf("prompt %q: %d messages, want 1", p.Name, len(res.Messages))
+		}
 		if tc, ok := res.Messages[0].Content.(*mcp.TextContent); !ok || tc.Text != p.Render(args) {
 			t.Errorf("prompt %q differs from spine describe's L2", p.Name)
 		}
