@@ -240,7 +240,7 @@ func (m *model) composedIdentity(short bool) string {
 		}
 		text += "\n\n" + inline(d)
 	}
-	return text + "\n\nParameters of its tools: resource " + code(m.schemaURI) + "."
+	return text // the selection guide names the schema resource
 }
 
 // composeLadder condenses round-robin: each step takes one section of
