@@ -180,6 +180,11 @@ func checkScaffoldInput(r Result, opts ScaffoldOptions) error {
 	if err := checkResult(r, cfg); err != nil {
 		return fmt.Errorf("%w: scaffold of %q: %v", ErrInvalidConfig, r.Server, err)
 	}
+	// The generated server serves <server>://schema and <server>://docs/…; the
+	// SDK refuses (panics on) a URI that does not parse.
+	if _, err := url.Parse(r.Server + "://docs/README.md"); err != nil {
+		return fmt.Errorf("%w: scaffold of %q: the server's name can't start a resource URI: %v", ErrInvalidConfig, r.Server, err)
+	}
 	up := opts.Upstream
 	switch {
 	case up.Command == "" && up.URL == "":

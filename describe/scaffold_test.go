@@ -107,6 +107,11 @@ func TestScaffoldRefuses(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrInvalidConfig", name, err)
 		}
 	}
+	odd := demoConfig()
+	odd.Server = "de mo:x"
+	if _, err := NewScaffold(generate(t, odd), ScaffoldOptions{Upstream: demoUpstream}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("a server name that can't start a URI: err = %v", err)
+	}
 	broken := r
 	broken.Instructions = ""
 	if _, err := NewScaffold(broken, ScaffoldOptions{Upstream: demoUpstream}); !errors.Is(err, ErrInvalidConfig) {
