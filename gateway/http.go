@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// modernVersion is the first protocol version without sessions (server/discover, stateless
+// requests).
+const modernVersion = "2026-07-28"
+
+// HTTPOptions configure the gateway's HTTP endpoint.
+type HTTPOptions struct {
+	// Auth checks every request to /mcp; nil serves without authentication (loopback only:
+	// the CLI refuses other binds without it).
+	Auth *Auth
+	// MaxBodyBytes bounds a request body; a bigger one gets 413. Default: 4 MiB.
+	MaxBodyBytes int64
+	// SessionTimeout closes a legacy downstream session that made no request for this long,
+	// and with it its affinity sessions. Default: 30 minutes.
+	SessionTimeout time.Duration
+	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
+	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
+	AllowedOrigins []string
+}
+
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = mcp.DefaultMaxRequestBodyBytes
+	}
+	if o.SessionTimeout <= 0 {
+		o.SessionTimeout = 30 * time.Minute
+	}
+	return o
+}
+
+// Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras,
+// /healthz, and /status.json (the name mapping and the pools).
+//
+// Legacy clients (initialize, Mcp-Session-Id, the GET stream, DELETE) are served by a
+// stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
+// by a stateless one, which the stateful handler would refuse. The classifier in front routes
+// on the Mcp-Session-Id and MCP-Protocol-Version headers and, for a POST that carries
+// neither, on its method: only initialize opens a session. Both answer application/json when
+// nothing streams.
+func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
+	opts = opts.withDefaults()
+	getServer := func(*http.Request) *mcp.Server { return g.server }
+	stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		JSONResponse:        true,
+		SessionTimeout:      opts.SessionTimeout,
+		MaxRequestBodyBytes: opts.MaxBodyBytes,
+	})
+	stateless := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		Stateless:                    true,
+		JSONResponse:                 true,
+		MaxRequestBodyBytes:          opts.MaxBodyBytes,
+		PropagateRequestCancellation: true,
+	})
+	var endpoint http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		modern, err := classify(r, opts.MaxBodyBytes)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("request body exceeds %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if modern {
+			stateless.ServeHTTP(w, r)
+			return
+		}
+		stateful.ServeHTTP(w, r)
+	})
+	if opts.Auth != nil {
+		endpoint = opts.Auth.middleware(endpoint)
+	}
+	endpoint = checkOrigin(endpoint, opts.AllowedOrigins)
+
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", endpoint)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	status := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(g.Status())
+	}))
+	if opts.Auth != nil {
+		status = opts.Auth.middleware(status)
+	}
+	mux.Handle("GET /status.json", status)
+	return mux
+}
+
+// classify reports whether r is a request of the sessionless era. A POST's body is read
+// (within limit) and put back.
+func classify(r *http.Request, limit int64) (modern bool, err error) {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return false, nil
+	}
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
+		return v >= modernVersion, nil
+	}
+	if r.Method != http.MethodPost || r.Body == nil {
+		return false, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return false, err
+	}
+	if int64(len(body)) > limit {
+		return false, &http.MaxBytesError{Limit: limit}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Meta map[string]any `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return false, nil // malformed or a batch: the stateful handler says what is wrong
+	}
+	switch {
+	case msg.Method == "initialize":
+		return false, nil
+	case msg.Method == "server/discover":
+		return true, nil
+	}
+	for k, v := range msg.Params.Meta {
+		if s, ok := v.(string); ok && strings.HasSuffix(k, "protocolVersion") && s >= modernVersion {
+			return true, nil
+		}
+	}
+	return msg.Method != "", nil
+}
+
+// checkOrigin refuses a request whose Origin is neither the endpoint's own nor allowed: a
+// page on another site (or a rebound DNS name) must not drive the gateway from a browser.
+// Requests without Origin (every non-browser client) pass.
+func checkOrigin(next http.Handler, allowed []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := url.Parse(origin)
+		ok := err == nil && u.Host == r.Host
+		for _, a := range allowed {
+			ok = ok || strings.EqualFold(strings.TrimSuffix(a, "/"), origin)
+		}
+		if !ok {
+			http.Error(w, fmt.Sprintf("Forbidden: origin %q may not use this endpoint (allow it with [serve] allowed_origins)", origin), http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
