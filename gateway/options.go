@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
 )
 
 // Options configure a Gateway. The zero value serves every enabled server with prefixed names
