@@ -248,3 +248,11 @@ func (u *upstream) sawHeader(name, substr string) (requests int, seen bool) {
 	}
 	return len(u.headers), seen
 }
+
+// killProcess kills pid with SIGKILL.
+func killProcess(t *testing.T, pid int) {
+	t.Helper()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+}
