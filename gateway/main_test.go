@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -254,5 +255,37 @@ func killProcess(t *testing.T, pid int) {
 	t.Helper()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// busy returns how many sessions of server are busy, from /status.json.
+func busy(t *testing.T, mcpURL, server string) int {
+	t.Helper()
+	var st struct {
+		Pools struct {
+			Servers map[string]struct {
+				Sessions struct {
+					Busy int `json:"busy"`
+				} `json:"sessions"`
+			} `json:"servers"`
+		} `json:"pools"`
+	}
+	getJSON(t, strings.TrimSuffix(mcpURL, "/mcp")+"/status.json", &st)
+	return st.Pools.Servers[server].Sessions.Busy
+}
+
+// getJSON decodes the JSON document at url into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }

@@ -29,11 +29,8 @@ const workflowServer = "workflow"
 // server the project does not have is refused: the operator asked for it by name.
 func (c *catalogue) addWorkflows(files []WorkflowFile) error {
 	for _, f := range files {
-		wf, err := workflows.Parse(f.File, f.Data)
+		wf, err := CheckWorkflow(f, c.g.ex.Servers())
 		if err != nil {
-			return err
-		}
-		if err := wf.Validate(c.g.ex.Servers()); err != nil {
 			return err
 		}
 		name := WorkflowPrefix + wf.Name
@@ -51,6 +48,43 @@ func (c *catalogue) addWorkflows(files []WorkflowFile) error {
 		c.g.server.AddTool(tool, c.g.workflowHandler(f))
 	}
 	return nil
+}
+
+// CheckWorkflow parses f and validates it against servers as a tool would run it: its
+// required inputs come with each call, so they are not asked for here.
+func CheckWorkflow(f WorkflowFile, servers []string) (*workflows.Workflow, error) {
+	wf, err := workflows.Parse(f.File, f.Data)
+	if err != nil {
+		return nil, err
+	}
+	placeholders := map[string]any{}
+	for _, in := range wf.Inputs {
+		if in.Required {
+			placeholders[in.Name] = placeholder(in.Type)
+		}
+	}
+	if err := workflows.SetInputs(wf, placeholders); err != nil {
+		return nil, err
+	}
+	if err := wf.Validate(servers); err != nil {
+		return nil, err
+	}
+	return wf, nil
+}
+
+// placeholder is a value of an input type, as a JSON argument would carry it.
+func placeholder(typ workflows.InputType) any {
+	switch typ {
+	case workflows.InputInteger, workflows.InputNumber:
+		return float64(0)
+	case workflows.InputBoolean:
+		return false
+	case workflows.InputArray:
+		return []any{}
+	case workflows.InputObject:
+		return map[string]any{}
+	}
+	return ""
 }
 
 // workflowTools returns the names of the workflow tools, in the order given.
@@ -99,33 +133,18 @@ func (g *Gateway) workflowHandler(f WorkflowFile) mcp.ToolHandler {
 			return toolError(err), nil
 		}
 		ctx = g.scope(ctx, req.Session, req.Extra)
-		var opts []executor.RunOption
+		var (
+			opts     []executor.RunOption
+			progress *stepProgress
+		)
 		if token := req.Params.GetProgressToken(); token != nil && req.Session != nil {
-			relay := make(chan executor.StepEvent, len(wf.Steps)+1)
-			relayed := make(chan struct{})
-			go func() { // owned by this call: it ends when the run has reported and relay closes
-				defer close(relayed)
-				done, total := 0, float64(len(wf.Steps))
-				for ev := range relay {
-					done++
-					_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-						ProgressToken: token, Progress: float64(done), Total: total,
-						Message: fmt.Sprintf("step %s: %s", ev.Step, ev.Status),
-					})
-				}
-			}()
-			defer func() { close(relay); <-relayed }()
-			// The run's actor must not block: a step finishes once, so relay has room for all.
-			opts = append(opts, executor.WithProgress(func(ev executor.StepEvent) {
-				if ev.Status.Finished() {
-					select {
-					case relay <- ev:
-					default:
-					}
-				}
-			}))
+			progress = startStepProgress(ctx, req.Session, token, len(wf.Steps))
+			opts = append(opts, executor.WithProgress(progress.observe))
 		}
 		rep, err := g.ex.RunWorkflow(ctx, wf, opts...)
+		if progress != nil {
+			progress.finish(ctx, rep)
+		}
 		if err != nil {
 			return toolError(err), nil
 		}

@@ -166,10 +166,7 @@ func serveWorkflows(e *env, p *capability.Project, flagGlobs, cfgGlobs []string)
 			seen[m] = true
 			data, err := workflows.ReadFile(m)
 			if err == nil {
-				var wf *workflows.Workflow
-				if wf, err = workflows.Parse(m, data); err == nil {
-					err = wf.Validate(p.Names())
-				}
+				_, err = gateway.CheckWorkflow(gateway.WorkflowFile{File: m, Data: data}, p.Names())
 			}
 			if err != nil {
 				if explicit {

@@ -1,0 +1,89 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// TestProgressAndCancellation: an upstream's progress notifications reach the downstream
+// client under its own token; a downstream cancellation stops the upstream call.
+func TestProgressAndCancellation(t *testing.T) {
+	spinetest.NoLeaks(t)
+	up := newUpstream(t)
+	dir := project(t, demoProject+`
+[servers.ticker]
+url = "`+up.url+`"
+`)
+	s := serve(t, dir, nil)
+	var mu sync.Mutex
+	var got []string
+	cs := connect(t, s.url, legacy, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			mu.Lock()
+			defer mu.Unlock()
+			if req.Params.ProgressToken == "tok-1" {
+				got = append(got, req.Params.Message)
+			}
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer cancel()
+	params := &mcp.CallToolParams{Name: "ticker__tick", Arguments: map[string]any{"n": 3}}
+	params.SetProgressToken("tok-1")
+	res, err := cs.CallTool(ctx, params)
+	if err != nil || text(res) != "ticked 3" {
+		t.Fatalf("tick: %v %v", err, res)
+	}
+	// The executor hands on progress as the caller takes it and may drop one superseded by
+	// a later one, or the last one when the answer overtakes it: what arrives is a non-empty
+	// run of the upstream's ticks, in order.
+	mu.Lock()
+	if len(got) == 0 || !inOrder(got) {
+		t.Errorf("progress received: %q, want the ticks in order", got)
+	}
+	mu.Unlock()
+
+	// Cancellation: a call to sleep for a minute ends when the client gives up, and the
+	// upstream session is free again at once (the shared pool has one session by default).
+	cctx, ccancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(cctx, &mcp.CallToolParams{Name: "demo__sleep", Arguments: map[string]any{"ms": 60000}})
+		done <- err
+	}()
+	spinetest.Eventually(t, spinetest.Patience, "the sleep call to be in flight", func() bool {
+		return busy(t, s.url, "demo") == 1
+	})
+	ccancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled call: %v", err)
+		}
+	case <-time.After(spinetest.Patience):
+		t.Fatal("the cancelled call did not return")
+	}
+	spinetest.Eventually(t, spinetest.Patience, "the upstream call to end", func() bool {
+		return busy(t, s.url, "demo") == 0
+	})
+}
+
+// inOrder reports whether ticks are "tick N" with N increasing.
+func inOrder(ticks []string) bool {
+	last := ""
+	for _, tk := range ticks {
+		if !strings.HasPrefix(tk, "tick ") || tk <= last {
+			return false
+		}
+		last = tk
+	}
+	return true
+}
