@@ -15,7 +15,7 @@ import (
 // affinityProject has one affinity demo server.
 const affinityProject = `
 [servers.aff]
-command = "SPINE"
+command = "@SPINE@"
 args = ["demo-server"]
 isolation = "affinity"
 `

@@ -67,7 +67,7 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		PropagateRequestCancellation: true,
 	})
 	var endpoint http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		modern, err := classify(r, opts.MaxBodyBytes)
+		p, err := readPeek(r, opts.MaxBodyBytes)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -77,7 +77,10 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		if modern {
+		if unknownMethod(w, p) {
+			return
+		}
+		if classify(r, p) {
 			stateless.ServeHTTP(w, r)
 			return
 		}
@@ -105,47 +108,90 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 	return mux
 }
 
-// classify reports whether r is a request of the sessionless era. A POST's body is read
-// (within limit) and put back.
-func classify(r *http.Request, limit int64) (modern bool, err error) {
-	if r.Header.Get("Mcp-Session-Id") != "" {
-		return false, nil
-	}
-	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
-		return v >= modernVersion, nil
-	}
+// peek is what the endpoint reads of a POST before routing it: its body (put back for the
+// handler) and its JSON-RPC method and id, when it is a single message.
+type peek struct {
+	method string
+	id     json.RawMessage
+	meta   map[string]any
+	single bool // a single JSON-RPC message (not a batch, not malformed)
+}
+
+// readPeek reads r's body within limit and puts it back.
+func readPeek(r *http.Request, limit int64) (peek, error) {
+	var p peek
 	if r.Method != http.MethodPost || r.Body == nil {
-		return false, nil
+		return p, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return false, err
+		return p, err
 	}
 	if int64(len(body)) > limit {
-		return false, &http.MaxBytesError{Limit: limit}
+		return p, &http.MaxBytesError{Limit: limit}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var msg struct {
-		Method string `json:"method"`
+		Method string          `json:"method"`
+		ID     json.RawMessage `json:"id"`
 		Params struct {
 			Meta map[string]any `json:"_meta"`
 		} `json:"params"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
-		return false, nil // malformed or a batch: the stateful handler says what is wrong
+		return p, nil // malformed or a batch: go-sdk's handler says what is wrong
 	}
-	switch {
-	case msg.Method == "initialize":
-		return false, nil
-	case msg.Method == "server/discover":
-		return true, nil
+	return peek{method: msg.Method, id: msg.ID, meta: msg.Params.Meta, single: true}, nil
+}
+
+// classify reports whether r is a request of the sessionless era.
+func classify(r *http.Request, p peek) bool {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return false
 	}
-	for k, v := range msg.Params.Meta {
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
+		return v >= modernVersion
+	}
+	if r.Method != http.MethodPost || !p.single {
+		return false
+	}
+	switch p.method {
+	case "initialize":
+		return false
+	case "server/discover":
+		return true
+	}
+	for k, v := range p.meta {
 		if s, ok := v.(string); ok && strings.HasSuffix(k, "protocolVersion") && s >= modernVersion {
-			return true, nil
+			return true
 		}
 	}
-	return msg.Method != "", nil
+	return p.method != ""
+}
+
+// knownMethods are the methods go-sdk's server answers; it refuses others at the transport,
+// with a plain-text 400, where a JSON-RPC client expects "method not found".
+var knownMethods = map[string]bool{
+	"initialize": true, "ping": true, "server/discover": true, "completion/complete": true,
+	"tools/list": true, "tools/call": true, "prompts/list": true, "prompts/get": true,
+	"resources/list": true, "resources/templates/list": true, "resources/read": true,
+	"resources/subscribe": true, "resources/unsubscribe": true, "subscriptions/listen": true,
+	"logging/setLevel": true,
+}
+
+// unknownMethod answers a request for a method no MCP server has with JSON-RPC's -32601.
+// Notifications (no id) and answers (no method) pass.
+func unknownMethod(w http.ResponseWriter, p peek) bool {
+	if !p.single || p.method == "" || len(p.id) == 0 || string(p.id) == "null" || knownMethods[p.method] {
+		return false
+	}
+	w.Header().Set("Content-Type", "application/json")
+	msg, _ := json.Marshal(map[string]any{
+		"jsonrpc": "2.0", "id": p.id,
+		"error": map[string]any{"code": -32601, "message": fmt.Sprintf("method not found: %q", p.method)},
+	})
+	_, _ = w.Write(msg)
+	return true
 }
 
 // checkOrigin refuses a request whose Origin is neither the endpoint's own nor allowed: a

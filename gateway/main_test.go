@@ -3,8 +3,8 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,12 +29,12 @@ func TestMain(m *testing.M) { spinetest.Main(m) }
 // legacy asks go-sdk's client for the session-based protocol (initialize, Mcp-Session-Id).
 var legacy = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
 
-// project writes spine.toml into a fresh directory: toml, with every "SPINE" replaced by
+// project writes spine.toml into a fresh directory: toml, with every "@SPINE@" replaced by
 // the spine binary under test.
 func project(t *testing.T, toml string) string {
 	t.Helper()
 	dir := t.TempDir()
-	toml = strings.ReplaceAll(toml, "SPINE", spinetest.Binary(t))
+	toml = strings.ReplaceAll(toml, "@SPINE@", spinetest.Binary(t))
 	if err := os.WriteFile(filepath.Join(dir, "spine.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +45,11 @@ func project(t *testing.T, toml string) string {
 // "aff".
 const demoProject = `
 [servers.demo]
-command = "SPINE"
+command = "@SPINE@"
 args = ["demo-server"]
 
 [servers.aff]
-command = "SPINE"
+command = "@SPINE@"
 args = ["demo-server"]
 isolation = "affinity"
 `
@@ -289,3 +289,5 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+func asExit(err error, target **exec.ExitError) bool { return errors.As(err, target) }

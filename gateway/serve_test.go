@@ -109,4 +109,3 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 	}
 	return names
 }
-
