@@ -22,6 +22,7 @@ type catalogue struct {
 	prompts   *namespace
 	resources *namespace
 	shown     map[string]*shown // per server: what is advertised now
+	described map[string]*shown // per server: its served self-description
 	failed    map[string]string // servers whose last listing failed, and why
 	logged    int               // collisions logged so far
 	workflows []string          // the workflow tools, in the order given
@@ -49,23 +50,18 @@ func newCatalogue(g *Gateway) *catalogue {
 		prompts:   newNamespace("prompt", g.opts.Names, g.opts.Servers, order),
 		resources: newURINamespace(order),
 		shown:     map[string]*shown{},
+		described: map[string]*shown{},
 		failed:    map[string]string{},
 	}
 }
 
 // load lists every server, all at once, and advertises what they offer. Affinity servers
-// are listed on an executor of their own, closed after.
-func (c *catalogue) load(ctx context.Context) {
+// are listed on probe, an executor of their own that the caller closes after (nil: they are
+// listed once a downstream session reaches them).
+func (c *catalogue) load(ctx context.Context, probe *affinitySet) {
 	got := map[string]*lists{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var probe *affinitySet
-	if len(c.g.affinityProject.Servers) > 0 {
-		var err error
-		if probe, err = c.g.newAffinitySet("catalogue"); err != nil {
-			c.g.log.Warn().Err(err).Msg("listing the affinity servers")
-		}
-	}
 	for _, server := range c.order {
 		ex, scope := c.g.ex, func(ctx context.Context) context.Context { return ctx }
 		if c.g.isAffinity(server) {
@@ -89,9 +85,6 @@ func (c *catalogue) load(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
-	if probe != nil {
-		probe.close(ctx)
-	}
 	c.apply(got)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/describe"
 	"github.com/spine-mcp/spine/executor"
 )
 
@@ -57,6 +58,29 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	}
 	g.ex = ex
 	g.sessions = newSessionTable(g)
+	// Affinity servers are listed and described once on a probe of their own, closed after:
+	// no upstream session of theirs outlives start-up but those of downstream sessions.
+	var probe *affinitySet
+	if len(g.affinityProject.Servers) > 0 {
+		if probe, err = g.newAffinitySet("catalogue"); err != nil {
+			g.log.Warn().Err(err).Msg("listing the affinity servers")
+		}
+	}
+	closeProbe := func() {
+		if probe != nil {
+			_ = probe.close(ctx)
+			probe = nil
+		}
+	}
+	defer closeProbe()
+	var descs map[string]describe.Result
+	if opts.Describe {
+		descs = g.describeAll(ctx, probe)
+		if opts.Instructions == "" {
+			opts.Instructions = composeInstructions(ex.Servers(), descs, opts.Names)
+			g.opts.Instructions = opts.Instructions
+		}
+	}
 	g.server = mcp.NewServer(&mcp.Implementation{Name: "spine", Title: "SPINE", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: opts.Instructions,
 		Capabilities: &mcp.ServerCapabilities{
@@ -67,10 +91,28 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	})
 	g.cat = newCatalogue(g)
 	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
+		closeProbe()
 		_ = g.Close(context.Background())
 		return nil, err
 	}
-	g.cat.load(ctx)
+	g.cat.load(ctx, probe)
+	closeProbe()
+	if opts.Describe {
+		for _, server := range ex.Servers() {
+			if r, ok := descs[server]; ok {
+				g.cat.applyDescription(r)
+			}
+		}
+		var watched []string
+		for _, server := range ex.Servers() {
+			if !g.isAffinity(server) {
+				watched = append(watched, server)
+			}
+		}
+		if err := g.watchDescriptions(watched); err != nil {
+			g.log.Warn().Err(err).Msg("watching the servers' descriptions")
+		}
+	}
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()

@@ -126,7 +126,14 @@ func (ns *namespace) name(t Target) string {
 	if got, ok := ns.byTarget[t]; ok {
 		return got
 	}
-	want := ns.prefer(ns, t)
+	return ns.nameAs(t, ns.prefer(ns, t))
+}
+
+// nameAs returns t's name, giving it want (or, when taken, the fallback) on first sight.
+func (ns *namespace) nameAs(t Target, want string) string {
+	if got, ok := ns.byTarget[t]; ok {
+		return got
+	}
 	got := want
 	if holder, taken := ns.byName[want]; taken {
 		got = ns.free(ns.fallback(t))

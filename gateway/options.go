@@ -15,6 +15,9 @@ type Options struct {
 	Servers map[string]ServerNaming
 	// Workflows are served as tools workflow__<name>.
 	Workflows []WorkflowFile
+	// Describe serves each server's self-description (package describe): L0 composed into
+	// the instructions, L1 and L3 as spine:// resources, L2 as prompts. Default: off.
+	Describe bool
 	// Instructions, when set, are the gateway's instructions (the composed L0 of its servers).
 	Instructions string
 	// Log receives the gateway's logs. Default: none.

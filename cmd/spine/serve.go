@@ -81,6 +81,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Names:     gateway.NameMode(cfg.Names),
 		Servers:   namingRules(p),
 		Workflows: files,
+		Describe:  true,
 		Log:       e.log,
 		Version:   actors.Version,
 	})
