@@ -35,6 +35,7 @@ tokens_env = "TEST_SPINE_TOKENS"
 
 [servers.ticker]
 url = "`+up.url+`"
+isolation = "identity"
 `)
 	s := serve(t, dir, []string{"TEST_SPINE_TOKENS=alice=s3cret-alice,bob=s3cret-bob"})
 	for _, tc := range []struct{ name, auth string }{
@@ -69,6 +70,21 @@ url = "`+up.url+`"
 	defer cs.Close()
 	if got, _ := call(t, cs, "ticker__tick", map[string]any{"n": 0}); got != "ticked 0" {
 		t.Errorf("tick: %q", got)
+	}
+	// isolation = "identity": the subject keys the pool. bob gets an upstream session of his
+	// own; alice's second connection reuses hers. (The gateway's own listing has one too.)
+	base := up.sessions()
+	for _, token := range []string{"s3cret-bob", "s3cret-alice"} {
+		hc := &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}}
+		other, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, HTTPClient: hc}, legacy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		call(t, other, "ticker__tick", map[string]any{"n": 0})
+		_ = other.Close()
+	}
+	if n := up.sessions(); n != base+1 {
+		t.Errorf("the upstream saw %d sessions, want %d: one more for bob, none for alice's second connection", n, base+1)
 	}
 	n, leaked := up.sawHeader("Authorization", "s3cret")
 	if n == 0 {

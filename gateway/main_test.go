@@ -291,3 +291,16 @@ func getJSON(t *testing.T, url string, v any) {
 }
 
 func asExit(err error, target **exec.ExitError) bool { return errors.As(err, target) }
+
+// sessions counts the distinct Mcp-Session-Id values the upstream saw.
+func (u *upstream) sessions() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ids := map[string]bool{}
+	for _, h := range u.headers {
+		if id := h.Get("Mcp-Session-Id"); id != "" {
+			ids[id] = true
+		}
+	}
+	return len(ids)
+}
