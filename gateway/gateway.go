@@ -32,11 +32,15 @@ type Gateway struct {
 	sessions        *sessionTable
 	refresh         *refresher
 
-	life  context.Context // ends when Close starts
-	stop  context.CancelFunc
-	wg    sync.WaitGroup // the goroutines the gateway owns
-	close sync.Once
-	err   error
+	life context.Context // ends when Close starts
+	stop context.CancelFunc
+	// calls ends when the calls in flight are to be cancelled (Drain, Close).
+	calls     context.Context
+	stopCalls context.CancelFunc
+	requests  inflight       // downstream requests being handled
+	wg        sync.WaitGroup // the goroutines the gateway owns
+	close     sync.Once
+	err       error
 }
 
 // New starts a gateway over project's enabled servers: it lists every server's tools,
@@ -49,6 +53,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	}
 	g := &Gateway{opts: opts, log: opts.Log, project: project}
 	g.life, g.stop = context.WithCancel(context.Background())
+	g.calls, g.stopCalls = context.WithCancel(g.life)
 	g.affinityProject = onlyAffinity(project)
 	g.refresh = newRefresher(g)
 	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.mainEvent))
@@ -89,6 +94,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 			Prompts:   &mcp.PromptCapabilities{ListChanged: true},
 		},
 	})
+	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests))
 	g.cat = newCatalogue(g)
 	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
 		closeProbe()

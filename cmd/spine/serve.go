@@ -255,11 +255,22 @@ func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, f serveFla
 		running--
 	}
 	stop()
-	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-		_ = srv.Shutdown(sctx)
-		cancel()
+	// Drain: the listener stops accepting, requests in flight get closeTimeout to finish, then
+	// the rest are cancelled and every downstream session ends (and its streams with it).
+	dctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if e.interrupts != nil && e.interrupts.hurried() {
+		dctx = expired()
 	}
+	shut := make(chan struct{})
+	go func() {
+		defer close(shut)
+		if srv != nil {
+			_ = srv.Shutdown(dctx)
+		}
+	}()
+	gw.Drain(dctx)
+	<-shut
 	for ; running > 0; running-- {
 		if e2 := <-errs; err == nil {
 			err = e2
