@@ -87,3 +87,30 @@ func inOrder(ticks []string) bool {
 	}
 	return true
 }
+
+// TestShutdownWithCallInFlight: SIGTERM with a call that never answers in flight drains for
+// the close timeout, then cancels it and exits 130 with no process left (the cleanup checks).
+func TestShutdownWithCallInFlight(t *testing.T) {
+	spinetest.NoLeaks(t)
+	s := serve(t, project(t, demoProject), nil)
+	cs := connect(t, s.url, legacy, nil)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+		defer cancel()
+		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "demo__hang"})
+		done <- err
+	}()
+	spinetest.Eventually(t, spinetest.Patience, "the hang call to be in flight", func() bool {
+		return busy(t, s.url, "demo") == 1
+	})
+	s.stop(t)
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("the hang call answered")
+		}
+	case <-time.After(spinetest.Patience):
+		t.Error("the hang call did not end with the gateway")
+	}
+}
