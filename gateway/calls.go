@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -96,6 +97,19 @@ func (g *Gateway) resourceHandler(target Target) mcp.ResourceHandler {
 			res = &out
 		}
 		return res, nil
+	}
+}
+
+// templateHandler serves a downstream resources/read of a URI that matches one of server's
+// resource templates. A template exposed as <server>+<template> (another server has the same
+// one) matches URIs that start <server>+, which the upstream knows without that prefix.
+func (g *Gateway) templateHandler(server string, prefixed bool) mcp.ResourceHandler {
+	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		uri := req.Params.URI
+		if prefixed {
+			uri = strings.TrimPrefix(uri, server+"+")
+		}
+		return g.resourceHandler(Target{Server: server, Name: uri})(ctx, req)
 	}
 }
 

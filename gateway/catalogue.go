@@ -21,6 +21,7 @@ type catalogue struct {
 	tools     *namespace
 	prompts   *namespace
 	resources *namespace
+	templates *namespace
 	shown     map[string]*shown // per server: what is advertised now
 	described map[string]*shown // per server: its served self-description
 	failed    map[string]string // servers whose last listing failed, and why
@@ -31,13 +32,14 @@ type catalogue struct {
 // shown is what one server has advertised: downstream name -> the JSON advertised, so that
 // an unchanged item is not re-added (which would notify every session).
 type shown struct {
-	tools, prompts, resources map[string][]byte
+	tools, prompts, resources, templates map[string][]byte
 }
 
 // lists are one server's lists, as the server gave them.
 type lists struct {
 	tools     []*mcp.Tool
 	resources []*mcp.Resource
+	templates []*mcp.ResourceTemplate
 	prompts   []*mcp.Prompt
 }
 
@@ -48,7 +50,8 @@ func newCatalogue(g *Gateway) *catalogue {
 		order:     order,
 		tools:     newNamespace("tool", g.opts.Names, g.opts.Servers, order),
 		prompts:   newNamespace("prompt", g.opts.Names, g.opts.Servers, order),
-		resources: newURINamespace(order),
+		resources: newURINamespace("resource", order),
+		templates: newURINamespace("resource_template", order),
 		shown:     map[string]*shown{},
 		described: map[string]*shown{},
 		failed:    map[string]string{},
@@ -101,6 +104,9 @@ func (c *catalogue) list(ctx context.Context, ex *executor.Executor, server stri
 	if l.resources, err = ex.ListResources(ctx, server); err != nil {
 		c.g.log.Debug().Str("server", server).Err(err).Msg("no resources")
 	}
+	if l.templates, err = ex.ListResourceTemplates(ctx, server); err != nil {
+		c.g.log.Debug().Str("server", server).Err(err).Msg("no resource templates")
+	}
 	if l.prompts, err = ex.ListPrompts(ctx, server); err != nil {
 		c.g.log.Debug().Str("server", server).Err(err).Msg("no prompts")
 	}
@@ -111,7 +117,7 @@ func (c *catalogue) list(ctx context.Context, ex *executor.Executor, server stri
 func (c *catalogue) apply(got map[string]*lists) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	toolNames, promptNames, uriNames := map[string][]string{}, map[string][]string{}, map[string][]string{}
+	toolNames, promptNames, uriNames, templateNames := map[string][]string{}, map[string][]string{}, map[string][]string{}, map[string][]string{}
 	for server, l := range got {
 		delete(c.failed, server)
 		for _, t := range l.tools {
@@ -123,8 +129,12 @@ func (c *catalogue) apply(got map[string]*lists) {
 		for _, r := range l.resources {
 			uriNames[server] = append(uriNames[server], r.URI)
 		}
+		for _, r := range l.templates {
+			templateNames[server] = append(templateNames[server], r.URITemplate)
+		}
 	}
 	tn, pn, rn := c.tools.assign(toolNames), c.prompts.assign(promptNames), c.resources.assign(uriNames)
+	tmn := c.templates.assign(templateNames)
 	for _, server := range c.order {
 		l, ok := got[server]
 		if !ok {
@@ -134,7 +144,7 @@ func (c *catalogue) apply(got map[string]*lists) {
 		if old == nil {
 			old = &shown{}
 		}
-		now := &shown{tools: map[string][]byte{}, prompts: map[string][]byte{}, resources: map[string][]byte{}}
+		now := &shown{tools: map[string][]byte{}, prompts: map[string][]byte{}, resources: map[string][]byte{}, templates: map[string][]byte{}}
 		for _, t := range l.tools {
 			target := Target{Server: server, Name: t.Name}
 			adv := downstreamTool(t, tn[target])
@@ -158,6 +168,15 @@ func (c *catalogue) apply(got map[string]*lists) {
 				c.g.server.AddResource(&adv, c.g.resourceHandler(target))
 			})
 		}
+		for _, r := range l.templates {
+			target := Target{Server: server, Name: r.URITemplate}
+			adv := *r
+			adv.URITemplate = tmn[target]
+			now.templates[adv.URITemplate] = c.show(old.templates, adv.URITemplate, &adv, func() {
+				c.g.server.AddResourceTemplate(&adv, c.g.templateHandler(server, adv.URITemplate != r.URITemplate))
+			})
+		}
+		c.g.server.RemoveResourceTemplates(gone(old.templates, now.templates)...)
 		c.g.server.RemoveTools(gone(old.tools, now.tools)...)
 		c.g.server.RemovePrompts(gone(old.prompts, now.prompts)...)
 		c.g.server.RemoveResources(gone(old.resources, now.resources)...)
@@ -200,7 +219,7 @@ func (c *catalogue) newCollisions() []Collision {
 }
 
 func (c *catalogue) collisions() []Collision {
-	return slices.Concat(c.tools.collisions(), c.prompts.collisions(), c.resources.collisions())
+	return slices.Concat(c.tools.collisions(), c.prompts.collisions(), c.resources.collisions(), c.templates.collisions())
 }
 
 // downstreamTool is t as advertised under name. A schema that is not an object schema (which

@@ -193,7 +193,7 @@ func (s *syncBuffer) String() string {
 }
 
 // upstream is an MCP server in the test process, served over streamable HTTP on loopback:
-// a tool "tick" that reports progress, and a record of the headers of every request.
+// a tool "tick" that reports progress, a resource template tick://{n}, and a record of the headers of every request.
 type upstream struct {
 	url     string
 	mu      sync.Mutex
@@ -218,6 +218,10 @@ func newUpstream(t *testing.T) *upstream {
 				}
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf("ticked %d", in.N)}}}, nil, nil
+		})
+	s.AddResourceTemplate(&mcp.ResourceTemplate{Name: "tick", URITemplate: "tick://{n}"},
+		func(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, Text: "read " + req.Params.URI}}}, nil
 		})
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

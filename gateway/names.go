@@ -71,8 +71,8 @@ func newNamespace(kind string, mode NameMode, rules map[string]ServerNaming, ord
 
 // newURINamespace is the namespace of resources: URIs stay as they are; a later server's
 // clashing URI is exposed as <server>+<uri>.
-func newURINamespace(order []string) *namespace {
-	ns := newNamespace("resource", NamesBare, nil, order)
+func newURINamespace(kind string, order []string) *namespace {
+	ns := newNamespace(kind, NamesBare, nil, order)
 	ns.prefer = func(_ *namespace, t Target) string { return t.Name }
 	ns.fallback = func(t Target) string { return t.Server + "+" + t.Name }
 	return ns

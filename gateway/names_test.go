@@ -94,7 +94,7 @@ func TestNamesStable(t *testing.T) {
 }
 
 func TestURINames(t *testing.T) {
-	ns := newURINamespace([]string{"a", "b"})
+	ns := newURINamespace("resource", []string{"a", "b"})
 	got := ns.assign(map[string][]string{"a": {"demo://readme"}, "b": {"demo://readme", "b://x"}})
 	for target, want := range map[Target]string{{"a", "demo://readme"}: "demo://readme", {"b", "demo://readme"}: "b+demo://readme", {"b", "b://x"}: "b://x"} {
 		if got[target] != want {

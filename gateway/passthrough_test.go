@@ -51,6 +51,12 @@ url = "`+up.url+`"
 	}
 	mu.Unlock()
 
+	// A resource template of the upstream: a URI it matches is read from the upstream.
+	rr, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "tick://7"})
+	if err != nil || len(rr.Contents) != 1 || rr.Contents[0].Text != "read tick://7" {
+		t.Errorf("read tick://7: %v %+v", err, rr)
+	}
+
 	// Cancellation: a call to sleep for a minute ends when the client gives up, and the
 	// upstream session is free again at once (the shared pool has one session by default).
 	cctx, ccancel := context.WithCancel(ctx)
