@@ -13,7 +13,7 @@ import (
 
 // ErrNoSession: a sessionless (2026-07-28, stateless) request called a server that keeps
 // state per session (isolation = "affinity"): it has no session to keep that state in.
-var ErrNoSession = errors.New("this server keeps state per session (isolation = \"affinity\"): call it from a session (initialize, then Mcp-Session-Id)")
+var ErrNoSession = errors.New("this server keeps state per session (isolation = \"affinity\"): open one with <server>__open_session and pass its handle as spine_session, or call from an MCP session (initialize, then Mcp-Session-Id)")
 
 // ErrStateLost: the upstream session of an affinity server that served this downstream
 // session ended, and the state it held with it. Reported once; the next call opens a new one.
@@ -23,14 +23,15 @@ var ErrStateLost = errors.New("the server's state was lost: its session ended; t
 // own affinity set. A downstream session that ends (DELETE, idle timeout, stdio EOF,
 // shutdown) closes its set: its upstream sessions end with it.
 type sessionTable struct {
-	g      *Gateway
-	mu     sync.Mutex
-	byID   map[string]*affinitySet
-	closed bool
+	g       *Gateway
+	mu      sync.Mutex
+	byID    map[string]*affinitySet
+	handles map[string]*handle // the sets of sessionless clients (handles.go)
+	closed  bool
 }
 
 func newSessionTable(g *Gateway) *sessionTable {
-	return &sessionTable{g: g, byID: map[string]*affinitySet{}}
+	return &sessionTable{g: g, byID: map[string]*affinitySet{}, handles: map[string]*handle{}}
 }
 
 // affinity returns the affinity set of a downstream session, creating it on first use.
@@ -79,7 +80,10 @@ func (t *sessionTable) closeAll(ctx context.Context) error {
 	t.mu.Lock()
 	t.closed = true
 	sets := t.byID
-	t.byID = map[string]*affinitySet{}
+	for id, h := range t.handles {
+		sets[id] = h.set
+	}
+	t.byID, t.handles = map[string]*affinitySet{}, map[string]*handle{}
 	t.mu.Unlock()
 	var wg sync.WaitGroup
 	errs := make([]error, 0, len(sets))
@@ -98,11 +102,11 @@ func (t *sessionTable) closeAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// live returns the number of downstream sessions holding affinity sessions.
+// live returns the number of downstream sessions and handles holding affinity sessions.
 func (t *sessionTable) live() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.byID)
+	return len(t.byID) + len(t.handles)
 }
 
 // affinitySet is one downstream session's upstream sessions of the affinity servers: an

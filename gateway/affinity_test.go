@@ -141,3 +141,41 @@ func TestAffinitySessionsClosed(t *testing.T) {
 	}
 	spinetest.Eventually(t, spinetest.Patience, "every upstream process to exit", func() bool { return demoServers(t) == 0 })
 }
+
+// TestAffinityHandles: a sessionless (2026-07-28) client reaches an affinity server through
+// <server>__open_session handles: each handle is an upstream session of its own, closing it
+// ends that session, and a closed handle is refused, saying so.
+func TestAffinityHandles(t *testing.T) {
+	spinetest.NoLeaks(t)
+	s := serve(t, project(t, affinityProject), nil)
+	cs := connect(t, s.url, nil, nil)
+	if v := cs.InitializeResult().ProtocolVersion; v < "2026-07-28" {
+		t.Fatalf("negotiated %s, want the sessionless protocol", v)
+	}
+	open := func() string {
+		h, res := call(t, cs, "aff__open_session", nil)
+		if res.IsError || !strings.HasPrefix(h, "h-") {
+			t.Fatalf("open_session: %q", h)
+		}
+		return h
+	}
+	h1, h2 := open(), open()
+	for _, step := range []struct{ handle, want string }{{h1, "1"}, {h1, "2"}, {h2, "1"}, {h1, "3"}} {
+		if got, res := call(t, cs, "aff__counter", map[string]any{"spine_session": step.handle}); res.IsError || got != step.want {
+			t.Errorf("counter in %s: %q, want %s", step.handle, got, step.want)
+		}
+	}
+	if n := demoServers(t); n != 2 {
+		t.Errorf("%d demo servers for two handles, want 2", n)
+	}
+	if _, res := call(t, cs, "aff__close_session", map[string]any{"spine_session": h1}); res.IsError {
+		t.Error("close_session failed")
+	}
+	spinetest.Eventually(t, spinetest.Patience, "the closed handle's server to exit", func() bool { return demoServers(t) == 1 })
+	if got, res := call(t, cs, "aff__counter", map[string]any{"spine_session": h1}); !res.IsError || !strings.Contains(got, "expired") {
+		t.Errorf("a closed handle: isError %v, %q", res.IsError, got)
+	}
+	if got, _ := call(t, cs, "aff__counter", map[string]any{"spine_session": h2}); got != "2" {
+		t.Errorf("the other handle: %q, want 2", got)
+	}
+}

@@ -30,11 +30,23 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 			err error
 		)
 		if g.isAffinity(target.Server) {
-			set, serr := g.sessions.affinity(req.Session)
-			if serr != nil {
-				return toolError(serr), nil
+			handleID, rest, aerr := takeSessionArg(args)
+			if aerr != nil {
+				return toolError(fmt.Errorf("arguments of %s: %w", req.Params.Name, aerr)), nil
 			}
-			res, err = set.call(ctx, target.Server, target.Name, json.RawMessage(args))
+			var (
+				set  *affinitySet
+				serr error
+			)
+			if handleID != "" {
+				set, serr = g.sessions.byHandle(handleID)
+			} else {
+				set, serr = g.sessions.affinity(req.Session)
+			}
+			if serr != nil {
+				return toolError(fmt.Errorf("server %q: %w", target.Server, serr)), nil
+			}
+			res, err = set.call(ctx, target.Server, target.Name, rest)
 		} else {
 			res, err = g.ex.CallTool(ctx, target.Server, target.Name, json.RawMessage(args))
 		}

@@ -148,6 +148,9 @@ func (c *catalogue) apply(got map[string]*lists) {
 		for _, t := range l.tools {
 			target := Target{Server: server, Name: t.Name}
 			adv := downstreamTool(t, tn[target])
+			if c.g.isAffinity(server) {
+				adv.InputSchema = withSessionArg(adv.InputSchema)
+			}
 			now.tools[adv.Name] = c.show(old.tools, adv.Name, adv, func() {
 				c.g.server.AddTool(adv, c.g.toolHandler(target))
 			})
@@ -180,6 +183,9 @@ func (c *catalogue) apply(got map[string]*lists) {
 		c.g.server.RemoveTools(gone(old.tools, now.tools)...)
 		c.g.server.RemovePrompts(gone(old.prompts, now.prompts)...)
 		c.g.server.RemoveResources(gone(old.resources, now.resources)...)
+		if _, had := c.shown[server]; !had && c.g.isAffinity(server) {
+			c.addSessionTools(server)
+		}
 		c.shown[server] = now
 	}
 	for _, cl := range c.newCollisions() {

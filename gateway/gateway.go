@@ -119,10 +119,14 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 			g.log.Warn().Err(err).Msg("watching the servers' descriptions")
 		}
 	}
-	g.wg.Add(1)
+	g.wg.Add(2)
 	go func() {
 		defer g.wg.Done()
 		g.refresh.run(g.life)
+	}()
+	go func() {
+		defer g.wg.Done()
+		g.reapHandles(g.life)
 	}()
 	return g, nil
 }

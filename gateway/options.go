@@ -26,6 +26,9 @@ type Options struct {
 	ListTimeout time.Duration
 	// CloseTimeout bounds closing one downstream session's affinity sessions. Default: 5s.
 	CloseTimeout time.Duration
+	// HandleTimeout closes a spine_session handle (see <server>__open_session) unused this
+	// long, and its upstream sessions. Default: 30 minutes.
+	HandleTimeout time.Duration
 	// Version is the version the gateway reports in its server info. Default: "dev".
 	Version string
 }
@@ -40,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CloseTimeout <= 0 {
 		o.CloseTimeout = 5 * time.Second
+	}
+	if o.HandleTimeout <= 0 {
+		o.HandleTimeout = 30 * time.Minute
 	}
 	if o.Version == "" {
 		o.Version = "dev"
