@@ -22,6 +22,13 @@ type ServeAuth struct {
 	// TokensEnv names the environment variable that holds the static bearer tokens
 	// ("SUBJECT=TOKEN" or "TOKEN", separated by commas). The tokens never sit in the file.
 	TokensEnv string
+	// Issuer, JWKSURL and Audience make spine serve an OAuth 2.1 resource server: bearer
+	// tokens are JWTs of Issuer, signed with a key of JWKSURL, for Audience. Resource is the
+	// identifier published in /.well-known/oauth-protected-resource (default: Audience).
+	Issuer   string
+	JWKSURL  string
+	Audience string
+	Resource string
 }
 
 var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "auth"}
@@ -59,9 +66,18 @@ func parseServe(t *table, c *ServeConfig) {
 		}
 	}
 	if a, ok := t.subTable("auth"); ok {
-		a.checkKeys([]string{"tokens_env"}, nil)
+		a.checkKeys([]string{"tokens_env", "issuer", "jwks_url", "audience", "resource"}, nil)
 		if v, ok := a.str("tokens_env", false); ok {
 			c.Auth.TokensEnv = v
+		}
+		for key, dst := range map[string]*string{"issuer": &c.Auth.Issuer, "jwks_url": &c.Auth.JWKSURL, "audience": &c.Auth.Audience, "resource": &c.Auth.Resource} {
+			if v, ok := a.str(key, true); ok {
+				*dst = v
+			}
+		}
+		if (c.Auth.Issuer != "" || c.Auth.JWKSURL != "" || c.Auth.Audience != "") &&
+			(c.Auth.Issuer == "" || c.Auth.JWKSURL == "" || c.Auth.Audience == "") {
+			a.fail("OAuth needs all of issuer, jwks_url and audience")
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 // gateway: nothing downstream is forwarded upstream.
 type Auth struct {
 	tokens []staticToken
+	oauth  *jwtVerifier // OAuth 2.1 resource server (oauth.go); nil without
 }
 
 type staticToken struct {
@@ -52,8 +56,27 @@ func ParseTokens(spec string) (*Auth, error) {
 	return a, nil
 }
 
-// verify is a go-sdk TokenVerifier over the static tokens.
-func (a *Auth) verify(_ context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+// WithTokens returns an Auth that accepts a's tokens and the static tokens of b.
+func (a *Auth) WithTokens(b *Auth) *Auth {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	return &Auth{tokens: append(slices.Clone(a.tokens), b.tokens...), oauth: cmp.Or(a.oauth, b.oauth)}
+}
+
+// verify is a go-sdk TokenVerifier: the static tokens, then the JWTs of the issuer.
+func (a *Auth) verify(ctx context.Context, token string, r *http.Request) (*auth.TokenInfo, error) {
+	if info, err := a.verifyStatic(token); err == nil || a.oauth == nil {
+		return info, err
+	}
+	return a.oauth.verify(ctx, token, r)
+}
+
+// verifyStatic checks token against the static tokens.
+func (a *Auth) verifyStatic(token string) (*auth.TokenInfo, error) {
 	sum := sha256.Sum256([]byte(token))
 	subject := ""
 	for _, t := range a.tokens { // every token is compared: the time says nothing of which matched
@@ -73,16 +96,39 @@ func (a *Auth) verify(_ context.Context, token string, _ *http.Request) (*auth.T
 func (a *Auth) middleware(next http.Handler) http.Handler {
 	inner := auth.RequireBearerToken(a.verify, nil)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inner.ServeHTTP(&challenger{ResponseWriter: w}, r)
+		challenge := `Bearer realm="spine", error="invalid_token"`
+		if a.oauth != nil { // RFC 9728: point the client at the resource metadata
+			challenge = fmt.Sprintf(`Bearer resource_metadata=%q, error="invalid_token"`, metadataURL(r, a.oauth.cfg.Resource))
+		}
+		inner.ServeHTTP(&challenger{ResponseWriter: w, challenge: challenge}, r)
 	})
 }
 
+// metadataPath is where the protected resource metadata is served (RFC 9728).
+const metadataPath = "/.well-known/oauth-protected-resource"
+
+// metadataURL is the address of the protected resource metadata: at the origin of the
+// resource identifier when it is a URL, else on the request's host.
+func metadataURL(r *http.Request, resource string) string {
+	if u, err := url.Parse(resource); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return u.Scheme + "://" + u.Host + metadataPath
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + metadataPath
+}
+
 // challenger adds the WWW-Authenticate challenge to a 401 that lacks one.
-type challenger struct{ http.ResponseWriter }
+type challenger struct {
+	http.ResponseWriter
+	challenge string
+}
 
 func (c *challenger) WriteHeader(code int) {
 	if code == http.StatusUnauthorized && c.Header().Get("WWW-Authenticate") == "" {
-		c.Header().Set("WWW-Authenticate", `Bearer realm="spine", error="invalid_token"`)
+		c.Header().Set("WWW-Authenticate", c.challenge)
 	}
 	c.ResponseWriter.WriteHeader(code)
 }

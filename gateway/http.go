@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 // modernVersion is the first protocol version without sessions (server/discover, stateless
@@ -105,6 +107,16 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		status = opts.Auth.middleware(status)
 	}
 	mux.Handle("GET /status.json", status)
+	if opts.Auth != nil && opts.Auth.oauth != nil {
+		cfg := opts.Auth.oauth.cfg
+		meta := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
+			Resource:               cfg.Resource,
+			AuthorizationServers:   []string{cfg.Issuer},
+			BearerMethodsSupported: []string{"header"},
+		})
+		mux.Handle(metadataPath, meta)
+		mux.Handle(metadataPath+"/mcp", meta)
+	}
 	return mux
 }
 

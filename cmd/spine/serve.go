@@ -113,6 +113,15 @@ func serveHTTPOptions(addr string, cfg capability.ServeConfig) (gateway.HTTPOpti
 		}
 		opts.Auth = a
 	}
+	if cfg.Auth.Issuer != "" {
+		a, err := gateway.NewOAuth(gateway.OAuthConfig{
+			Issuer: cfg.Auth.Issuer, JWKSURL: cfg.Auth.JWKSURL, Audience: cfg.Auth.Audience, Resource: cfg.Auth.Resource,
+		})
+		if err != nil {
+			return opts, badInput(fmt.Errorf("[serve.auth]: %w", err))
+		}
+		opts.Auth = a.WithTokens(opts.Auth)
+	}
 	if addr == "" {
 		return opts, nil
 	}
@@ -123,7 +132,7 @@ func serveHTTPOptions(addr string, cfg capability.ServeConfig) (gateway.HTTPOpti
 	if opts.Auth == nil && !loopback(host) {
 		return opts, badInput(fmt.Errorf("--http %s: not a loopback address, and no authentication is configured: "+
 			"set [serve.auth] tokens_env = \"SPINE_TOKENS\" in spine.toml with SPINE_TOKENS holding bearer tokens "+
-			"(SUBJECT=TOKEN, comma-separated), or bind 127.0.0.1", addr))
+			"(SUBJECT=TOKEN, comma-separated), or [serve.auth] issuer, jwks_url and audience (OAuth), or bind 127.0.0.1", addr))
 	}
 	return opts, nil
 }
