@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
 
@@ -193,6 +194,20 @@ func (c *catalogue) apply(got map[string]*lists) {
 			Str("wanted", cl.Wanted).Str("holder", cl.Holder).Str("got", cl.Got).
 			Msg("name collision: the earlier server keeps the name")
 	}
+}
+
+// failedServers returns the servers whose last listing failed.
+func (c *catalogue) failedServers() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Collect(maps.Keys(c.failed))
+}
+
+// listFailed records that server could not be listed.
+func (c *catalogue) listFailed(server string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failed[server] = err.Error()
 }
 
 // show advertises item under name (calling add) unless it is advertised already unchanged,

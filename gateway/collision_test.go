@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"net"
 	"os/exec"
 	"slices"
 	"strings"
@@ -114,4 +115,33 @@ url = "`+up.url+`"
 		}
 	}
 	spinetest.Eventually(t, spinetest.Patience, "no server left", func() bool { return demoServers(t) == 0 })
+}
+
+// TestLateServer: a server that is down when the gateway starts does not stop it, and its
+// tools appear once it is up (within the retry interval and its circuit_reset).
+func TestLateServer(t *testing.T) {
+	spinetest.NoLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there until the upstream starts below
+	dir := project(t, demoProject+`
+[servers.late]
+url = "http://`+addr+`/mcp"
+circuit_reset = "1s" # the failed connects at start open its circuit; it is tried again soon
+`)
+	s := serve(t, dir, nil)
+	cs := connect(t, s.url, legacy, nil)
+	if got, _ := call(t, cs, "demo__echo", map[string]any{"text": "up"}); got != "up" {
+		t.Fatalf("echo: %q", got)
+	}
+	newUpstreamAt(t, addr)
+	spinetest.Eventually(t, spinetest.Patience, "the late server's tools to be listed", func() bool {
+		return slices.Contains(toolNames(t, cs), "late__tick")
+	})
+	if got, _ := call(t, cs, "late__tick", map[string]any{"n": 1}); got != "ticked 1" {
+		t.Errorf("tick: %q", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -200,7 +201,10 @@ type upstream struct {
 	headers []http.Header
 }
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t *testing.T) *upstream { return newUpstreamAt(t, "") }
+
+// newUpstreamAt is newUpstream listening on addr ("" = any loopback port).
+func newUpstreamAt(t *testing.T, addr string) *upstream {
 	t.Helper()
 	u := &upstream{}
 	s := mcp.NewServer(&mcp.Implementation{Name: "ticker", Version: "1"}, nil)
@@ -224,12 +228,21 @@ func newUpstream(t *testing.T) *upstream {
 			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, Text: "read " + req.Params.URI}}}, nil
 		})
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
 		u.headers = append(u.headers, r.Header.Clone())
 		u.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		for ss := range s.Sessions() {
 			_ = ss.Close()

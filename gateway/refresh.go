@@ -36,10 +36,16 @@ func (r *refresher) request(server string, set *affinitySet) {
 	}
 }
 
+// retryFailed is how often servers that could not be listed are tried again: one that was
+// down when the gateway started appears once it is up, without waiting for a list change.
+const retryFailed = 15 * time.Second
+
 // run re-lists what is pending until ctx ends.
 func (r *refresher) run(ctx context.Context) {
 	debounce := time.NewTimer(refreshDebounce)
 	debounce.Stop()
+	retry := time.NewTicker(retryFailed)
+	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -47,6 +53,13 @@ func (r *refresher) run(ctx context.Context) {
 			return
 		case <-r.wake:
 			debounce.Reset(refreshDebounce)
+			continue
+		case <-retry.C:
+			for _, server := range r.g.cat.failedServers() {
+				if !r.g.isAffinity(server) { // those are listed when a downstream session reaches them
+					r.request(server, nil)
+				}
+			}
 			continue
 		case <-debounce.C:
 		}
@@ -67,7 +80,8 @@ func (r *refresher) relist(ctx context.Context, server string, set *affinitySet)
 	}
 	l, err := r.g.cat.list(lctx, ex, server)
 	if err != nil {
-		r.g.log.Warn().Str("server", server).Err(err).Msg("re-listing after a list change")
+		r.g.log.Warn().Str("server", server).Err(err).Msg("re-listing the server")
+		r.g.cat.listFailed(server, err)
 		return
 	}
 	r.g.cat.apply(map[string]*lists{server: l})
