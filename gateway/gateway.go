@@ -44,8 +44,8 @@ type Gateway struct {
 }
 
 // New starts a gateway over project's enabled servers: it lists every server's tools,
-// resources and prompts and names them (a server that fails to list is logged and listed
-// again on its next change), and returns a gateway ready to serve.
+// resources and prompts and names them (a server that fails to list is logged, shown in the
+// mapping, and tried again every 15s), and returns a gateway ready to serve.
 func New(ctx context.Context, project *capability.Project, opts Options) (*Gateway, error) {
 	opts = opts.withDefaults()
 	if opts.Names != NamesPrefixed && opts.Names != NamesBare {

@@ -35,11 +35,17 @@ var legacy = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
 func project(t *testing.T, toml string) string {
 	t.Helper()
 	dir := t.TempDir()
+	writeProject(t, dir, toml)
+	return dir
+}
+
+// writeProject writes toml as dir/spine.toml, "@SPINE@" replaced by the binary under test.
+func writeProject(t testing.TB, dir, toml string) {
+	t.Helper()
 	toml = strings.ReplaceAll(toml, "@SPINE@", spinetest.Binary(t))
 	if err := os.WriteFile(filepath.Join(dir, "spine.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 // demoProject is a project of one shared demo server "demo" and one affinity demo server
