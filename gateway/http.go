@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,8 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 }
 
 // Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras,
-// /healthz, and /status.json (the name mapping and the pools).
+// /healthz (the process answers), /readyz (503 while a server's circuit is open) and
+// /status.json (the name mapping, collisions and the pools).
 //
 // Legacy clients (initialize, Mcp-Session-Id, the GET stream, DELETE) are served by a
 // stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
@@ -98,6 +100,22 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		var open []string
+		for server, st := range g.ex.Stats().Servers {
+			if st.Circuit == "open" {
+				open = append(open, server)
+			}
+		}
+		if len(open) > 0 {
+			slices.Sort(open)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "circuit open: %s\n", strings.Join(open, ", "))
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
 	})
 	status := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -26,6 +27,16 @@ func TestGatewayInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(gw.Handler(gateway.HTTPOptions{}))
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s", path, resp.Status)
+		}
+	}
 
 	// One session over HTTP, one in memory as stdio would be.
 	cs := connect(t, srv.URL+"/mcp", legacy, nil)
