@@ -55,8 +55,10 @@ args = ["` + filepath.Join(dir, "pinned.mjs") + `", "server-everything"]
 }
 
 // TestServeTSClient drives spine serve, over HTTP and over stdio, with the TypeScript SDK's
-// client (v1): list, calls of every kind, an affinity server, resources, the served L0/L1,
-// prompts, cancellation, list_changed after grow; server-everything's tools are listed too.
+// v1 client (the session-based protocol): list, calls of every kind, an affinity server,
+// resources, the served L0/L1, prompts, cancellation, list_changed after grow;
+// server-everything's tools are listed too. The v2 client drives the HTTP endpoint on the
+// sessionless 2026-07-28 protocol, reaching the affinity server through a handle.
 func TestServeTSClient(t *testing.T) {
 	dir := requireServers(t)
 	spinetest.NoLeaks(t)
@@ -83,6 +85,20 @@ func TestServeTSClient(t *testing.T) {
 	}
 	url := sc.Text()
 
+	t.Run("v2", func(t *testing.T) {
+		node := exec.Command("node", filepath.Join(dir, "tsclient2.mjs"), url)
+		var nodeErr strings.Builder
+		node.Stderr = &nodeErr
+		out, err := node.Output()
+		if err != nil {
+			t.Fatalf("tsclient2.mjs: %v\n%s", err, nodeErr.String())
+		}
+		var r tsResult2
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		checkTS2(t, r)
+	})
 	for _, mode := range [][]string{{"http", url}, {"stdio", spinetest.Binary(t), project}} {
 		t.Run(mode[0], func(t *testing.T) {
 			node := exec.Command("node", append([]string{filepath.Join(dir, "tsclient.mjs")}, mode...)...)
@@ -98,6 +114,36 @@ func TestServeTSClient(t *testing.T) {
 			}
 			checkTS(t, r)
 		})
+	}
+}
+
+// tsResult2 is what tsclient2.mjs prints.
+type tsResult2 struct {
+	Version      string         `json:"version"`
+	Instructions string         `json:"instructions"`
+	Tools        []string       `json:"tools"`
+	Echo         string         `json:"echo"`
+	Add          map[string]any `json:"add"`
+	Schema       bool           `json:"schema"`
+	Prompt       int            `json:"prompt"`
+	Counter      []string       `json:"counter"`
+}
+
+// checkTS2 checks what the v2 client saw on the sessionless protocol.
+func checkTS2(t *testing.T, r tsResult2) {
+	t.Helper()
+	if r.Version != "2026-07-28" {
+		t.Errorf("negotiated %q, want 2026-07-28", r.Version)
+	}
+	if !slices.Contains(r.Tools, "everything__echo") || !slices.Contains(r.Tools, "aff__open_session") {
+		t.Errorf("tools: %v", r.Tools)
+	}
+	if r.Echo != "from ts v2" || r.Add["sum"] != float64(5) || !r.Schema || r.Prompt == 0 ||
+		!strings.Contains(r.Instructions, "# Server demo") {
+		t.Errorf("v2: %+v", r)
+	}
+	if strings.Join(r.Counter, ",") != "1,2,3" {
+		t.Errorf("affinity counter through a handle: %v", r.Counter)
 	}
 }
 
