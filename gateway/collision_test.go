@@ -137,7 +137,7 @@ circuit_reset = "1s" # the failed connects at start open its circuit; it is trie
 	if got, _ := call(t, cs, "demo__echo", map[string]any{"text": "up"}); got != "up" {
 		t.Fatalf("echo: %q", got)
 	}
-	newUpstreamAt(t, addr)
+	newUpstreamAt(t, addr, nil)
 	spinetest.Eventually(t, spinetest.Patience, "the late server's tools to be listed", func() bool {
 		return slices.Contains(toolNames(t, cs), "late__tick")
 	})

@@ -207,10 +207,12 @@ type upstream struct {
 	headers []http.Header
 }
 
-func newUpstream(t *testing.T) *upstream { return newUpstreamAt(t, "") }
+func newUpstream(t *testing.T) *upstream { return newUpstreamAt(t, "", nil) }
 
-// newUpstreamAt is newUpstream listening on addr ("" = any loopback port).
-func newUpstreamAt(t *testing.T, addr string) *upstream {
+// newUpstreamAt is newUpstream listening on addr ("" = any loopback port). With acks, tick
+// sends its next notification only once the test has received the last one (a send on acks):
+// every notification has its turn through the gateway, whatever the machine's load.
+func newUpstreamAt(t *testing.T, addr string, acks <-chan struct{}) *upstream {
 	t.Helper()
 	u := &upstream{}
 	s := mcp.NewServer(&mcp.Implementation{Name: "ticker", Version: "1"}, nil)
@@ -225,6 +227,13 @@ func newUpstreamAt(t *testing.T, addr string) *upstream {
 					ProgressToken: token, Progress: float64(i), Total: float64(in.N), Message: fmt.Sprintf("tick %d", i),
 				}); err != nil {
 					return nil, nil, err
+				}
+				if acks != nil {
+					select {
+					case <-acks:
+					case <-ctx.Done():
+						return nil, nil, ctx.Err()
+					}
 				}
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf("ticked %d", in.N)}}}, nil, nil
