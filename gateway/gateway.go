@@ -51,6 +51,9 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	if opts.Names != NamesPrefixed && opts.Names != NamesBare {
 		return nil, fmt.Errorf("names = %q: want %q or %q", opts.Names, NamesPrefixed, NamesBare)
 	}
+	if opts.Servers == nil {
+		opts.Servers = namingRules(project)
+	}
 	g := &Gateway{opts: opts, log: opts.Log, project: project}
 	g.life, g.stop = context.WithCancel(context.Background())
 	g.calls, g.stopCalls = context.WithCancel(g.life)
@@ -159,6 +162,17 @@ func (g *Gateway) Close(ctx context.Context) error {
 		g.err = errors.Join(errs...)
 	})
 	return g.err
+}
+
+// namingRules returns each server's prefix and aliases from its config.
+func namingRules(p *capability.Project) map[string]ServerNaming {
+	rules := map[string]ServerNaming{}
+	for _, s := range p.Servers {
+		if s.Prefix != "" || len(s.Aliases) > 0 {
+			rules[s.Name] = ServerNaming{Prefix: s.Prefix, Aliases: s.Aliases}
+		}
+	}
+	return rules
 }
 
 // onlyAffinity returns a copy of project with only its enabled affinity servers.

@@ -11,7 +11,8 @@ import (
 type Options struct {
 	// Names is how tools and prompts are named downstream. Default: NamesPrefixed.
 	Names NameMode
-	// Servers holds per-server naming rules (prefix, aliases), by server name.
+	// Servers holds per-server naming rules (prefix, aliases), by server name. Default: the
+	// prefix and aliases of each server's config.
 	Servers map[string]ServerNaming
 	// Workflows are served as tools workflow__<name>.
 	Workflows []WorkflowFile

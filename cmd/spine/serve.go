@@ -79,7 +79,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	gw, err := gateway.New(ctx, p, gateway.Options{
 		Names:     gateway.NameMode(cfg.Names),
-		Servers:   namingRules(p),
 		Workflows: files,
 		Describe:  true,
 		Log:       e.log,
@@ -189,17 +188,6 @@ func serveWorkflows(e *env, p *capability.Project, flagGlobs, cfgGlobs []string)
 		}
 	}
 	return files, nil
-}
-
-// namingRules returns each server's prefix and aliases.
-func namingRules(p *capability.Project) map[string]gateway.ServerNaming {
-	rules := map[string]gateway.ServerNaming{}
-	for _, s := range p.Servers {
-		if s.Prefix != "" || len(s.Aliases) > 0 {
-			rules[s.Name] = gateway.ServerNaming{Prefix: s.Prefix, Aliases: s.Aliases}
-		}
-	}
-	return rules
 }
 
 // printNames prints the mapping: one line per name (text) or the Mapping (json).
