@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -44,6 +45,28 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 		o.SessionTimeout = 30 * time.Minute
 	}
 	return o
+}
+
+// ErrOpenBind: an address beyond loopback without authentication, which would let anyone who
+// reaches it use every configured server.
+var ErrOpenBind = errors.New("not a loopback address, and no authentication is configured: " +
+	"set [serve.auth] tokens_env = \"SPINE_TOKENS\" in spine.toml with SPINE_TOKENS holding bearer tokens " +
+	"(SUBJECT=TOKEN, comma-separated), or [serve.auth] issuer, jwks_url and audience (OAuth), or bind 127.0.0.1")
+
+// CheckBind refuses to serve addr (HOST:PORT) openly unless HOST is a loopback address:
+// loopback binds may run without auth, any other needs opts.Auth.
+func CheckBind(addr string, opts HTTPOptions) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: want HOST:PORT, e.g. 127.0.0.1:7700", addr)
+	}
+	if opts.Auth != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s: %w", addr, ErrOpenBind)
+	}
+	return nil
 }
 
 // Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras,

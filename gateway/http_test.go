@@ -90,3 +90,22 @@ func TestParseTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBind(t *testing.T) {
+	tokens, _ := ParseTokens("a=b")
+	for addr, open := range map[string]bool{
+		"127.0.0.1:7700": true, "[::1]:7700": true, "localhost:7700": true,
+		"0.0.0.0:7700": false, ":7700": false, "192.168.1.2:7700": false, "example.com:7700": false,
+	} {
+		err := CheckBind(addr, HTTPOptions{})
+		if open != (err == nil) {
+			t.Errorf("%s without auth: %v", addr, err)
+		}
+		if err := CheckBind(addr, HTTPOptions{Auth: tokens}); err != nil {
+			t.Errorf("%s with auth: %v", addr, err)
+		}
+	}
+	if err := CheckBind("nonsense", HTTPOptions{}); err == nil {
+		t.Error("nonsense: no error")
+	}
+}

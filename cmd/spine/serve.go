@@ -124,24 +124,10 @@ func serveHTTPOptions(addr string, cfg capability.ServeConfig) (gateway.HTTPOpti
 	if addr == "" {
 		return opts, nil
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return opts, badUsage("--http %q: want HOST:PORT, e.g. 127.0.0.1:7700", addr)
-	}
-	if opts.Auth == nil && !loopback(host) {
-		return opts, badInput(fmt.Errorf("--http %s: not a loopback address, and no authentication is configured: "+
-			"set [serve.auth] tokens_env = \"SPINE_TOKENS\" in spine.toml with SPINE_TOKENS holding bearer tokens "+
-			"(SUBJECT=TOKEN, comma-separated), or [serve.auth] issuer, jwks_url and audience (OAuth), or bind 127.0.0.1", addr))
+	if err := gateway.CheckBind(addr, opts); err != nil {
+		return opts, badInput(fmt.Errorf("--http %w", err))
 	}
 	return opts, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // serveWorkflows reads the workflow files to serve. Files named by --workflows or [serve]
