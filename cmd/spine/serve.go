@@ -15,8 +15,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/gateway"
 	"github.com/spine-mcp/spine/workflows"
 )
@@ -82,7 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Workflows: files,
 		Describe:  true,
 		Log:       e.log,
-		Version:   actors.Version,
+		Version:   executor.Version(),
 	})
 	if err != nil {
 		return badInput(err)
