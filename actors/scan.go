@@ -262,7 +262,7 @@ func (a *scanActor) due(ctx actor.Context, server string) {
 	a.opts.Log.Debug().Str("server", server).Msg("capability scan")
 	rt, inc := a.opts.Runtime, a.inc
 	a.goWork(func(wctx context.Context) any {
-		snap, err := ScanServer(wctx, rt, server)
+		snap, err := ScanServer(wctx, rt, server, nil)
 		return &scanDone{inc: inc, server: server, snap: snap, err: err}
 	})
 }

@@ -18,8 +18,18 @@ import (
 // absent from the handshake, or the server answers "method not found". A tools list that
 // fails is a failure, and so is any other failing list, so that a snapshot never claims a
 // server has nothing because one request went wrong. The snapshot's Hash is set.
-func ScanServer(ctx context.Context, rt *Runtime, server string) (*capability.Snapshot, error) {
-	resp, err := rt.Do(ctx, server, &Request{Op: OpServerInfo})
+//
+// scope, when not nil, fills each request's isolation keys and headers (the caller's identity
+// or affinity key), so that the scan uses the caller's sessions, not the shared pool's.
+func ScanServer(ctx context.Context, rt *Runtime, server string, scope func(*Request)) (*capability.Snapshot, error) {
+	ask := func(op Op) (*Response, error) {
+		req := &Request{Op: op}
+		if scope != nil {
+			scope(req)
+		}
+		return rt.Do(ctx, server, req)
+	}
+	resp, err := ask(OpServerInfo)
 	if err != nil {
 		return nil, err
 	}
@@ -38,17 +48,17 @@ func ScanServer(ctx context.Context, rt *Runtime, server string) (*capability.Sn
 	announced := func(has func(*mcp.ServerCapabilities) bool) bool { return caps == nil || has(caps) }
 	hasResources := announced(func(c *mcp.ServerCapabilities) bool { return c.Resources != nil })
 
-	if snap.Tools, err = scanList[*mcp.Tool](ctx, rt, server, OpListTools,
+	if snap.Tools, err = scanList[*mcp.Tool](ask, server, OpListTools,
 		announced(func(c *mcp.ServerCapabilities) bool { return c.Tools != nil }), false); err != nil {
 		return nil, err
 	}
-	if snap.Resources, err = scanList[*mcp.Resource](ctx, rt, server, OpListResources, hasResources, true); err != nil {
+	if snap.Resources, err = scanList[*mcp.Resource](ask, server, OpListResources, hasResources, true); err != nil {
 		return nil, err
 	}
-	if snap.ResourceTemplates, err = scanList[*mcp.ResourceTemplate](ctx, rt, server, OpListResourceTemplates, hasResources, true); err != nil {
+	if snap.ResourceTemplates, err = scanList[*mcp.ResourceTemplate](ask, server, OpListResourceTemplates, hasResources, true); err != nil {
 		return nil, err
 	}
-	if snap.Prompts, err = scanList[*mcp.Prompt](ctx, rt, server, OpListPrompts,
+	if snap.Prompts, err = scanList[*mcp.Prompt](ask, server, OpListPrompts,
 		announced(func(c *mcp.ServerCapabilities) bool { return c.Prompts != nil }), true); err != nil {
 		return nil, err
 	}
@@ -58,11 +68,11 @@ func ScanServer(ctx context.Context, rt *Runtime, server string) (*capability.Sn
 
 // scanList reads one list. It is empty without asking when the server did not announce the
 // capability, and empty when optional and the server does not implement the method.
-func scanList[T any](ctx context.Context, rt *Runtime, server string, op Op, announced, optional bool) ([]T, error) {
+func scanList[T any](ask func(Op) (*Response, error), server string, op Op, announced, optional bool) ([]T, error) {
 	if !announced {
 		return []T{}, nil
 	}
-	resp, err := rt.Do(ctx, server, &Request{Op: op})
+	resp, err := ask(op)
 	if err != nil {
 		if optional && isMethodNotFound(err) {
 			return []T{}, nil

@@ -108,7 +108,7 @@ func TestScanServerLists(t *testing.T) {
 			rt := startRuntime(t, spec)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			snap, err := actors.ScanServer(ctx, rt, "t")
+			snap, err := actors.ScanServer(ctx, rt, "t", nil)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("ScanServer = %+v, want an error", snap)

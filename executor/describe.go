@@ -49,7 +49,7 @@ func (e *Executor) Describe(ctx context.Context, server string, opts DescribeOpt
 	if e.closed.Load() {
 		return describe.Result{}, fmt.Errorf("server %q: %w", server, ErrClosed)
 	}
-	snap, err := actors.ScanServer(ctx, e.rt, server)
+	snap, err := actors.ScanServer(ctx, e.rt, server, func(r *actors.Request) { e.scope(ctx, server, r) })
 	if err != nil {
 		return describe.Result{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -102,6 +103,19 @@ func (t *sessionTable) closeAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// lookup returns the affinity set of key (a downstream session id or a handle), or nil.
+func (t *sessionTable) lookup(key string) *affinitySet {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if set := t.byID[key]; set != nil {
+		return set
+	}
+	if h := t.handles[key]; h != nil {
+		return h.set
+	}
+	return nil
+}
+
 // live returns the number of downstream sessions and handles holding affinity sessions.
 func (t *sessionTable) live() int {
 	t.mu.Lock()
@@ -109,13 +123,14 @@ func (t *sessionTable) live() int {
 	return len(t.byID) + len(t.handles)
 }
 
-// affinitySet is one downstream session's upstream sessions of the affinity servers: an
-// executor of its own, whose pools are keyed by the downstream session. It tracks which
-// upstream session serves each server, so that a lost one is reported, once, instead of
-// being silently replaced by a fresh one that knows nothing.
+// affinitySet is one downstream session's upstream sessions of the affinity servers: the
+// sessions of its key (the downstream session id, or a handle) in the gateway's affinity
+// executor, whose pools give each key sessions of its own. It tracks which upstream session
+// serves each server, so that a lost one is reported, once, instead of being silently
+// replaced by a fresh one that knows nothing.
 type affinitySet struct {
 	key   string
-	ex    *executor.Executor
+	ex    *executor.Executor // the gateway's affinity executor, shared by every set
 	mu    sync.Mutex
 	using map[string]uint64 // server -> the upstream session serving this downstream session
 	lost  map[string]bool   // servers whose session ended since the last call
@@ -123,20 +138,30 @@ type affinitySet struct {
 	err   error
 }
 
-// newAffinitySet starts an executor over the affinity servers for downstream session key.
+// newAffinitySet returns the affinity set of downstream session (or handle) key. Its
+// sessions start with its first call.
 func (g *Gateway) newAffinitySet(key string) (*affinitySet, error) {
-	s := &affinitySet{key: key, using: map[string]uint64{}, lost: map[string]bool{}}
-	ex, err := executor.New(g.affinityProject, executor.WithLogger(g.log), executor.WithEvents(func(e executor.Event) {
-		s.event(e)
-		if e.Kind == executor.EventListChanged {
-			g.refresh.request(e.Server, s)
-		}
-	}))
-	if err != nil {
-		return nil, err
+	if g.affinity == nil {
+		return nil, errors.New("no server has isolation = \"affinity\"")
 	}
-	s.ex = ex
-	return s, nil
+	return &affinitySet{key: key, ex: g.affinity, using: map[string]uint64{}, lost: map[string]bool{}}, nil
+}
+
+// affinityEvent hands the affinity executor's events to the set whose key they concern. It
+// runs on actor goroutines.
+func (g *Gateway) affinityEvent(e executor.Event) {
+	key, ok := strings.CutPrefix(e.Pool, "affinity:")
+	if !ok {
+		return
+	}
+	set := g.sessions.lookup(key)
+	if set == nil {
+		return
+	}
+	set.event(e)
+	if e.Kind == executor.EventListChanged {
+		g.refresh.request(e.Server, set)
+	}
 }
 
 // scope keys ctx's calls to this set's pools.
@@ -146,9 +171,6 @@ func (s *affinitySet) scope(ctx context.Context) context.Context {
 
 // event follows which upstream session serves each server. It runs on actor goroutines.
 func (s *affinitySet) event(e executor.Event) {
-	if e.Pool != "affinity:"+s.key {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch e.Kind {
@@ -186,8 +208,14 @@ func (s *affinitySet) call(ctx context.Context, server, tool string, args any) (
 	return res, err
 }
 
-// close ends every upstream session of the set; no process outlives it.
+// close ends every upstream session of the set: their processes stop in the background,
+// and the gateway's Close waits for them.
 func (s *affinitySet) close(ctx context.Context) error {
-	s.once.Do(func() { s.err = s.ex.Close(ctx) })
+	s.once.Do(func() {
+		_, s.err = s.ex.ReleaseAffinity(ctx, s.key)
+		if errors.Is(s.err, executor.ErrClosed) {
+			s.err = nil // the executor is closing: it ends the sessions itself
+		}
+	})
 	return s.err
 }

@@ -29,17 +29,17 @@ func (g *Gateway) describeAll(ctx context.Context, probe *affinitySet) map[strin
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, server := range servers {
-		ex := g.ex
+		ex, scope := g.ex, func(ctx context.Context) context.Context { return ctx }
 		if g.isAffinity(server) {
 			if probe == nil {
 				continue
 			}
-			ex = probe.ex
+			ex, scope = probe.ex, probe.scope
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dctx, cancel := context.WithTimeout(ctx, g.opts.ListTimeout)
+			dctx, cancel := context.WithTimeout(scope(ctx), g.opts.ListTimeout)
 			defer cancel()
 			r, err := ex.Describe(dctx, server, opts)
 			if err != nil {

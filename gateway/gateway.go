@@ -24,9 +24,11 @@ type Gateway struct {
 	// ex serves shared and identity servers, the workflows, and the catalogue of every
 	// server but the affinity ones.
 	ex *executor.Executor
-	// affinityProject holds the servers with isolation = "affinity": each downstream session
-	// that calls one gets an executor of its own over it (see affinity.go).
+	// affinityProject holds the servers with isolation = "affinity", which affinity serves:
+	// each downstream session that calls one gets sessions of its own there, keyed by the
+	// downstream session (see affinity.go).
 	affinityProject *capability.Project
+	affinity        *executor.Executor // nil when no server has isolation = "affinity"
 	server          *mcp.Server
 	cat             *catalogue
 	sessions        *sessionTable
@@ -66,6 +68,13 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	}
 	g.ex = ex
 	g.sessions = newSessionTable(g)
+	if len(g.affinityProject.Servers) > 0 {
+		if g.affinity, err = executor.New(g.affinityProject, executor.WithLogger(g.log), executor.WithEvents(g.affinityEvent)); err != nil {
+			_ = ex.Close(ctx)
+			g.stop()
+			return nil, err
+		}
+	}
 	// Affinity servers are listed and described once on a probe of their own, closed after:
 	// no upstream session of theirs outlives start-up but those of downstream sessions.
 	var probe *affinitySet
@@ -156,6 +165,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 			errs = append(errs, g.sessions.closeAll(ctx))
 		}
 		g.wg.Wait()
+		if g.affinity != nil {
+			errs = append(errs, g.affinity.Close(ctx))
+		}
 		if g.ex != nil {
 			errs = append(errs, g.ex.Close(ctx))
 		}
