@@ -29,6 +29,8 @@ func TestNPXTeardown(t *testing.T) {
 	mem.Env = map[string]string{"MEMORY_FILE_PATH": filepath.Join(t.TempDir(), "memory.jsonl")}
 	fs := serverSpec(t, viaNPX, "fs", filesystem, t.TempDir())
 	ex := start(t, ev, mem, fs)
+	// Each call has its own bound: on a busy machine each npx tree takes seconds to start,
+	// and one bound for all of them would add those up.
 	ctx := testContext(t)
 
 	var wg sync.WaitGroup
@@ -49,8 +51,8 @@ func TestNPXTeardown(t *testing.T) {
 			t.Fatalf("trigger-long-running-operation: %v", err)
 		}
 	}
-	call(ctx, t, ex, "memory", "read_graph", nil)
-	call(ctx, t, ex, "fs", "list_allowed_directories", nil)
+	call(testContext(t), t, ex, "memory", "read_graph", nil)
+	call(testContext(t), t, ex, "fs", "list_allowed_directories", nil)
 
 	tree := serverTrees()
 	groups := map[int][]proc{}
