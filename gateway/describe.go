@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -55,9 +54,12 @@ func (g *Gateway) describeAll(ctx context.Context, probe *affinitySet) map[strin
 	return out
 }
 
-// composeInstructions is the gateway's instructions: how names map, then each server's L0,
-// in config order.
-func composeInstructions(order []string, results map[string]describe.Result, mode NameMode) string {
+// composeInstructions is the gateway's instructions: how names map, then the composed L0 of
+// the servers (describe.Compose: which server for what, each server's guide and its own
+// instructions condensed, never dropped, within the L0 budget), with tools under the names
+// the gateway advertises. Those names come from the same naming rules over the described
+// tools as the catalogue's.
+func composeInstructions(order []string, results map[string]describe.Result, mode NameMode, rules map[string]ServerNaming) (string, error) {
 	var b strings.Builder
 	b.WriteString("SPINE serves several MCP servers through this one endpoint. ")
 	if mode == NamesBare {
@@ -65,15 +67,38 @@ func composeInstructions(order []string, results map[string]describe.Result, mod
 	} else {
 		b.WriteString("Each server's tools and prompts are named <server>__<name>. ")
 	}
-	b.WriteString("Resources keep their URIs. Each server's parameter reference is the resource spine://<server>/schema, its documents are spine://<server>/docs/<file>.\n")
+	b.WriteString("Resources keep their URIs. Each server's parameter reference is the resource spine://<server>/schema, its documents are spine://<server>/docs/<file>.\n\n")
+	var described []describe.Result
+	lists := map[string][]string{}
 	for _, server := range order {
 		r, ok := results[server]
-		if !ok || strings.TrimSpace(r.Instructions) == "" {
+		if !ok {
 			continue
 		}
-		fmt.Fprintf(&b, "\n# Server %s\n\n%s\n", server, strings.TrimSpace(r.Instructions))
+		described = append(described, r)
+		for _, t := range r.Source.Tools {
+			lists[server] = append(lists[server], t.Name)
+		}
 	}
-	return b.String()
+	if len(described) == 0 {
+		return b.String(), nil
+	}
+	names := newNamespace("tool", mode, rules, order).assign(lists)
+	c, err := describe.Compose(described, describe.ComposeOptions{
+		Budget: l0Budget,
+		ToolName: func(server, tool string) string {
+			if name, ok := names[Target{Server: server, Name: tool}]; ok {
+				return name
+			}
+			return server + Separator + tool
+		},
+		SchemaURI: func(server string) string { return "spine://" + server + "/schema" },
+	})
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(c.Instructions)
+	return b.String(), nil
 }
 
 // applyDescription serves r's L1 and L3 as resources and its L2 as prompts, replacing what

@@ -18,7 +18,7 @@ func TestServedDescription(t *testing.T) {
 	for _, opts := range []*mcp.ClientSessionOptions{legacy, nil} {
 		cs := connect(t, s.url, opts, nil)
 		instr := cs.InitializeResult().Instructions
-		for _, want := range []string{"# Server demo", "# Server aff", "<server>__<name>", "spine://<server>/schema"} {
+		for _, want := range []string{"## `demo`", "## `aff`", "`demo__echo`", "<server>__<name>", "spine://demo/schema"} {
 			if !strings.Contains(instr, want) {
 				t.Errorf("protocol %s: instructions lack %q:\n%s", cs.InitializeResult().ProtocolVersion, want, instr)
 			}

@@ -94,7 +94,11 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	if opts.Describe {
 		descs = g.describeAll(ctx, probe)
 		if opts.Instructions == "" {
-			opts.Instructions = composeInstructions(ex.Servers(), descs, opts.Names)
+			instructions, err := composeInstructions(ex.Servers(), descs, opts.Names, opts.Servers)
+			if err != nil {
+				g.log.Warn().Err(err).Msg("composing the servers' instructions")
+			}
+			opts.Instructions = instructions
 			g.opts.Instructions = opts.Instructions
 		}
 	}
