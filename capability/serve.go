@@ -14,6 +14,7 @@ type ServeConfig struct {
 	AllowedOrigins []string      // browser origins allowed besides the endpoint's own
 	SessionTimeout time.Duration // idle downstream sessions close after this (0 = the gateway's default)
 	MaxBodyBytes   int           // request body bound (0 = the gateway's default)
+	MaxSessions    int           // downstream sessions open at once (0 = the gateway's default)
 	Auth           ServeAuth
 }
 
@@ -31,7 +32,7 @@ type ServeAuth struct {
 	Resource string
 }
 
-var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "auth"}
+var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "auth"}
 
 // parseServe reads the [serve] table over c.
 func parseServe(t *table, c *ServeConfig) {
@@ -63,6 +64,13 @@ func parseServe(t *table, c *ServeConfig) {
 			t.fail("must be at least 1024", "max_body_bytes")
 		} else {
 			c.MaxBodyBytes = v
+		}
+	}
+	if v, ok := t.integer("max_sessions"); ok {
+		if v < 1 {
+			t.fail("must be at least 1", "max_sessions")
+		} else {
+			c.MaxSessions = v
 		}
 	}
 	if a, ok := t.subTable("auth"); ok {

@@ -32,6 +32,10 @@ type HTTPOptions struct {
 	// SessionTimeout closes a legacy downstream session that made no request for this long,
 	// and with it its affinity sessions. Default: 30 minutes.
 	SessionTimeout time.Duration
+	// MaxSessions bounds the legacy downstream sessions open at once: an initialize beyond it
+	// gets 503 with a JSON-RPC error saying so, and the sessions already open are served as
+	// before. Default: 10,000.
+	MaxSessions int
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
 	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
 	AllowedOrigins []string
@@ -43,6 +47,9 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	}
 	if o.SessionTimeout <= 0 {
 		o.SessionTimeout = 30 * time.Minute
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 10_000
 	}
 	return o
 }
@@ -109,6 +116,10 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		}
 		if classify(r, p) {
 			stateless.ServeHTTP(w, r)
+			return
+		}
+		if p.method == "initialize" && r.Header.Get("Mcp-Session-Id") == "" && g.openSessions() >= opts.MaxSessions {
+			rpcError(w, http.StatusServiceUnavailable, p.id, -32000, fmt.Sprintf("too many sessions: this gateway serves at most %d at once (max_sessions); try again later", opts.MaxSessions))
 			return
 		}
 		stateful.ServeHTTP(w, r)
@@ -238,13 +249,29 @@ func unknownMethod(w http.ResponseWriter, p peek) bool {
 	if !p.single || p.method == "" || len(p.id) == 0 || string(p.id) == "null" || knownMethods[p.method] {
 		return false
 	}
+	rpcError(w, http.StatusOK, p.id, -32601, fmt.Sprintf("method not found: %q", p.method))
+	return true
+}
+
+// rpcError answers a request with a JSON-RPC error, with HTTP status code.
+func rpcError(w http.ResponseWriter, status int, id json.RawMessage, code int, message string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	msg, _ := json.Marshal(map[string]any{
-		"jsonrpc": "2.0", "id": p.id,
-		"error": map[string]any{"code": -32601, "message": fmt.Sprintf("method not found: %q", p.method)},
+		"jsonrpc": "2.0", "id": id,
+		"error": map[string]any{"code": code, "message": message},
 	})
 	_, _ = w.Write(msg)
-	return true
+}
+
+// openSessions counts the downstream sessions open now (the requests of sessionless clients
+// being served count while they run).
+func (g *Gateway) openSessions() int {
+	n := 0
+	for range g.server.Sessions() {
+		n++
+	}
+	return n
 }
 
 // checkOrigin refuses a request whose Origin is neither the endpoint's own nor allowed: a

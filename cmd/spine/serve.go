@@ -103,6 +103,7 @@ func serveHTTPOptions(addr string, cfg capability.ServeConfig) (gateway.HTTPOpti
 	opts := gateway.HTTPOptions{
 		MaxBodyBytes:   int64(cfg.MaxBodyBytes),
 		SessionTimeout: cfg.SessionTimeout,
+		MaxSessions:    cfg.MaxSessions,
 		AllowedOrigins: cfg.AllowedOrigins,
 	}
 	if env := cfg.Auth.TokensEnv; env != "" {
