@@ -306,8 +306,8 @@ func TestGrowNotifiesToolListChanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := len(res.Tools); n != 10 {
-				t.Errorf("after two grows: %d tools, want 10", n)
+			if n := len(res.Tools); n != 13 {
+				t.Errorf("after two grows: %d tools, want 13", n)
 			}
 		})
 	}

@@ -146,8 +146,11 @@ func (d *demo) sleep(ctx context.Context, req *mcp.CallToolRequest, in sleepInpu
 // report sends a progress notification when the caller gave a progress token; a failure to
 // send it is no failure of the call.
 func report(ctx context.Context, req *mcp.CallToolRequest, done, total float64, msg string) {
+	if req == nil || req.Params == nil || req.Session == nil {
+		return
+	}
 	token := req.Params.GetProgressToken()
-	if token == nil || req.Session == nil {
+	if token == nil {
 		return
 	}
 	_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: done, Total: total, Message: msg})
