@@ -28,6 +28,7 @@ type conn struct {
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
+	version   string // the protocol version the handshake settled on
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -37,6 +38,7 @@ type dialOptions struct {
 	stderr  func(line string) // a line of stderr, as written
 	skipped func(line string) // a line of stdout that is no MCP message, redacted (see stdoutFilter)
 	http    *http.Transport   // HTTP and SSE: the server's keep-alive pool
+	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -51,13 +53,18 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
 	transport, err := c.transport(spec, td, opts)
 	if err == nil {
-		var opts *mcp.ClientSessionOptions
-		if spec.Protocol != capability.ProtocolAuto {
-			opts = &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol}
+		var sessionOpts *mcp.ClientSessionOptions
+		if v := opts.eras.request(spec); v != "" {
+			sessionOpts = &mcp.ClientSessionOptions{ProtocolVersion: v}
 		}
-		c.session, err = client.Connect(life, transport, opts)
+		c.session, err = client.Connect(life, transport, sessionOpts)
 		if err != nil {
 			err = transportHint(spec, c.status, err)
+		} else {
+			c.version = c.session.InitializeResult().ProtocolVersion
+			if err = checkEra(spec, c.version); err == nil {
+				opts.eras.learned(spec, c.version)
+			}
 		}
 	}
 	timerFired := !timer.Stop()
@@ -114,7 +121,11 @@ func newHTTPTransport() *http.Transport {
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
 	var wire *jsonrpc.Error
 	var dial *net.OpError
+	var pinned *errPinnedEra
+	var config *configError
 	switch {
+	case errors.As(err, &pinned), errors.As(err, &config):
+		// The server answered; the config cannot be used with what it speaks.
 	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		// The server answered the handshake with an error: its own words say most.
 		err = fmt.Errorf("the server refused the handshake: %s", wire.Message)

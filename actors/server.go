@@ -47,6 +47,7 @@ type serverActor struct {
 	events   EventHook
 	log      zerolog.Logger
 	teardown *teardown
+	eras     *eraMemory
 
 	self      *actor.PID
 	client    *mcp.Client
@@ -82,7 +83,8 @@ type ServerOptions struct {
 	Events EventHook    // receives pool and lifecycle events; nil = none
 	Log    zerolog.Logger
 
-	teardown *teardown // shared with the runtime's Close; nil outside a Runtime
+	teardown *teardown  // shared with the runtime's Close; nil outside a Runtime
+	eras     *eraMemory // shared by the runtime's servers; nil: each server remembers its own
 }
 
 // NewServerProps returns the props of a server actor.
@@ -94,7 +96,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown}
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras}
 	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
@@ -178,7 +180,10 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.circuit = circuit{threshold: s.spec.CircuitThreshold, reset: s.spec.CircuitReset}
 	s.stats.circuit.Store(circuitClosed.String())
 	s.client = s.newClient(ctx.ActorSystem().Root)
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats}
+	if s.eras == nil {
+		s.eras = newEraMemory()
+	}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}

@@ -107,6 +107,7 @@ type sessionDeps struct {
 	teardown *teardown
 	stats    *ServerStats    // the server's counters (skipped stdout lines); may be nil
 	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
+	eras     *eraMemory      // the protocol versions protocol = "auto" settled on
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
@@ -168,7 +169,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http})
+		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
@@ -293,6 +294,12 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 		dead := a.dead || a.released
 		a.mu.Unlock()
 		var f *Failure
+		if err != nil && revisionChanged(err) {
+			// The server no longer speaks what this session settled on: the next session
+			// probes again. The call is answered with the server's error, not re-run.
+			a.eras.forget(a.spec)
+			root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
+		}
 		if err != nil {
 			class, reason := classify(callCtx, err)
 			if dead && class != ClassNotSent && class != ClassProtocol {
