@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,6 +157,40 @@ func TestEras(t *testing.T) {
 			tools, err = ex.ListTools(ctx, "demo")
 			if err != nil || !slices.ContainsFunc(tools, func(tool *mcp.Tool) bool { return tool.Name == "grown_1" }) {
 				t.Errorf("after list_changed, ListTools = %d tools (no grown_1), %v", len(tools), err)
+			}
+		})
+	}
+}
+
+// TestEraConfigErrors: what the config asks for and what the server speaks disagree, and the
+// caller is told why, naming the server and the key: isolation = "affinity" against a
+// 2026-07-28 HTTP server found by the probe, and a pinned 2026-07-28 the server does not speak.
+func TestEraConfigErrors(t *testing.T) {
+	spinetest.NoLeaks(t)
+	stateful, stateless := demoHTTP(t, false), demoHTTP(t, true)
+	affinity := httpDemo(t, "sticky", stateless)
+	affinity.Protocol, affinity.Isolation = "auto", capability.IsolationAffinity
+	pinned := httpDemo(t, "pinned", stateful)
+	pinned.Protocol = "2026-07-28"
+	for _, c := range []struct {
+		spec capability.ServerSpec
+		want []string
+	}{
+		{affinity, []string{`server "sticky"`, `isolation = "affinity"`, "2026-07-28", `"shared"`}},
+		{pinned, []string{`server "pinned"`, `protocol = "2026-07-28"`, "speaks 2025-11-25"}},
+	} {
+		t.Run(c.spec.Name, func(t *testing.T) {
+			ex := newExecutor(t, c.spec)
+			ctx, cancel := context.WithTimeout(executor.WithAffinity(context.Background(), "conversation-1"), spinetest.Patience)
+			defer cancel()
+			_, err := ex.CallTool(ctx, c.spec.Name, "echo", map[string]any{"text": "hi"})
+			if err == nil {
+				t.Fatal("the call succeeded")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
 			}
 		})
 	}
