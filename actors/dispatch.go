@@ -37,7 +37,7 @@ func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 	pc.pool.lastUsed = now
 	if pc.req != nil && pc.req.Op.isList() {
 		key := s.cacheKey(pc.req.Op, pc.pool)
-		if res, ok := s.cache.get(key, now); ok {
+		if res, ok := s.cache.lookup(key, pc.req.Identity, now); ok {
 			s.stats.cacheHits.Add(1)
 			s.reply(ctx, pc, res, nil)
 			return
@@ -163,7 +163,7 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 	// A report from a session the call is no longer on (it was answered, or moved to
 	// another session meanwhile) is stale.
 	if pc := s.pending[m.id]; pc != nil && pc.session != nil && pc.session.id == m.session {
-		pc.session = nil
+		pc.session, pc.hint = nil, m.hint
 		s.settle(ctx, pc, r, m)
 	}
 	if r != nil {
@@ -317,7 +317,11 @@ func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *F
 		}
 	}
 	if pc.refresh != "" {
-		waiters := s.cache.settle(pc.refresh, result, f != nil, time.Now().Add(s.spec.ToolsCacheTTL))
+		waiters, again := s.cache.settleList(pc, result, f != nil, pc.hint, s.spec.ToolsCacheTTL, time.Now())
+		for _, w := range again { // a private list is not theirs: they ask for their own
+			w.refresh = ""
+			s.accept(ctx, w)
+		}
 		for _, w := range waiters {
 			var g *Failure
 			if f != nil {

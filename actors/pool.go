@@ -129,7 +129,8 @@ type pendingCall struct {
 	spawned  bool // a session was opened for it: a pool miss
 	slot     int  // its index in the pool's wait queue while queued
 	timer    *time.Timer
-	refresh  string // the list-cache key this call refreshes
+	refresh  string    // the list-cache key this call refreshes
+	hint     cacheHint // what the server said of keeping the list it answered
 }
 
 func (pc *pendingCall) id() uint64 {

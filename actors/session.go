@@ -47,7 +47,8 @@ type (
 		session uint64
 		id      uint64
 		result  any
-		failure *Failure // nil on success
+		failure *Failure  // nil on success
+		hint    cacheHint // how long a list may be kept, and by whom (2026-07-28 servers)
 	}
 	probeDone struct {
 		session uint64
@@ -108,6 +109,7 @@ type sessionDeps struct {
 	stats    *ServerStats    // the server's counters (skipped stdout lines); may be nil
 	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
 	eras     *eraMemory      // the protocol versions protocol = "auto" settled on
+	hints    hintsOnce       // installs cacheHints on client
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
@@ -162,6 +164,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	a.secrets = secretsOf(a.spec)
 	a.started = true
 	a.teardown.opened()
+	a.hints.install(a.client)
 	// The session's requests (handshake, stream, close) carry its identity's headers.
 	base := withCallHeaders(withTeardown(context.Background(), a.teardown), a.headers)
 	dialCtx, stop := context.WithCancel(base)
@@ -287,7 +290,8 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	a.calls.Add(1)
 	go func() {
 		defer a.calls.Done()
-		res, err := runOp(callCtx, c.session, req, a.spec.ListPages())
+		opCtx, hint := withCacheHint(callCtx)
+		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
 		// Released: this session's teardown cancelled the call, which may have run.
@@ -308,7 +312,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 			f = failure(class, reason, redact(a.spec, err))
 		}
 		call.end()
-		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f})
+		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint})
 	}()
 }
 

@@ -21,10 +21,16 @@ import (
 // with a session per client or, stateless, none; it returns the endpoint's URL.
 func demoHTTP(t *testing.T, stateless bool) string {
 	t.Helper()
+	return demoHTTPWith(t, demoserver.Options{Stateless: stateless})
+}
+
+// demoHTTPWith is demoHTTP with the demo server's options.
+func demoHTTPWith(t *testing.T, opts demoserver.Options) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	urls, served := make(chan string, 1), make(chan error, 1)
 	go func() {
-		served <- demoserver.ServeHTTP(ctx, "127.0.0.1:0", demoserver.Options{Stateless: stateless}, func(u string) { urls <- u })
+		served <- demoserver.ServeHTTP(ctx, "127.0.0.1:0", opts, func(u string) { urls <- u })
 	}()
 	t.Cleanup(func() {
 		cancel()

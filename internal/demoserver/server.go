@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -45,6 +46,14 @@ type Options struct {
 	// roots fail there, and no list change reaches such a client). Stdio ignores it.
 	// If false, every HTTP client gets a session (2025-11-25 only).
 	Stateless bool
+
+	// ListTTL is the ttlMs the server puts on its lists and reads for 2026-07-28 clients: how
+	// long they may keep them. If zero, 0 (they should not keep them).
+	ListTTL time.Duration
+
+	// PrivateLists marks lists and reads cacheScope "private": a client may keep them only
+	// for the user who asked. If false, "public".
+	PrivateLists bool
 
 	// Exit ends the process when the crash tool is called, with
 	// [CrashExitCode]. Tests replace it to observe the call.
@@ -91,6 +100,12 @@ func New(opts Options) *mcp.Server {
 	}, &mcp.ServerOptions{
 		Instructions: instructions(opts.Greeting),
 		Logger:       opts.logger(),
+		SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) {
+			c.TTLMs = int(opts.ListTTL.Milliseconds())
+			if opts.PrivateLists {
+				c.CacheScope = "private"
+			}
+		},
 	})
 	addTools(s, opts)
 	addReadme(s, opts.Greeting)
