@@ -194,4 +194,6 @@ func modernSession(s mcp.Session) bool {
 // hintsOnce installs cacheHints on a server's client once.
 type hintsOnce struct{ once sync.Once }
 
-func (h *hintsOnce) install(c *mcp.Client) { h.once.Do(func() { c.AddSendingMiddleware(cacheHints()) }) }
+func (h *hintsOnce) install(c *mcp.Client) {
+	h.once.Do(func() { c.AddSendingMiddleware(cacheHints()) })
+}

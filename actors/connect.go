@@ -29,6 +29,7 @@ type conn struct {
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
 	version   string // the protocol version the handshake settled on
+	link      *link  // set when the session is shared (linkTable); close gives up a reference
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -39,6 +40,7 @@ type dialOptions struct {
 	skipped func(line string) // a line of stdout that is no MCP message, redacted (see stdoutFilter)
 	http    *http.Transport   // HTTP and SSE: the server's keep-alive pool
 	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
+	links   *linkTable        // HTTP: the sessions shared in the 2026-07-28 era (nil: none)
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -49,6 +51,17 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
 
+	var pending *link // this dial makes the server's shared session
+	if opts.links != nil && linkable(spec, opts.eras.request(spec)) {
+		var shared *conn
+		if shared, pending = opts.links.acquire(life, linkKey(ctx)); shared != nil {
+			timer.Stop()
+			stopOnCallerCancel()
+			cancel()
+			shared.handshake = time.Since(start)
+			return shared, nil
+		}
+	}
 	td := teardownOf(ctx)
 	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
 	transport, err := c.transport(spec, td, opts)
@@ -74,9 +87,19 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 			err = context.DeadlineExceeded
 		}
 		c.close()
+		if pending != nil {
+			opts.links.abandon(pending)
+		}
 		return nil, connectError(spec, c, err, timerFired, start)
 	}
 	c.handshake = time.Since(start)
+	if pending != nil {
+		if linkable(spec, c.version) {
+			opts.links.share(pending, c)
+		} else {
+			opts.links.abandon(pending)
+		}
+	}
 	return c, nil
 }
 
@@ -168,6 +191,18 @@ func processGone(p *process) bool {
 // close ends the session: in-flight calls must already be cancelled, since
 // ClientSession.Close waits for them. A stdio server's whole process group is terminated.
 func (c *conn) close() {
+	if c.link != nil {
+		if c.link.conn != c { // the dialler's life is the shared session's: it ends with the link
+			c.cancel()
+		}
+		c.link.release()
+		return
+	}
+	c.closeSession()
+}
+
+// closeSession ends the session itself (the conn's own, or a link's with its last reference).
+func (c *conn) closeSession() {
 	closed := make(chan struct{})
 	if c.session != nil {
 		go func() {

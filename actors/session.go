@@ -110,6 +110,7 @@ type sessionDeps struct {
 	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
 	eras     *eraMemory      // the protocol versions protocol = "auto" settled on
 	hints    hintsOnce       // installs cacheHints on client
+	links    linkTable       // HTTP, 2026-07-28: the client sessions the server's session actors share
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
@@ -172,7 +173,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras})
+		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras, links: &a.links})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
