@@ -30,6 +30,8 @@ type conn struct {
 	handshake time.Duration
 	version   string // the protocol version the handshake settled on
 	link      *link  // set when the session is shared (linkTable); close gives up a reference
+	keeper    *listenKeeper // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
+	kept      chan struct{} // closed when the keeper's loop has ended; nil if it never ran
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -41,6 +43,7 @@ type dialOptions struct {
 	http    *http.Transport   // HTTP and SSE: the server's keep-alive pool
 	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
 	links   *linkTable        // HTTP: the sessions shared in the 2026-07-28 era (nil: none)
+	notify  func(kind string) // a server's list changed (seen by re-listing); nil: nobody to tell
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -96,6 +99,7 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	if pending != nil {
 		if linkable(spec, c.version) {
 			opts.links.share(pending, c)
+			c.keep(spec, client, opts.notify)
 		} else {
 			opts.links.abandon(pending)
 		}
@@ -118,7 +122,8 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
-		c.status = &statusRecorder{base: c.httpBase(opts)}
+		c.keeper = newListenKeeper(c.life, spec)
+		c.status = &statusRecorder{base: listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}}
 		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }
@@ -201,6 +206,41 @@ func (c *conn) close() {
 	c.closeSession()
 }
 
+// keep starts the keeper of a 2026-07-28 HTTP session that others share: its change stream is
+// re-opened on a listen-only session of its own when it ends, and its lists re-read at the TTL.
+func (c *conn) keep(spec *capability.ServerSpec, client *mcp.Client, notify func(kind string)) {
+	k := c.keeper
+	k.main, k.notify = c.session, notify
+	k.dial = func(ctx context.Context) (*mcp.ClientSession, error) {
+		hc := httpClient(spec, &statusRecorder{base: listenWatch{base: c.http, ended: k.streamEnded}})
+		return client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc},
+			&mcp.ClientSessionOptions{ProtocolVersion: c.version})
+	}
+	c.kept = make(chan struct{})
+	go func() {
+		defer close(c.kept)
+		k.run()
+	}()
+}
+
+// discover is the liveness probe of a 2026-07-28 HTTP session, which has no ping: a
+// server/discover of its own, on a client without handlers (so that it opens no stream), over
+// the session's transport. A server that answers with another era has changed revision.
+func (c *conn) discover(ctx context.Context, spec *capability.ServerSpec) error {
+	probe := mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
+	cs, err := probe.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)},
+		&mcp.ClientSessionOptions{ProtocolVersion: c.version})
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if got := cs.InitializeResult().ProtocolVersion; capability.EraOf(got) != capability.EraOf(c.version) {
+		return &jsonrpc.Error{Code: mcp.CodeUnsupportedProtocolVersion,
+			Message: fmt.Sprintf("the server now speaks protocol %s, not %s", got, c.version)}
+	}
+	return nil
+}
+
 // closeSession ends the session itself (the conn's own, or a link's with its last reference).
 func (c *conn) closeSession() {
 	closed := make(chan struct{})
@@ -217,6 +257,9 @@ func (c *conn) closeSession() {
 	}
 	c.cancel()
 	<-closed
+	if c.kept != nil {
+		<-c.kept
+	}
 	if c.http != nil {
 		// Idle keep-alive connections would outlive the session by minutes. With the
 		// server's shared pool this closes its other sessions' idle ones too: they are

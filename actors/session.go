@@ -173,7 +173,8 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras, links: &a.links})
+		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras, links: &a.links,
+			notify: a.listsChanged(root)})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
@@ -197,6 +198,13 @@ func (a *sessionActor) start(ctx actor.Context) {
 		a.mu.Unlock()
 		root.Send(a.self, &connectDone{gen: gen})
 	}()
+}
+
+// listsChanged tells the server actor that a list changed, as go-sdk's notification handlers
+// do (the server actor's listChanged); its continuations come from a link's keeper.
+func (a *sessionActor) listsChanged(root *actor.RootContext) func(kind string) {
+	parent := a.parent
+	return func(kind string) { root.Send(parent, &listChanged{kind: kind}) }
 }
 
 // stderrLine logs a line of the server's stderr at debug level. Servers print their
@@ -335,7 +343,16 @@ func (a *sessionActor) probe(ctx actor.Context, methods []string) {
 		for _, m := range methods {
 			switch m {
 			case "ping":
-				err = c.session.Ping(pctx, nil)
+				// A 2026-07-28 server has no ping: its liveness is server/discover. Over stdio
+				// the chain goes on to list_tools (go-sdk sends no discover on a live session).
+				if a.spec.Transport == capability.TransportHTTP && capability.EraOf(c.version) == capability.EraModern {
+					err = c.discover(pctx, a.spec)
+					if revisionChanged(err) {
+						a.eras.forget(a.spec)
+					}
+				} else {
+					err = c.session.Ping(pctx, nil)
+				}
 			case "list_tools":
 				_, err = c.session.ListTools(pctx, nil)
 			default: // "skip"
