@@ -28,8 +28,8 @@ type conn struct {
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
-	version   string // the protocol version the handshake settled on
-	link      *link  // set when the session is shared (linkTable); close gives up a reference
+	version   string        // the protocol version the handshake settled on
+	link      *link         // set when the session is shared (linkTable); close gives up a reference
 	keeper    *listenKeeper // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
 	kept      chan struct{} // closed when the keeper's loop has ended; nil if it never ran
 }
