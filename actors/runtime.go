@@ -25,6 +25,7 @@ type RuntimeOptions struct {
 	Log      zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
 	EventLog EventHook      // how events are logged; nil = LogEvents(Log)
 	Events   EventHook      // also receives every pool and lifecycle event, after it is logged
+	Handlers ClientHandlers // what servers may ask of the client; the zero value declares nothing
 }
 
 // Runtime is a running actor tree for one project: the app actor and one server actor per
@@ -82,6 +83,9 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	shrinkRegistry(system)
 	td := newTeardown()
 	servers := serverOptions(project, events, log, td)
+	for i := range servers {
+		servers[i].Handlers = opts.Handlers
+	}
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
 	if err != nil {
 		return nil, fmt.Errorf("start actor system: %w", err)

@@ -48,6 +48,7 @@ type serverActor struct {
 	log      zerolog.Logger
 	teardown *teardown
 	eras     *eraMemory
+	handlers ClientHandlers
 
 	self      *actor.PID
 	client    *mcp.Client
@@ -82,6 +83,8 @@ type ServerOptions struct {
 	Stats  *ServerStats // counters shared with readers; required
 	Events EventHook    // receives pool and lifecycle events; nil = none
 	Log    zerolog.Logger
+	// Handlers answer what the server asks of the client; the zero value declares nothing.
+	Handlers ClientHandlers
 
 	teardown *teardown  // shared with the runtime's Close; nil outside a Runtime
 	eras     *eraMemory // shared by the runtime's servers; nil: each server remembers its own
@@ -96,7 +99,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras}
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers}
 	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
@@ -199,8 +202,7 @@ func (s *serverActor) start(ctx actor.Context) {
 func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 	self := s.self
 	notify := func(kind string) { root.Send(self, &listChanged{kind: kind}) }
-	return mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, &mcp.ClientOptions{
-		Capabilities:               &mcp.ClientCapabilities{},
+	opts := &mcp.ClientOptions{
 		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { notify("tools") },
 		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { notify("resources") },
 		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { notify("prompts") },
@@ -210,7 +212,11 @@ func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 				root.Send(self, &Progress{ID: id, Progress: p.Progress, Total: p.Total, Message: p.Message})
 			}
 		},
-	})
+	}
+	s.handlers.clientOptions(opts)
+	c := mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, opts)
+	s.handlers.addRoots(c)
+	return c
 }
 
 // Version is SPINE's version, sent to servers as the client implementation version.

@@ -301,6 +301,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 		defer a.calls.Done()
 		opCtx, hint := withCacheHint(callCtx)
 		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
+		err = undeclared(err)
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
 		// Released: this session's teardown cancelled the call, which may have run.

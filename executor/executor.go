@@ -33,7 +33,7 @@ func New(project *capability.Project, opts ...Option) (*Executor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	rt, err := actors.Start(project, actors.RuntimeOptions{Log: o.log, EventLog: o.eventLog, Events: o.events})
+	rt, err := actors.Start(project, actors.RuntimeOptions{Log: o.log, EventLog: o.eventLog, Events: o.events, Handlers: o.handlers})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ type options struct {
 	eventLog actors.EventHook
 	events   actors.EventHook
 	identity func(http.Header) string
+	handlers actors.ClientHandlers // handlers.go
 }
 
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.
