@@ -27,9 +27,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json] [--meta] [--no-journal] | run --resume RUN_ID [WORKFLOW.toml] [--accept STEP]... [--rerun STEP]... [--force] | run --schema WORKFLOW.toml", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
+		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json] [--meta] [--no-journal] [--roots] | run --resume RUN_ID [WORKFLOW.toml] [--accept STEP]... [--rerun STEP]... [--force] | run --schema WORKFLOW.toml", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
 		{"runs", "runs [--limit N] [--output text|json]", "list recent workflow runs: ok, failed, interrupted (resumable) or running", runRuns},
-		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json] [--meta]", "call one tool and print its result", runCall},
+		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json] [--meta] [--roots]", "call one tool and print its result", runCall},
 		{"tools", "tools [SERVER] [--output text|json] [--meta]", "list the tools of one or every server", runList("tools")},
 		{"resources", "resources [SERVER] [--output text|json] [--meta]", "list resources and resource templates", runList("resources")},
 		{"prompts", "prompts [SERVER] [--output text|json] [--meta]", "list prompts", runList("prompts")},
