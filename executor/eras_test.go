@@ -50,7 +50,7 @@ func demoHTTPWith(t *testing.T, opts demoserver.Options) string {
 }
 
 // httpDemo is a spec of the demo server at url.
-func httpDemo(t *testing.T, name, url string) capability.ServerSpec {
+func httpDemo(t testing.TB, name, url string) capability.ServerSpec {
 	spec := spinetest.Demo(t, name)
 	spec.Transport, spec.Command, spec.Args, spec.URL = capability.TransportHTTP, "", nil, url
 	return spec
