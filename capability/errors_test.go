@@ -113,6 +113,8 @@ func TestParseErrors(t *testing.T) {
 			`spine.toml:3: servers.demo.protocol: protocol "2025-13-40": want "auto" (probe the server), "2025-11-25" (the session era) or "2026-07-28" (the sessionless era); older versions: "2025-06-18", "2025-03-26", "2024-11-05"`},
 		{"unknown protocol date", demo + "protocol = 2024-01-01\n",
 			`spine.toml:3: servers.demo.protocol: protocol "2024-01-01": want "auto" (probe the server), "2025-11-25" (the session era) or "2026-07-28" (the sessionless era); older versions: "2025-06-18", "2025-03-26", "2024-11-05"`},
+		{"sse pinned to the sessionless era", "[servers.r]\nurl = \"http://h\"\ntransport = \"sse\"\nprotocol = \"2026-07-28\"\n",
+			`spine.toml:4: servers.r.protocol: server "r": the sse transport speaks only the session era (2025-11-25 and older): use transport = "http" for protocol "2026-07-28", or pin protocol = "2025-11-25"`},
 		{"affinity on a modern HTTP server", "[servers.r]\nurl = \"http://h\"\nprotocol = \"2026-07-28\"\nisolation = \"affinity\"\n",
 			`spine.toml:4: servers.r.isolation: server "r": isolation = "affinity" needs a session to dedicate to each affinity key, but over HTTP the 2026-07-28 protocol has no sessions (a server keeps state in explicit handles its tools return): use isolation = "shared" or "identity", or pin protocol = "2025-11-25" if the server also speaks it`},
 		{"unknown log level", "[log]\nlevel = \"verbose\"\n",

@@ -68,9 +68,19 @@ func AffinityNeedsSession(server string) string {
 		server, ProtocolModern, ProtocolLegacy)
 }
 
-// eraProblem reports isolation = "affinity" on an HTTP server pinned to the sessionless era.
+// eraProblem reports what cannot work in the era a server is pinned to: isolation =
+// "affinity" on a sessionless HTTP server, and the SSE transport (the session era's, replaced
+// by streamable HTTP before the sessionless era began).
 func (s *ServerSpec) eraProblem() (problem, bool) {
-	if s.Isolation == IsolationAffinity && s.Transport == TransportHTTP && s.PinnedEra() == EraModern {
+	if s.PinnedEra() != EraModern {
+		return problem{}, false
+	}
+	switch {
+	case s.Transport == TransportSSE:
+		return problem{key: []string{"protocol"}, alt: "transport", always: true,
+			msg: fmt.Sprintf("server %q: the sse transport speaks only the session era (%s and older): use transport = \"http\" for protocol %q, or pin protocol = %q",
+				s.Name, ProtocolLegacy, ProtocolModern, ProtocolLegacy)}, true
+	case s.Isolation == IsolationAffinity && s.Transport == TransportHTTP:
 		return problem{key: []string{"isolation"}, alt: "protocol", msg: AffinityNeedsSession(s.Name), always: true}, true
 	}
 	return problem{}, false

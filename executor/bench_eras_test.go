@@ -103,4 +103,3 @@ func demoProcess(b testing.TB, stateless bool) string {
 	}
 	return strings.TrimSpace(line)
 }
-
