@@ -28,10 +28,11 @@ type conn struct {
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
-	version   string        // the protocol version the handshake settled on
-	link      *link         // set when the session is shared (linkTable); close gives up a reference
-	keeper    *listenKeeper // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
-	kept      chan struct{} // closed when the keeper's loop has ended; nil if it never ran
+	version   string          // the protocol version the handshake settled on
+	link      *link           // set when the session is shared (linkTable); close gives up a reference
+	keeper    *listenKeeper   // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
+	kept      chan struct{}   // closed when the keeper's loop has ended; nil if it never ran
+	probe     *probeTransport // stdio: sends SPINE's own server/discover (liveness, 2026-07-28)
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -117,7 +118,8 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		c.proc = p
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
 		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
-		return &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, nil
+		c.probe = &probeTransport{inner: &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}}
+		return c.probe, nil
 	case capability.TransportSSE:
 		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
@@ -221,6 +223,20 @@ func (c *conn) keep(spec *capability.ServerSpec, client *mcp.Client, notify func
 		defer close(c.kept)
 		k.run()
 	}()
+}
+
+// ping checks that the server answers, as its era allows: ping in the session era;
+// server/discover in the sessionless one, which has no ping (SPINE's own over stdio, a
+// request of its own over HTTP).
+func (c *conn) ping(ctx context.Context, spec *capability.ServerSpec) error {
+	switch {
+	case capability.EraOf(c.version) != capability.EraModern:
+		return c.session.Ping(ctx, nil)
+	case c.probe != nil:
+		return c.probe.discover(ctx, c.version)
+	default:
+		return c.discover(ctx, spec)
+	}
 }
 
 // discover is the liveness probe of a 2026-07-28 HTTP session, which has no ping: a

@@ -344,15 +344,9 @@ func (a *sessionActor) probe(ctx actor.Context, methods []string) {
 		for _, m := range methods {
 			switch m {
 			case "ping":
-				// A 2026-07-28 server has no ping: its liveness is server/discover. Over stdio
-				// the chain goes on to list_tools (go-sdk sends no discover on a live session).
-				if a.spec.Transport == capability.TransportHTTP && capability.EraOf(c.version) == capability.EraModern {
-					err = c.discover(pctx, a.spec)
-					if revisionChanged(err) {
-						a.eras.forget(a.spec)
-					}
-				} else {
-					err = c.session.Ping(pctx, nil)
+				err = c.ping(pctx, a.spec)
+				if revisionChanged(err) {
+					a.eras.forget(a.spec)
 				}
 			case "list_tools":
 				_, err = c.session.ListTools(pctx, nil)
