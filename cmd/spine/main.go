@@ -37,7 +37,7 @@ func commands() []command {
 		{"bench", "bench SERVER TOOL [--args JSON] [k=v]... [--calls N] [--cold-calls N]\n" +
 			"                   [--concurrency C] [--sessions S] [--inflight I] [--rounds R]\n" +
 			"                   [--modes cold,raw,pooled,pooled-concurrent] [--sweep-sessions LIST]\n" +
-			"                   [--sweep-inflight LIST] [--sweep-time D] [--output text|json]",
+			"                   [--sweep-inflight LIST] [--sweep-time D] [--eras] [--output text|json]",
 			"measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
 		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
