@@ -2,6 +2,8 @@ package executor_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +58,20 @@ func httpDemo(t testing.TB, name, url string) capability.ServerSpec {
 	return spec
 }
 
+// demoSSE serves a demo server over the SSE transport (the session era's) on a loopback port.
+func demoSSE(t *testing.T) string {
+	t.Helper()
+	s := demoserver.New(demoserver.Options{})
+	srv := httptest.NewServer(mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return s }, nil))
+	t.Cleanup(func() {
+		for ss := range s.Sessions() { // their event streams would keep Close waiting
+			_ = ss.Close()
+		}
+		srv.Close()
+	})
+	return srv.URL
+}
+
 // listChanges collects the list_changed events of an executor's servers.
 type listChanges struct {
 	mu   sync.Mutex
@@ -82,7 +98,7 @@ func (l *listChanges) count(server string) int {
 // is checked too, so that a case cannot pass in the other era.
 func TestEras(t *testing.T) {
 	spinetest.NoLeaks(t)
-	stateful, stateless := demoHTTP(t, false), demoHTTP(t, true)
+	stateful, stateless, sse := demoHTTP(t, false), demoHTTP(t, true), demoSSE(t)
 	cases := []struct {
 		name, protocol, want string
 		spec                 func(name string) capability.ServerSpec
@@ -94,6 +110,11 @@ func TestEras(t *testing.T) {
 		{"http auto, stateful server", "auto", "2025-11-25", func(n string) capability.ServerSpec { return httpDemo(t, n, stateful) }},
 		{"http modern", "2026-07-28", "2026-07-28", func(n string) capability.ServerSpec { return httpDemo(t, n, stateless) }},
 		{"http auto, stateless server", "auto", "2026-07-28", func(n string) capability.ServerSpec { return httpDemo(t, n, stateless) }},
+		{"sse legacy", "2025-11-25", "2025-11-25", func(n string) capability.ServerSpec {
+			spec := httpDemo(t, n, sse)
+			spec.Transport = capability.TransportSSE
+			return spec
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
