@@ -8,11 +8,14 @@ import (
 )
 
 // appActor is the root of the tree: it spawns one server actor per enabled server in config
-// order and, when stopped, stops them one by one from last to first (protoactor would stop
-// children concurrently).
+// order, and spawns the workflow runs and capability scans under itself (spawnWork), so that
+// stopping it is the one path that stops everything. When stopped, it stops the runs and
+// scans first, all at once, since they are clients of the servers; then the servers one by
+// one from last to first (protoactor would stop children concurrently).
 type appActor struct {
 	servers []ServerOptions
 	pids    []*actor.PID
+	work    map[string]*actor.PID // runs and scans, by id; they leave it when they stop
 }
 
 // serversQuery asks the app actor for its server actors, in config order.
@@ -20,12 +23,26 @@ type serversQuery struct{}
 
 type serversAnswer struct{ pids []*actor.PID }
 
+// spawnWork asks the app actor to spawn a workflow run or a capability scan as its child;
+// the answer is a *spawnedWork. It carries props, a live value, so it never leaves the
+// process: it is the runtime's own message to its root, not part of the plain-data protocol
+// between actors.
+type spawnWork struct {
+	props *actor.Props
+	name  string
+}
+
+type spawnedWork struct {
+	pid *actor.PID
+	err error
+}
+
 func newAppProps(servers []ServerOptions) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &appActor{servers: servers} })
+	return actor.PropsFromProducer(func() actor.Actor { return &appActor{servers: servers, work: map[string]*actor.PID{}} })
 }
 
 func (a *appActor) Receive(ctx actor.Context) {
-	switch ctx.Message().(type) {
+	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		for _, opts := range a.servers {
 			pid, err := ctx.SpawnNamed(NewServerProps(opts), "server-"+opts.Spec.Name)
@@ -36,13 +53,35 @@ func (a *appActor) Receive(ctx actor.Context) {
 		}
 	case *serversQuery:
 		ctx.Respond(&serversAnswer{pids: a.pids})
+	case *spawnWork:
+		pid, err := ctx.SpawnNamed(m.props, m.name)
+		if err == nil {
+			a.work[pid.Id] = pid // a child's Terminated comes to its parent unasked
+		}
+		ctx.Respond(&spawnedWork{pid: pid, err: err})
+	case *actor.Terminated:
+		delete(a.work, m.Who.Id)
 	case *actor.Stopping:
+		a.stopWork(ctx)
 		for i := len(a.pids) - 1; i >= 0; i-- {
 			if a.pids[i] != nil {
 				_ = ctx.StopFuture(a.pids[i]).Wait()
 			}
 		}
 	}
+}
+
+// stopWork stops every run and scan at once and waits for each: a run reports what it has
+// when stopped, a scan cancels its requests and waits for its goroutines.
+func (a *appActor) stopWork(ctx actor.Context) {
+	futures := make([]*actor.Future, 0, len(a.work))
+	for _, pid := range a.work {
+		futures = append(futures, ctx.StopFuture(pid))
+	}
+	for _, f := range futures {
+		_ = f.Wait()
+	}
+	clear(a.work)
 }
 
 // serverOptions builds the options of each enabled server's actor.

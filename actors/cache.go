@@ -34,9 +34,9 @@ func newListCache() listCache {
 
 // cacheKey scopes lists per pool key where isolation is per identity (an upstream may show
 // each identity different tools), and per server otherwise.
-func (s *serverActor) cacheKey(op Op, p *pool) string {
+func (s *serverActor) cacheKey(op Op, poolKey string) string {
 	if s.spec.Isolation == capability.IsolationIdentity {
-		return op.String() + "|" + p.key
+		return op.String() + "|" + poolKey
 	}
 	return op.String()
 }

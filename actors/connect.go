@@ -343,9 +343,6 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// maxRedirects is how many same-origin redirects one request may follow (net/http's default).
-const maxRedirects = 10
-
 // httpClient builds the client of one HTTP session over its own transport base, so that
 // closing the session can close its connections. It follows redirects within the origin of
 // the server's url only (see headerTransport). It has no Timeout on purpose: that would cut

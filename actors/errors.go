@@ -4,32 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/spine-mcp/spine/actors/internal/outcome"
+	"github.com/spine-mcp/spine/actors/internal/pool"
 )
 
 // Sentinel errors. Every error SPINE returns for one of these conditions matches it with
 // errors.Is; its message names the server (and tool) and, where it helps, what to do.
 var (
 	// ErrUnknownServer: no enabled server of that name is configured.
-	ErrUnknownServer = errors.New("unknown server")
+	ErrUnknownServer = outcome.ErrUnknownServer
 	// ErrPoolExhausted: no session became free within acquire_timeout.
-	ErrPoolExhausted = errors.New("pool exhausted")
+	ErrPoolExhausted = outcome.ErrPoolExhausted
 	// ErrCircuitOpen: the server failed to start circuit_threshold times in a row; calls fail
 	// fast until circuit_reset has passed.
-	ErrCircuitOpen = errors.New("circuit open")
+	ErrCircuitOpen = outcome.ErrCircuitOpen
 	// ErrSessionLost: the session died while the call was in flight, so the call may have run;
 	// it was not replayed because the retry policy forbids it (the tool is not annotated
 	// readOnlyHint or idempotentHint, nor listed in idempotent_tools).
-	ErrSessionLost = errors.New("session lost")
+	ErrSessionLost = outcome.ErrSessionLost
 	// ErrNotSent: the call certainly never reached the server (no session could be had, or
 	// the session was already dead); retries, if any, ran out.
-	ErrNotSent = errors.New("not sent")
+	ErrNotSent = outcome.ErrNotSent
 	// ErrMaybeRan: the call was sent and no answer came back (the session died, the
 	// connection broke, the call timed out or was cancelled in flight): it may have run.
-	ErrMaybeRan = errors.New("may have run")
+	ErrMaybeRan = outcome.ErrMaybeRan
 	// ErrClosed: the executor or server is closed or draining.
-	ErrClosed = errors.New("closed")
+	ErrClosed = outcome.ErrClosed
 	// ErrToolDisabled: the tool is filtered out by enabled_tools / disabled_tools.
-	ErrToolDisabled = errors.New("tool disabled")
+	ErrToolDisabled = outcome.ErrToolDisabled
 )
 
 // CallError is a failed operation named after its server (and tool, resource or prompt):
@@ -57,6 +60,35 @@ func (e *CallError) Error() string {
 }
 
 func (e *CallError) Unwrap() error { return e.Err }
+
+// The causes of the refusals and losses SPINE decides itself, named once. Each reads well
+// after the caller's "server %q: tool %q: ".
+var (
+	// errDraining refuses a request that arrives, or still waits, once Close has begun: the
+	// pool's own refusal, for the requests the server actor refuses before the pool.
+	errDraining = pool.ErrDraining
+	// errServerGone answers a request whose server actor has stopped: the runtime is closing.
+	errServerGone = refused(ReasonClosed, errors.New("closed: the server actor is gone"))
+	// errClosing is why nothing new starts (a server process, a run, a scan) once the
+	// runtime's Close has begun.
+	errClosing = fmt.Errorf("%w: not started, the runtime is closing", ErrClosed)
+	// errToolFiltered refuses a call to a tool that enabled_tools / disabled_tools hide.
+	errToolFiltered = errors.New("tool disabled: not exposed by this server's enabled_tools / disabled_tools")
+)
+
+// errorNamer gives a failure, named after its server and operation by serverError, the
+// shape callers see (RuntimeOptions.NameError; nil: the *CallError itself). The runtime's
+// calls and the workflow actor's steps name their errors through it, and nothing else
+// names one.
+type errorNamer func(*CallError) error
+
+func (n errorNamer) name(server string, req *Request, err error) error {
+	ce := serverError(server, req, err)
+	if n == nil {
+		return ce
+	}
+	return n(ce)
+}
 
 // serverError names the server (and the tool) in a failure, keeping it matchable with
 // errors.Is. An error that is not a *Failure is taken as a refusal unless it is the caller's

@@ -53,3 +53,24 @@ func (s *Session) Pid() int {
 // (ClientSession.Close waits for them); a stdio server's process group is terminated (stdin
 // closed, a short grace, then SIGTERM, then SIGKILL).
 func (s *Session) Close() { s.c.close() }
+
+// ReportNow returns the run's report if it has arrived, without waiting.
+func (r *WorkflowRun) ReportNow() (*RunReport, bool) {
+	select {
+	case m := <-r.report:
+		rep, err := r.reportOf(m)
+		return rep, err == nil
+	default:
+		return nil, false
+	}
+}
+
+// Stopped reports whether the scan actor has stopped for good.
+func (s *Scan) Stopped() bool {
+	select {
+	case <-s.stopped:
+		return true
+	default:
+		return false
+	}
+}

@@ -15,19 +15,6 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// How long a stdio server gets to exit after its stdin is closed, and then after SIGTERM,
-// before its whole process group is killed. Short on purpose: some servers (the Node
-// reference servers among them) never exit when stdin closes. Then how long the killed
-// group may take to be gone: SIGKILL is not instant for a process in uninterruptible sleep.
-const (
-	exitGrace = 250 * time.Millisecond
-	termGrace = 2 * time.Second
-	killGrace = time.Second
-)
-
-// stderrTail is how much of a server's stderr is kept for error messages.
-const stderrTail = 2048
-
 // process is one stdio server subprocess, started in its own process group so that the
 // whole tree (npx, uvx and sh -c wrappers included) can be signalled at once, and killed by
 // the kernel if SPINE dies first (see sysProcAttr).
@@ -214,10 +201,10 @@ func (p *process) waitExit(d time.Duration, hurry <-chan struct{}) bool {
 
 // waitGroupGone waits until no process of group pgid is alive, up to bound, and says
 // whether none is. There is no event for the death of processes that are not our children:
-// it polls, backing off from 1 ms to 20 ms.
+// it polls, backing off from 1 ms to groupPollMax.
 func waitGroupGone(pgid int, bound time.Duration) bool {
 	deadline := time.Now().Add(bound)
-	for pause := time.Millisecond; groupAlive(pgid); pause = min(2*pause, 20*time.Millisecond) {
+	for pause := time.Millisecond; groupAlive(pgid); pause = min(2*pause, groupPollMax) {
 		if time.Now().After(deadline) {
 			return false
 		}

@@ -5,13 +5,6 @@ import (
 	cmap "github.com/orcaman/concurrent-map"
 )
 
-// registryBuckets is how many buckets the process registry of a SPINE actor system has.
-// protoactor allocates 1,024 buckets of 32 shards each (~3 MB) for systems that hold
-// millions of actors; the garbage collector scans all of it on every cycle, and a pooled
-// call's garbage (the SDK's JSON buffers) triggers many cycles. A runtime here holds
-// servers, sessions and a few runs: 16 buckets keep lookups fast and halve GC CPU per call.
-const registryBuckets = 16
-
 // shrinkRegistry replaces system's process registry buckets with registryBuckets ones,
 // moving the processes the system registered while starting (dead letters, guardians).
 // It must run before anything else uses the system.

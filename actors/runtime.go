@@ -16,16 +16,17 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// DefaultDrainTimeout bounds how long Close lets in-flight calls finish when its context
-// has no deadline.
-const DefaultDrainTimeout = 10 * time.Second
-
 // RuntimeOptions configures a Runtime.
 type RuntimeOptions struct {
 	Log      zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
 	EventLog EventHook      // how events are logged; nil = LogEvents(Log)
 	Events   EventHook      // also receives every pool and lifecycle event, after it is logged
 	Handlers ClientHandlers // what servers may ask of the client; the zero value declares nothing
+	// NameError gives a failure named after its server and operation the shape its callers
+	// see (the executor's own error type). It is applied once, where the error is made (a
+	// Do, Pin or Reconnect; a workflow step), so that errors.As finds that shape at any depth
+	// of a wrapped error. Default: the *CallError itself.
+	NameError func(*CallError) error
 }
 
 // Runtime is a running actor tree for one project: the app actor and one server actor per
@@ -38,9 +39,12 @@ type Runtime struct {
 	order   []string
 	ids     atomic.Uint64
 
+	nameError errorNamer
+
 	closeOnce sync.Once
 	closeErr  error
 	teardown  *teardown
+	shutdown  chan struct{} // closed once the actor system is shut down
 }
 
 type serverHandle struct {
@@ -75,10 +79,9 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 			return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
 		}),
-		// Dead letters (late answers of calls whose session is gone) are expected and not
-		// logged; each one parks a goroutine for the throttle interval, so keep it short.
+		// Dead letters are expected and not logged (deadLetterThrottle says why).
 		actor.WithDeadLetterThrottleCount(0),
-		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
+		actor.WithDeadLetterThrottleInterval(deadLetterThrottle),
 	)
 	shrinkRegistry(system)
 	td := newTeardown()
@@ -90,12 +93,13 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
-	res, err := system.Root.RequestFuture(app, &serversQuery{}, 10*time.Second).Result()
+	res, err := system.Root.RequestFuture(app, &serversQuery{}, askTimeout).Result()
 	if err != nil {
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	pids := res.(*serversAnswer).pids
-	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td}
+	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td,
+		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
 		h.init(system)
@@ -122,7 +126,7 @@ func (rt *Runtime) Spec(server string) (capability.ServerSpec, bool) {
 func (rt *Runtime) ServerPID(server string) (*actor.PID, error) {
 	h, err := rt.handle(server)
 	if err != nil {
-		return nil, err
+		return nil, rt.nameError.name(server, nil, err)
 	}
 	return h.pid, nil
 }
@@ -130,14 +134,15 @@ func (rt *Runtime) ServerPID(server string) (*actor.PID, error) {
 // NextID returns a request id unique in this runtime.
 func (rt *Runtime) NextID() uint64 { return rt.ids.Add(1) }
 
-func (rt *Runtime) handle(server string) (*serverHandle, *CallError) {
+// handle returns server's handle, or the failure of an unknown server (not named yet).
+func (rt *Runtime) handle(server string) (*serverHandle, error) {
 	h, ok := rt.servers[server]
 	if !ok {
 		known := strings.Join(rt.order, ", ")
 		if known == "" {
 			known = "none"
 		}
-		return nil, serverError(server, nil, refused(ReasonUnknownServer, fmt.Errorf("unknown server (configured and enabled: %s)", known)))
+		return nil, refused(ReasonUnknownServer, fmt.Errorf("unknown server (configured and enabled: %s)", known))
 	}
 	return h, nil
 }
@@ -148,11 +153,10 @@ func (rt *Runtime) handle(server string) (*serverHandle, *CallError) {
 func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Response, error) {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		herr.Op, herr.Tool = req.Op, req.Name
-		return nil, herr
+		return nil, rt.nameError.name(server, req, herr)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, serverError(server, req, contextFailure(err, ClassNotSent))
+		return nil, rt.nameError.name(server, req, contextFailure(err, ClassNotSent))
 	}
 	req.ID = rt.NextID()
 	if dl, ok := ctx.Deadline(); ok {
@@ -160,20 +164,17 @@ func (rt *Runtime) Do(ctx context.Context, server string, req *Request) (*Respon
 	}
 	msg, err := rt.call(ctx, h, req)
 	if err != nil {
-		return nil, serverError(server, req, err)
+		return nil, rt.nameError.name(server, req, err)
 	}
 	resp, ok := msg.(*Response)
 	if !ok {
-		return nil, serverError(server, req, errServerGone)
+		return nil, rt.nameError.name(server, req, errServerGone)
 	}
 	if resp.Failure != nil {
-		return resp, serverError(server, req, resp.Failure)
+		return resp, rt.nameError.name(server, req, resp.Failure)
 	}
 	return resp, nil
 }
-
-// errServerGone answers a request whose server actor has stopped: the runtime is closing.
-var errServerGone = refused(ReasonClosed, errors.New("closed: the server actor is gone"))
 
 // contextFailure is the failure of an operation whose caller's context ended: class says
 // whether it may have been sent.
@@ -243,7 +244,7 @@ func (rt *Runtime) ask(ctx context.Context, pid *actor.PID, msg any, onCancel fu
 func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (uint64, error) {
 	h, herr := rt.handle(server)
 	if herr != nil {
-		return 0, herr
+		return 0, rt.nameError.name(server, nil, herr)
 	}
 	pin := &Pin{ID: rt.NextID(), Identity: identity, Affinity: affinity}
 	if dl, ok := ctx.Deadline(); ok {
@@ -251,18 +252,18 @@ func (rt *Runtime) Pin(ctx context.Context, server, identity, affinity string) (
 	}
 	msg, err := rt.ask(ctx, h.pid, pin, func() { rt.system.Root.Send(h.pid, &Cancel{ID: pin.ID}) })
 	if err != nil {
-		return 0, serverError(server, nil, err)
+		return 0, rt.nameError.name(server, nil, err)
 	}
 	p, ok := msg.(*Pinned)
 	if !ok {
-		return 0, serverError(server, nil, errServerGone)
+		return 0, rt.nameError.name(server, nil, errServerGone)
 	}
 	if p.Failure != nil {
-		return 0, serverError(server, nil, p.Failure)
+		return 0, rt.nameError.name(server, nil, p.Failure)
 	}
 	if ctx.Err() != nil { // pinned just as the caller gave up
 		rt.Unpin(server, p.Session)
-		return 0, serverError(server, nil, contextFailure(ctx.Err(), ClassNotSent))
+		return 0, rt.nameError.name(server, nil, contextFailure(ctx.Err(), ClassNotSent))
 	}
 	return p.Session, nil
 }
@@ -276,29 +277,49 @@ func (rt *Runtime) Unpin(server string, session uint64) {
 
 // Reconnect replaces all sessions of server.
 func (rt *Runtime) Reconnect(ctx context.Context, server string) error {
-	h, err := rt.handle(server)
-	if err != nil {
-		return err
+	h, herr := rt.handle(server)
+	if herr != nil {
+		return rt.nameError.name(server, nil, herr)
 	}
 	if _, err := rt.ask(ctx, h.pid, &Reconnect{}, nil); err != nil {
-		return serverError(server, nil, err)
+		return rt.nameError.name(server, nil, err)
 	}
 	return nil
 }
 
 // Subscribe has pid told (*ListChanged) when server's lists change.
 func (rt *Runtime) Subscribe(server string, pid *actor.PID) error {
-	h, err := rt.handle(server)
-	if err != nil {
-		return err
+	h, herr := rt.handle(server)
+	if herr != nil {
+		return rt.nameError.name(server, nil, herr)
 	}
 	rt.system.Root.Send(h.pid, &Subscribe{PID: pid})
 	return nil
 }
 
-// System returns the actor system, for actors that work beside the servers (workflow runs,
-// capability scans).
+// System returns the actor system, for tests that send messages to actors of the tree.
 func (rt *Runtime) System() *actor.ActorSystem { return rt.system }
+
+// spawnWork has the app actor spawn props as its child named name — a workflow run or a
+// capability scan —, so that Close stops it with the rest of the tree and waits for it. Once
+// Close has begun it spawns nothing (errClosing), and Close does not begin while a spawn is
+// under way, so that no child escapes it.
+func (rt *Runtime) spawnWork(props *actor.Props, name string) (*actor.PID, error) {
+	var pid *actor.PID
+	err := rt.teardown.whileOpen(func() error {
+		res, err := rt.system.Root.RequestFuture(rt.app, &spawnWork{props: props, name: name}, askTimeout).Result()
+		if err != nil {
+			return err
+		}
+		answer, ok := res.(*spawnedWork)
+		if !ok {
+			return errClosing
+		}
+		pid = answer.pid
+		return answer.err
+	})
+	return pid, err
+}
 
 // Stats returns a snapshot of every server's counters.
 func (rt *Runtime) Stats() map[string]StatsSnapshot {
@@ -342,8 +363,7 @@ func (rt *Runtime) close(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			// The drain answers by the deadline: the server cancels what still runs then.
-			// The extra second covers the cancelled calls coming back.
-			f := rt.system.Root.RequestFuture(h.pid, &Drain{Deadline: deadline}, max(time.Until(deadline), 0)+time.Second)
+			f := rt.system.Root.RequestFuture(h.pid, &Drain{Deadline: deadline}, max(time.Until(deadline), 0)+drainAnswerSlack)
 			drained := make(chan struct{})
 			go func() {
 				_, _ = f.Result()
@@ -365,6 +385,7 @@ func (rt *Runtime) close(ctx context.Context) error {
 	// StopFuture gives up after 10 s, and no server process may outlive Close.
 	rt.teardown.waitReleased()
 	rt.system.Shutdown()
+	close(rt.shutdown)
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {
 		return err
 	}

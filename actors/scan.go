@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,12 +13,6 @@ import (
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/describe"
-)
-
-// Defaults of ScanOptions.
-const (
-	DefaultScanDebounce = 100 * time.Millisecond // list_changed bursts within this window make one rescan
-	DefaultScanTimeout  = 2 * time.Minute        // bounds one scan, and one description, of one server
 )
 
 // Describer writes the self-description of what a scan found. It runs on its own goroutine,
@@ -88,10 +83,11 @@ type scanState struct {
 // scanActor keeps the registry up to date with what each server offers, rescanning a
 // server when it says its lists changed, and has a new description written for what changed.
 type scanActor struct {
-	opts ScanOptions
-	inc  uint64
-	self *actor.PID
-	root *actor.RootContext
+	opts    ScanOptions
+	stopped chan struct{} // closed when the actor has stopped for good (StartScan's); or nil
+	inc     uint64
+	self    *actor.PID
+	root    *actor.RootContext
 
 	states    map[string]*scanState
 	listeners []*actor.PID
@@ -100,12 +96,57 @@ type scanActor struct {
 	work      sync.WaitGroup // the scan and describe goroutines
 }
 
-// NewScanProps returns the props of a capability-scan actor. Spawn it beside the runtime's
-// servers (Runtime.System().Root) and stop it before closing the runtime; stopping waits for
-// the scans under way to be cancelled.
+// NewScanProps returns the props of a capability-scan actor, for a test that spawns it
+// itself; programs use Runtime.StartScan, which spawns it under the app actor. Stopping it
+// waits for the scans under way to be cancelled.
 func NewScanProps(opts ScanOptions) *actor.Props {
 	opts = opts.withDefaults()
 	return actor.PropsFromProducer(func() actor.Actor { return &scanActor{opts: opts} })
+}
+
+// Scan is a running capability-scan actor (Runtime.StartScan).
+type Scan struct {
+	rt      *Runtime
+	pid     *actor.PID
+	stopped chan struct{}
+}
+
+// StartScan spawns a capability-scan actor for rt (opts.Runtime is rt) under the app actor,
+// so that Close stops it with the rest of the tree and waits for it. Every server of
+// opts.Servers must be one of rt's; the error names the first that is not. Once Close has
+// begun it starts nothing and fails with ErrClosed.
+func (rt *Runtime) StartScan(opts ScanOptions) (*Scan, error) {
+	opts.Runtime = rt
+	opts = opts.withDefaults()
+	for _, server := range opts.Servers {
+		if _, err := rt.ServerPID(server); err != nil {
+			return nil, err
+		}
+	}
+	stopped := make(chan struct{})
+	props := actor.PropsFromProducer(func() actor.Actor { return &scanActor{opts: opts, stopped: stopped} })
+	pid, err := rt.spawnWork(props, "scan-"+strconv.FormatUint(rt.NextID(), 10))
+	if err != nil {
+		return nil, fmt.Errorf("capability scan: %w", err)
+	}
+	return &Scan{rt: rt, pid: pid, stopped: stopped}, nil
+}
+
+// Listen has every ScanEvent of the scan sent to pid as well.
+func (s *Scan) Listen(pid *actor.PID) { s.rt.system.Root.Send(s.pid, &Listen{PID: pid}) }
+
+// Rescan asks the scan to scan server again now (every watched server for "").
+func (s *Scan) Rescan(server string) { s.rt.system.Root.Send(s.pid, &Rescan{Server: server}) }
+
+// Stop stops the scan and returns once it has stopped: its scans under way are cancelled and
+// their goroutines have ended, and its hook is called no more. It is idempotent, and returns
+// at once when Close has stopped the scan already.
+func (s *Scan) Stop() {
+	s.rt.system.Root.Stop(s.pid)
+	select {
+	case <-s.stopped:
+	case <-s.rt.shutdown: // the system is gone: nothing runs any more
+	}
 }
 
 // withDefaults fills in the defaults of ScanOptions: the one place they are set.
@@ -167,6 +208,10 @@ func (a *scanActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping, *actor.Restarting:
 		a.stop()
+	case *actor.Stopped:
+		if a.stopped != nil {
+			close(a.stopped)
+		}
 	}
 }
 

@@ -151,15 +151,17 @@ func TestScanActorFollowsListChanged(t *testing.T) {
 		}
 	}))
 	registry := capability.NewRegistry()
-	pid := root.Spawn(actors.NewScanProps(actors.ScanOptions{
-		Runtime:  rt,
+	scan, err := rt.StartScan(actors.ScanOptions{
 		Registry: registry,
 		Debounce: 5 * time.Millisecond,
 		Events:   func(ev actors.ScanEvent) { hooked <- ev },
-	}))
-	root.Send(pid, &actors.Listen{PID: listener})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan.Listen(listener)
 	t.Cleanup(func() {
-		_ = root.StopFuture(pid).Wait()
+		scan.Stop()
 		_ = root.StopFuture(listener).Wait()
 	})
 
@@ -236,13 +238,15 @@ func TestScanActorReportsFailure(t *testing.T) {
 	spinetest.NoLeaks(t)
 	_, spec := testServer(t, failing("tools/list", errors.New("tools are down")))
 	rt := startRuntime(t, spec)
-	root := rt.System().Root
 	events := make(chan actors.ScanEvent, 16)
 	registry := capability.NewRegistry()
-	pid := root.Spawn(actors.NewScanProps(actors.ScanOptions{
-		Runtime: rt, Registry: registry, Events: func(ev actors.ScanEvent) { events <- ev },
-	}))
-	t.Cleanup(func() { _ = root.StopFuture(pid).Wait() })
+	scan, err := rt.StartScan(actors.ScanOptions{
+		Registry: registry, Events: func(ev actors.ScanEvent) { events <- ev },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(scan.Stop)
 	select {
 	case ev := <-events:
 		f, ok := ev.(*actors.ScanFailed)

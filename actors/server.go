@@ -2,7 +2,7 @@ package actors
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
 
+	"github.com/spine-mcp/spine/actors/internal/pool"
 	"github.com/spine-mcp/spine/capability"
 )
 
@@ -29,18 +30,30 @@ type ListChanged struct {
 
 // Messages a server actor sends itself.
 type (
-	listChanged    struct{ kind string }
-	acquireExpired struct{ id uint64 }
-	retryDue       struct{ id uint64 }
-	respawn        struct{ pool string }
-	maintain       struct{}
-	drainExpired   struct{}
+	listChanged struct{ kind string }
+	// timerFired says that a timer the pool armed went off; gen tells a timer from the one
+	// that replaced it, so that a stale firing is dropped.
+	timerFired struct {
+		timer pool.Timer
+		gen   uint64
+	}
+	// drainExpired: the runtime's Close is hurried; what still runs is cancelled now.
+	drainExpired struct{}
+	// spawnFailed: the session actor could not be spawned at all.
+	spawnFailed struct {
+		session uint64
+		err     error
+	}
 )
 
-// serverActor is one upstream server: the pool of its sessions and the policies over them
-// (dispatch, wait queue, growth and shrinking, health, recycling, retries, circuit breaker,
-// list cache). It supervises its session actors itself: a lost session is replaced with
-// exponential backoff and jitter, and repeated connect failures open the circuit.
+// serverActor is one upstream server: the adapter between protoactor and the pool state
+// machine (actors/internal/pool), which makes every pool decision — dispatch, wait queue,
+// growth and shrinking, health, recycling, retries, restart backoff, circuit breaker, drain,
+// pool keys. The actor turns messages into pool inputs and carries out the effects: it spawns
+// and stops session actors, sends them calls and probes, answers callers, runs timers. It
+// keeps what is not pool policy: the list cache, the tools list that decides whether a call
+// is safe to run twice, the messages that name timeouts, subscribers. docs/design.md,
+// "The pool state machine".
 type serverActor struct {
 	spec     *capability.ServerSpec
 	stats    *ServerStats
@@ -50,31 +63,31 @@ type serverActor struct {
 	eras     *eraMemory
 	handlers ClientHandlers
 
-	self      *actor.PID
-	client    *mcp.Client
-	deps      *sessionDeps // what its sessions share
-	pools     map[string]*pool
-	sessions  map[uint64]*sessionRef
-	byPID     map[string]*sessionRef
-	pending   map[uint64]*pendingCall
-	circuit   circuit
-	streak    int                  // consecutive session failures since the last good call
-	everReady bool                 // a session has completed its handshake: the server can start
-	tools     map[string]*mcp.Tool // the last tools list: annotations decide retries
-	cache     listCache
-	subs      []*actor.PID
-	drain     *drainState
-	ticker    *time.Timer
-	tickEach  time.Duration
-	respawns  map[string]*time.Timer
-	starved   slotQueue // pools waiting for a session slot under max_total_sessions
+	self   *actor.PID
+	client *mcp.Client
+	deps   *sessionDeps // what its sessions share
+	pool   *pool.Pool
+	pids   map[uint64]*actor.PID // session id → its actor, until it has terminated
+	byPID  map[string]uint64
+	timers map[pool.Timer]armedTimer
+	gen    uint64
+	tools  map[string]*mcp.Tool // the last tools list: annotations decide retries
+	cache  listCache
+	subs   []*actor.PID
+
+	drainSender *actor.PID
+	stopping    bool
+	drained     int // calls cancelled by a drain that the stop ended, answered after the stop
+
+	// the message being turned into inputs, for the effects that need its payload
+	result    any    // a call's result (Done)
+	resultFor uint64 // the call it belongs to
+	ready     *sessionReady
 }
 
-type drainState struct {
-	sender    *actor.PID
-	timer     *time.Timer
-	expired   bool
-	cancelled int
+type armedTimer struct {
+	t   *time.Timer
+	gen uint64
 }
 
 // ServerOptions configures a server actor.
@@ -117,41 +130,44 @@ func (s *serverActor) Receive(ctx actor.Context) {
 	case *Pin:
 		s.accept(ctx, &pendingCall{pin: m, sender: ctx.Sender()})
 	case *Unpin:
-		s.unpin(ctx, m.Session)
+		s.run(ctx, s.pool.Unpin(m.Session))
 	case *Cancel:
-		s.cancel(ctx, m.ID)
+		s.run(ctx, s.pool.Cancel(m.ID))
 	case *callDone:
 		s.callDone(ctx, m)
 	case *sessionReady:
-		s.sessionReady(ctx, m)
+		s.ready = m
+		s.run(ctx, s.pool.Ready(m.session))
+		s.ready = nil
 	case *sessionLost:
-		s.sessionLost(ctx, m)
+		s.run(ctx, s.pool.Lost(m.session, m.err, m.connect))
+	case *spawnFailed:
+		s.run(ctx, s.pool.Lost(m.session, m.err, true))
+		s.run(ctx, s.pool.Terminated(m.session))
 	case *sessionReleased:
-		s.sessionReleased(ctx, m)
+		s.run(ctx, s.pool.Released(m.session))
 	case *probeDone:
-		s.probeDone(ctx, m)
+		err := m.err
+		if err != nil {
+			err = redact(s.spec, err) // it may reach a caller whose batch was pinned here
+		}
+		s.run(ctx, s.pool.ProbeDone(m.session, err))
 	case *actor.Terminated:
 		s.terminated(ctx, m.Who)
-	case *acquireExpired:
-		s.acquireExpired(ctx, m.id)
-	case *retryDue:
-		if pc := s.pending[m.id]; pc != nil {
-			s.enqueue(ctx, pc)
+	case *timerFired:
+		if a, ok := s.timers[m.timer]; ok && a.gen == m.gen {
+			delete(s.timers, m.timer)
+			s.run(ctx, s.pool.Fire(m.timer))
 		}
-	case *respawn:
-		delete(s.respawns, m.pool)
-		if p := s.pools[m.pool]; p != nil {
-			s.replenish(ctx, p, true)
-		}
-	case *maintain:
-		s.maintain(ctx)
 	case *Progress:
 		// Forwarded to the caller, whose request is still pending (a late one is dropped),
 		// and to the session running the call.
-		if pc := s.pending[m.ID]; pc != nil && pc.sender != nil {
-			ctx.Send(pc.sender, m)
-			if pc.session != nil { // a sign of life: the call's timeout starts again
-				ctx.Send(pc.session.pid, m)
+		if data, session, ok := s.pool.Lookup(m.ID); ok {
+			if pc := data.(*pendingCall); pc.sender != nil {
+				ctx.Send(pc.sender, m)
+				if pid := s.pids[session]; pid != nil { // a sign of life: the call's timeout starts again
+					ctx.Send(pid, m)
+				}
 			}
 		}
 	case *listChanged:
@@ -161,11 +177,14 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.subs = append(s.subs, m.PID)
 		ctx.Watch(m.PID)
 	case *Reconnect:
-		ctx.Respond(&Reconnected{Replaced: s.reconnect(ctx)})
+		effects, n := s.pool.Reconnect()
+		s.run(ctx, effects)
+		ctx.Respond(&Reconnected{Replaced: n})
 	case *Drain:
-		s.startDrain(ctx, m.Deadline)
+		s.drainSender = ctx.Sender()
+		s.run(ctx, s.pool.Drain(m.Deadline))
 	case *drainExpired:
-		s.drainExpired(ctx)
+		s.run(ctx, s.pool.Fire(pool.Timer{Kind: pool.DrainTimer}))
 	case *actor.Stopping:
 		s.stop(ctx)
 	}
@@ -173,15 +192,11 @@ func (s *serverActor) Receive(ctx actor.Context) {
 
 func (s *serverActor) start(ctx actor.Context) {
 	s.self = ctx.Self()
-	s.pools = map[string]*pool{}
-	s.sessions = map[uint64]*sessionRef{}
-	s.byPID = map[string]*sessionRef{}
-	s.pending = map[uint64]*pendingCall{}
-	s.respawns = map[string]*time.Timer{}
-	s.starved = slotQueue{queued: map[*pool]bool{}}
+	s.pids = map[uint64]*actor.PID{}
+	s.byPID = map[string]uint64{}
+	s.timers = map[pool.Timer]armedTimer{}
 	s.cache = newListCache()
-	s.circuit = circuit{threshold: s.spec.CircuitThreshold, reset: s.spec.CircuitReset}
-	s.stats.circuit.Store(circuitClosed.String())
+	s.stats.circuit.Store("closed")
 	s.client = s.newClient(ctx.ActorSystem().Root)
 	if s.eras == nil {
 		s.eras = newEraMemory()
@@ -190,11 +205,44 @@ func (s *serverActor) start(ctx actor.Context) {
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
-	s.tickEach = maintenanceInterval(s.spec)
-	s.scheduleMaintenance(ctx)
-	if s.spec.MinSessions > 0 && s.spec.Isolation == capability.IsolationShared {
-		s.replenish(ctx, s.poolFor(ctx, "", ""), false)
+	s.pool = pool.New(poolConfig(s.spec), pool.SystemClock{})
+	s.run(ctx, s.pool.Start())
+}
+
+// poolConfig is the pool policy of a server spec (already defaulted by capability).
+func poolConfig(spec *capability.ServerSpec) pool.Config {
+	iso := pool.Shared
+	switch spec.Isolation {
+	case capability.IsolationIdentity:
+		iso = pool.Identity
+	case capability.IsolationAffinity:
+		iso = pool.Affinity
 	}
+	return pool.Config{
+		Isolation:        iso,
+		MinSessions:      spec.MinSessions,
+		MaxSessions:      spec.MaxSessions,
+		MaxInflight:      spec.MaxInflight,
+		TotalSessions:    spec.TotalSessions(),
+		AcquireTimeout:   spec.AcquireTimeout,
+		Retries:          spec.Retries,
+		HealthInterval:   spec.HealthInterval,
+		HealthProbes:     !onlySkip(spec.HealthMethods),
+		IdleTimeout:      spec.IdleTimeout,
+		MaxLifetime:      spec.MaxLifetime,
+		CircuitThreshold: spec.CircuitThreshold,
+		CircuitReset:     spec.CircuitReset,
+		NewSessionID:     func() uint64 { return sessionIDs.Add(1) },
+	}
+}
+
+func onlySkip(methods []string) bool {
+	for _, m := range methods {
+		if m != "skip" {
+			return false
+		}
+	}
+	return true
 }
 
 // newClient builds the MCP client shared by this server's sessions. Its notification
@@ -222,178 +270,61 @@ func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 // Version is SPINE's version, sent to servers as the client implementation version.
 var Version = "0.1.0"
 
-func maintenanceInterval(spec *capability.ServerSpec) time.Duration {
-	d := time.Second
-	for _, x := range []time.Duration{spec.IdleTimeout, spec.MaxLifetime, spec.CircuitReset} {
-		if x > 0 && x/4 < d {
-			d = x / 4
-		}
-	}
-	return max(d, 10*time.Millisecond)
-}
-
-func (s *serverActor) scheduleMaintenance(ctx actor.Context) {
-	root, self := ctx.ActorSystem().Root, s.self
-	s.ticker = time.AfterFunc(s.tickEach, func() { root.Send(self, &maintain{}) })
-}
-
-// poolFor returns the pool of a caller's isolation scope, creating it on first use.
-func (s *serverActor) poolFor(ctx actor.Context, identity, affinity string) *pool {
-	key := ""
-	size, minSize := s.spec.MaxSessions, s.spec.MinSessions
-	switch s.spec.Isolation {
-	case capability.IsolationIdentity:
-		key, minSize = "identity:"+identity, 0
-	case capability.IsolationAffinity:
-		if affinity != "" {
-			key, size, minSize = "affinity:"+affinity, 1, 0
-		}
-	}
-	p := s.pools[key]
-	if p == nil {
-		p = &pool{key: key, maxSize: size, minSize: minSize, lastUsed: time.Now()}
-		s.pools[key] = p
-		s.evictPools(ctx, p)
-	}
-	return p
-}
-
-// maxPools bounds the pool keys a server keeps; the least recently used idle ones go first
-// (never the one being created).
-const maxPools = 1024
-
-func (s *serverActor) evictPools(ctx actor.Context, keep *pool) {
-	for len(s.pools) > maxPools {
-		var lru *pool
-		for _, p := range s.pools {
-			if p != keep && p.key != "" && !p.busy() && (lru == nil || p.lastUsed.Before(lru.lastUsed)) {
-				lru = p
-			}
-		}
-		if lru == nil {
-			return
-		}
-		for _, r := range lru.sessions {
-			s.retire(ctx, r, "evicted")
-		}
-		delete(s.pools, lru.key)
-	}
-}
-
 // stop answers every caller still waiting, then stops all the sessions at once, each taking
 // its process group down with it on its own goroutine, and waits for them: a pool ends in the
 // time of its slowest session, not in the sum of their teardowns.
 func (s *serverActor) stop(ctx actor.Context) {
-	if s.ticker != nil {
-		s.ticker.Stop()
+	if s.pool == nil {
+		return
 	}
-	for _, t := range s.respawns {
-		t.Stop()
+	s.stopping = true
+	effects, order := s.pool.Stop()
+	s.run(ctx, effects)
+	for t, a := range s.timers {
+		a.t.Stop()
+		delete(s.timers, t)
 	}
-	if s.drain != nil && s.drain.timer != nil {
-		s.drain.timer.Stop()
-	}
-	for _, pc := range s.pending {
-		s.fail(ctx, pc, ReasonClosed, errors.New("closed: the server is shutting down"))
-	}
-	var order []*sessionRef
-	for _, p := range s.pools {
-		order = append(order, p.sessions...)
-	}
-	sortBySpawn(order)
 	stopped := make([]*actor.Future, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
-		order[i].state = stateDead
-		stopped[i] = ctx.StopFuture(order[i].pid)
+		if pid := s.pids[order[i]]; pid != nil {
+			stopped[i] = ctx.StopFuture(pid)
+		}
 	}
 	// A wait that times out (protoactor's fixed 10 s) leaves the session releasing: the
 	// runtime's Close waits for every release itself.
 	for i := len(order) - 1; i >= 0; i-- {
-		_ = stopped[i].Wait()
-		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i].id, Reason: "shutdown"})
+		if stopped[i] != nil {
+			_ = stopped[i].Wait()
+		}
+		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i], Reason: "shutdown"})
 	}
 	if s.deps != nil && s.deps.http != nil {
 		s.deps.http.CloseIdleConnections()
 	}
-	if s.drain != nil && s.drain.sender != nil {
-		ctx.Send(s.drain.sender, &Drained{Cancelled: s.drain.cancelled})
-		s.drain.sender = nil
+	if s.drainSender != nil {
+		ctx.Send(s.drainSender, &Drained{Cancelled: s.drained})
+		s.drainSender = nil
 	}
 }
 
-func sortBySpawn(refs []*sessionRef) {
-	for i := 1; i < len(refs); i++ {
-		for j := i; j > 0 && refs[j].id < refs[j-1].id; j-- {
-			refs[j], refs[j-1] = refs[j-1], refs[j]
-		}
-	}
-}
-
-// startDrain refuses new work, answers queued calls with ErrClosed, and answers the
-// sender with *Drained once nothing is in flight or the deadline has passed.
-func (s *serverActor) startDrain(ctx actor.Context, deadline time.Time) {
-	s.drain = &drainState{sender: ctx.Sender()}
-	for _, p := range s.pools {
-		for _, pc := range p.waiting.all() {
-			s.fail(ctx, pc, ReasonClosed, errors.New("closed: the executor is closing"))
-		}
-	}
-	if s.inflight() == 0 {
-		s.finishDrain(ctx)
+// terminated forgets a session actor that has stopped, whatever stopped it, or a subscriber.
+func (s *serverActor) terminated(ctx actor.Context, who *actor.PID) {
+	id, ok := s.byPID[who.Id]
+	if !ok {
+		s.subs = slices.DeleteFunc(s.subs, func(p *actor.PID) bool { return p.Equal(who) })
 		return
 	}
-	root, self := ctx.ActorSystem().Root, s.self
-	s.drain.timer = time.AfterFunc(time.Until(deadline), func() { root.Send(self, &drainExpired{}) })
+	s.forget(ctx, id)
 }
 
-func (s *serverActor) drainExpired(ctx actor.Context) {
-	if s.drain == nil || s.drain.sender == nil {
-		return
+// forget drops a session whose actor is gone: its slot is free.
+func (s *serverActor) forget(ctx actor.Context, id uint64) {
+	if pid := s.pids[id]; pid != nil {
+		delete(s.byPID, pid.Id)
 	}
-	s.drain.expired = true
-	for _, pc := range s.pending {
-		if pc.session != nil {
-			s.drain.cancelled++
-			ctx.Send(pc.session.pid, &Cancel{ID: pc.req.ID})
-		}
-	}
-}
-
-func (s *serverActor) finishDrain(ctx actor.Context) {
-	if s.drain == nil || s.drain.sender == nil || s.inflight() > 0 {
-		return
-	}
-	if s.drain.timer != nil {
-		s.drain.timer.Stop()
-	}
-	ctx.Send(s.drain.sender, &Drained{Cancelled: s.drain.cancelled})
-	s.drain.sender = nil
-}
-
-func (s *serverActor) inflight() int {
-	n := 0
-	for _, pc := range s.pending {
-		if pc.session != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// reconnect replaces every session: idle ones now, busy ones when their calls are done.
-func (s *serverActor) reconnect(ctx actor.Context) int {
-	n := 0
-	for _, p := range s.pools {
-		for _, r := range append([]*sessionRef(nil), p.sessions...) {
-			if r.live() {
-				s.retire(ctx, r, "reconnect")
-				n++
-			}
-		}
-		s.replenish(ctx, p, false)
-	}
-	s.recount()
-	return n
+	delete(s.pids, id)
+	s.stats.closed.Add(1)
+	s.run(ctx, s.pool.Terminated(id))
 }
 
 func (s *serverActor) listChanged(ctx actor.Context, kind string) {

@@ -17,9 +17,6 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// probeTimeout bounds one health probe of an idle session (call_timeout if shorter).
-const probeTimeout = 5 * time.Second
-
 // Messages between a server actor and its session actors.
 type (
 	// dispatch runs req on a session: within timeout (the server's call_timeout or

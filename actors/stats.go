@@ -58,7 +58,7 @@ type AcquireWait struct {
 func (s *ServerStats) Snapshot() StatsSnapshot {
 	circuit, _ := s.circuit.Load().(string)
 	if circuit == "" {
-		circuit = circuitClosed.String()
+		circuit = "closed"
 	}
 	return StatsSnapshot{
 		Sessions: SessionCounts{

@@ -8,25 +8,14 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // What a stdio server may write to stdout besides MCP messages. Many servers print a banner
 // ("… running on stdio") or log lines there; like the TypeScript SDK's client, SPINE skips
-// every line that is not a JSON object. Not without end: past these bounds of consecutive
-// skipped output (a message resets them) the session is broken. This is the one place that
-// sets them.
+// every line that is not a JSON object. Not without end: past the bounds of consecutive
+// skipped output in limits.go (maxNoiseLines, maxNoiseBytes, maxFrame; a message resets
+// them) the session is broken. How much of it errors and logs show:
 const (
-	// maxNoiseLines is how many lines in a row may be skipped; the next one breaks the
-	// session. Generous for start-up chatter (a Spring Boot banner and its log lines).
-	maxNoiseLines = 1000
-	// maxNoiseBytes is how many bytes of skipped lines in a row (newlines included) may be
-	// skipped; more break the session, also within one line that never ends.
-	maxNoiseBytes = 1 << 20
-	// maxFrame is the longest line that may be a message, the SDK's own limit (16 MiB): a
-	// longer line breaks the session, JSON or not.
-	maxFrame = mcp.DefaultMaxLineLength
 	// quoteLen is how much of a skipped line an error quotes; logKeep how much debug logs show.
 	quoteLen = 200
 	logKeep  = 1024

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"fmt"
 	"sync"
 )
 
@@ -29,9 +28,6 @@ type teardown struct {
 
 func newTeardown() *teardown { return &teardown{hurry: make(chan struct{})} }
 
-// errClosing is why a server process was not started: the runtime's Close has begun.
-var errClosing = fmt.Errorf("%w: not started, the runtime is closing", ErrClosed)
-
 // begin marks the start of the teardown: from now on no server process starts. It waits for
 // starts under way, which are counted and waited for like the rest.
 func (t *teardown) begin() {
@@ -46,19 +42,28 @@ func (t *teardown) begin() {
 // admit runs start, which starts a server process, unless the teardown has begun
 // (errClosing). A process it started counts as live until released.
 func (t *teardown) admit(start func() error) error {
+	return t.whileOpen(func() error {
+		if err := start(); err != nil {
+			return err
+		}
+		t.opened()
+		return nil
+	})
+}
+
+// whileOpen runs fn unless the teardown has begun (errClosing), and keeps the teardown from
+// beginning until fn returns: what fn starts (a process, a run, a scan) is there for the
+// teardown to stop.
+func (t *teardown) whileOpen(fn func() error) error {
 	if t == nil {
-		return start()
+		return fn()
 	}
 	t.gate.RLock()
 	defer t.gate.RUnlock()
 	if t.closing {
 		return errClosing
 	}
-	if err := start(); err != nil {
-		return err
-	}
-	t.opened()
-	return nil
+	return fn()
 }
 
 // rush makes the teardown immediate, also one already under way.

@@ -143,6 +143,9 @@ type WorkflowSpec struct {
 	// Resume holds, by step id, the steps an earlier process of the same run finished:
 	// they are not called again, and their results feed the templates.
 	Resume map[string]ResumedStep
+	// NameError gives a step's failure the shape callers see (RuntimeOptions.NameError).
+	// Default: the *CallError itself.
+	NameError func(*CallError) error
 }
 
 // Journal is where a workflow actor records its run: a *journal.Writer.

@@ -424,7 +424,7 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 	}
 	pid := a.spec.Servers[sr.step.Server]
 	if pid == nil {
-		a.callFailed(ctx, sr, it, serverError(sr.step.Server, req, ErrUnknownServer))
+		a.callFailed(ctx, sr, it, errorNamer(a.spec.NameError).name(sr.step.Server, req, ErrUnknownServer))
 		return
 	}
 	if j := a.spec.Journal; j != nil {
@@ -612,7 +612,7 @@ func (a *workflowActor) stepError(sr *stepRun, target string, f *Failure) error 
 	case workflows.KindPrompt:
 		op = OpGetPrompt
 	}
-	return serverError(sr.step.Server, &Request{Op: op, Name: target}, f)
+	return errorNamer(a.spec.NameError).name(sr.step.Server, &Request{Op: op, Name: target}, f)
 }
 
 func (a *workflowActor) succeeded(ctx actor.Context, sr *stepRun, it *itemRun, result any) {

@@ -30,11 +30,6 @@ type RunOptions struct {
 	Resume  map[string]ResumedStep
 }
 
-// CancelGrace bounds how long WorkflowRun.Wait waits for the report once its context is done:
-// the run cancels its requests and every server answers at once, so this is only reached if
-// something is badly wrong.
-const CancelGrace = 15 * time.Second
-
 // WorkflowRun is a running workflow: its actor, and where its report arrives.
 type WorkflowRun struct {
 	id     string
@@ -43,10 +38,11 @@ type WorkflowRun struct {
 	report <-chan any
 }
 
-// StartWorkflow spawns a workflow actor that runs w (see NewWorkflowProps) beside the
-// server actors. w must have passed Parse, ApplyVars and Validate, and must not change
-// while the run lasts. The error is non-nil only when the run cannot start: a step names
-// a server this runtime does not run, or the run id is already in use.
+// StartWorkflow spawns a workflow actor that runs w (see NewWorkflowProps) under the app
+// actor, so that Close stops it (it then reports what it has) and waits for it. w must have
+// passed Parse, ApplyVars and Validate, and must not change while the run lasts. The error
+// is non-nil only when the run cannot start: a step names a server this runtime does not
+// run, the run id is already in use, or Close has begun.
 func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*WorkflowRun, error) {
 	if w == nil || len(w.Steps) == 0 {
 		return nil, errors.New("workflow: no steps to run")
@@ -80,8 +76,9 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		ReplyTo:     reply,
 		Journal:     opts.Journal,
 		Resume:      opts.Resume,
+		NameError:   rt.nameError,
 	})
-	pid, err := rt.system.Root.SpawnNamed(props, "workflow-"+id)
+	pid, err := rt.spawnWork(props, "workflow-"+id)
 	if err != nil {
 		rt.system.ProcessRegistry.Remove(reply)
 		return nil, fmt.Errorf("workflow %q: run %q: %w", w.Name, id, err)

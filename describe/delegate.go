@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/internal/content"
 )
 
 // ToolCaller calls a tool of a server. The executor satisfies it; describe
@@ -136,16 +138,8 @@ func decodeResult(res *mcp.CallToolResult) (Result, error) {
 	return r, nil
 }
 
-// textOf joins the text contents of res.
-func textOf(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(*mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+// textOf is the text of the builder's answer.
+func textOf(res *mcp.CallToolResult) string { return content.Text(res.Content) }
 
 // clip shortens s for a message.
 func clip(s string, n int) string {

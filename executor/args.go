@@ -27,7 +27,7 @@ func marshalArgs(server, tool string, args any) (json.RawMessage, error) {
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return nil, actors.Refusal(server, actors.OpCallTool, tool, actors.ReasonInvalid, fmt.Errorf("arguments: %w", err))
+		return nil, refusal(server, actors.OpCallTool, tool, actors.ReasonInvalid, fmt.Errorf("arguments: %w", err))
 	}
 	return raw, nil
 }

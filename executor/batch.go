@@ -25,7 +25,7 @@ type CallResult struct {
 // call does not hide the others. The error is non-nil only when no session could be had.
 func (e *Executor) Batch(ctx context.Context, server string, calls []Call) ([]CallResult, error) {
 	if e.closed.Load() {
-		return nil, actors.Refusal(server, 0, "", actors.ReasonClosed, errExecutorClosed)
+		return nil, refusal(server, 0, "", actors.ReasonClosed, errExecutorClosed)
 	}
 	probe := &actors.Request{}
 	e.scope(ctx, server, probe)

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/describe"
@@ -22,7 +20,7 @@ type WatchOptions struct {
 	// Servers are the servers to watch. Default: every enabled server.
 	Servers []string
 	// Debounce is how long to wait after a list_changed notification before rescanning,
-	// so that a burst makes one rescan. Default actors.DefaultScanDebounce.
+	// so that a burst makes one rescan. Default 100ms.
 	Debounce time.Duration
 	// Errors, when set, is told of every failed scan or description (the server can't be
 	// reached, its tools list fails). It is called like the description callback: from the
@@ -50,31 +48,25 @@ func (e *Executor) WatchDescriptions(ctx context.Context, opts WatchOptions, fn 
 	if e.closed.Load() {
 		return nil, fmt.Errorf("describe: watch: %w", ErrClosed)
 	}
-	servers := opts.Servers
-	if servers == nil {
-		servers = e.rt.Servers()
-	}
-	for _, s := range servers {
-		if _, err := e.rt.ServerPID(s); err != nil {
-			return nil, err
-		}
-	}
 	w := &watch{
-		root: e.rt.System().Root, fn: fn, onErr: opts.Errors,
+		fn: fn, onErr: opts.Errors,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}),
 		dispatched: make(chan struct{}), watched: make(chan struct{}),
 	}
 	describeOpts := opts.DescribeOptions
-	w.pid = w.root.SpawnPrefix(actors.NewScanProps(actors.ScanOptions{
-		Runtime:  e.rt,
-		Servers:  servers,
+	scan, err := e.rt.StartScan(actors.ScanOptions{
+		Servers:  opts.Servers,
 		Debounce: opts.Debounce,
 		Describe: func(ctx context.Context, s *capability.Snapshot) (describe.Result, error) {
 			return e.describeSnapshot(ctx, s, describeOpts)
 		},
 		Events: w.event,
 		Log:    e.opts.log,
-	}), "describe-watch")
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.scan = scan
 	e.watches.add(w)
 	go w.dispatch()
 	go func() {
@@ -92,8 +84,7 @@ func (e *Executor) WatchDescriptions(ctx context.Context, opts WatchOptions, fn 
 // watch is one WatchDescriptions: a scan actor whose events queue up for one dispatcher
 // goroutine, so that the actor never waits for the callback.
 type watch struct {
-	root  *actor.RootContext
-	pid   *actor.PID
+	scan  *actors.Scan
 	fn    func(describe.Result)
 	onErr func(server string, err error)
 
@@ -187,7 +178,7 @@ func (w *watch) stop() {
 // dispatcher. It runs once; a concurrent caller waits for it to finish.
 func (w *watch) teardown() {
 	w.once.Do(func() {
-		_ = w.root.StopFuture(w.pid).Wait()
+		w.scan.Stop()
 		close(w.quit)
 		<-w.dispatched
 	})

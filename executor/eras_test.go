@@ -12,7 +12,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/demoserver"
@@ -78,8 +77,8 @@ type listChanges struct {
 	seen map[string]int // server -> tools list changes
 }
 
-func (l *listChanges) hook(ev actors.Event) {
-	if ev.Kind == actors.EventListChanged && ev.Reason == "tools" {
+func (l *listChanges) hook(ev executor.Event) {
+	if ev.Kind == executor.EventListChanged && ev.Reason == "tools" {
 		l.mu.Lock()
 		l.seen[ev.Server]++
 		l.mu.Unlock()

@@ -4,17 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
-	"github.com/spine-mcp/spine/internal/spinetest"
 )
+
+// demo is SPINE's demo server configured by hand, as [servers.demo] in a spine.toml says it:
+// `spine demo-server` over stdio. Every field left out takes its default.
+var demo = capability.ServerSpec{
+	Name:      "demo",
+	Transport: capability.TransportStdio,
+	Command:   "spine",
+	Args:      []string{"demo-server"},
+	Enabled:   true,
+}
+
+// New starts the actor tree of a project's servers; sessions open on first use. A program
+// loads its project with capability.Load(".") (spine.toml and .mcp.json); one built by hand
+// works as well.
+func ExampleNew() {
+	project := &capability.Project{Servers: []capability.ServerSpec{demo}}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ex, err := executor.New(project, executor.WithSlog(logger))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ex.Close(context.Background()) // drains calls in flight, then stops every server
+
+	fmt.Println(ex.Servers())
+	// Output: [demo]
+}
 
 func ExampleExecutor_CallTool() {
 	ctx := context.Background()
-	// In a program: project, err := capability.Load(".")
-	ex, err := executor.New(spinetest.Project(spinetest.DemoForExample("demo")))
+	ex, err := executor.New(&capability.Project{Servers: []capability.ServerSpec{demo}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,7 +61,7 @@ func ExampleExecutor_CallTool() {
 // Calls of one batch run in order on one session, which no other caller uses meanwhile.
 func ExampleExecutor_Batch() {
 	ctx := context.Background()
-	ex, err := executor.New(spinetest.Project(spinetest.DemoForExample("demo")))
+	ex, err := executor.New(&capability.Project{Servers: []capability.ServerSpec{demo}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -61,9 +89,9 @@ func ExampleExecutor_Batch() {
 // conversation.
 func ExampleWithAffinity() {
 	ctx := context.Background()
-	spec := spinetest.DemoForExample("browser")
-	spec.Isolation = "affinity"
-	ex, err := executor.New(spinetest.Project(spec))
+	browser := demo
+	browser.Name, browser.Isolation = "browser", capability.IsolationAffinity
+	ex, err := executor.New(&capability.Project{Servers: []capability.ServerSpec{browser}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -90,7 +118,7 @@ func ExampleWithAffinity() {
 // one that may have run is the caller's to decide.
 func ExampleCallError() {
 	ctx := context.Background()
-	ex, err := executor.New(spinetest.Project(spinetest.DemoForExample("demo")))
+	ex, err := executor.New(&capability.Project{Servers: []capability.ServerSpec{demo}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -4,14 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
-	"github.com/spine-mcp/spine/internal/spinetest"
 	"github.com/spine-mcp/spine/workflows"
 )
 
 func ExampleExecutor_RunWorkflow() {
 	ctx := context.Background()
-	ex, err := executor.New(spinetest.Project(spinetest.DemoForExample("demo")))
+	ex, err := executor.New(&capability.Project{Servers: []capability.ServerSpec{demo}})
 	if err != nil {
 		fmt.Println(err)
 		return

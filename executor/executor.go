@@ -33,7 +33,13 @@ func New(project *capability.Project, opts ...Option) (*Executor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	rt, err := actors.Start(project, actors.RuntimeOptions{Log: o.log, EventLog: o.eventLog, Events: o.events, Handlers: o.handlers})
+	rt, err := actors.Start(project, actors.RuntimeOptions{
+		Log:       o.log,
+		EventLog:  hookOf(o.eventLog),
+		Events:    hookOf(o.events),
+		NameError: callErrorOf,
+		Handlers:  o.handlers,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -94,13 +100,10 @@ func (e *Executor) ListPrompts(ctx context.Context, server string) ([]*mcp.Promp
 // Reconnect replaces server's sessions: idle ones at once, busy ones when their calls end.
 func (e *Executor) Reconnect(ctx context.Context, server string) error {
 	if e.closed.Load() {
-		return actors.Refusal(server, 0, "", actors.ReasonClosed, errExecutorClosed)
+		return refusal(server, 0, "", actors.ReasonClosed, errExecutorClosed)
 	}
 	return e.rt.Reconnect(ctx, server)
 }
-
-// Stats returns a snapshot of every server's pool counters.
-func (e *Executor) Stats() Stats { return Stats{Servers: e.rt.Stats()} }
 
 // Close refuses new calls (they return ErrClosed), lets in-flight calls finish until ctx's
 // deadline (10s without one), cancels the rest, then stops the servers in reverse config
@@ -121,7 +124,7 @@ func (e *Executor) Close(ctx context.Context) error {
 func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (T, error) {
 	var zero T
 	if e.closed.Load() {
-		return zero, actors.Refusal(server, req.Op, req.Name, actors.ReasonClosed, errExecutorClosed)
+		return zero, refusal(server, req.Op, req.Name, actors.ReasonClosed, errExecutorClosed)
 	}
 	e.scope(ctx, server, req)
 	resp, err := e.rt.Do(ctx, server, req)

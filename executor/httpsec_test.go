@@ -16,7 +16,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -259,8 +258,8 @@ func TestURLSecretsNotInErrorsOrLogs(t *testing.T) {
 	logger := zerolog.New(lockedWriter{&logs, &logMu}).Level(zerolog.DebugLevel)
 	var events []string
 	var evMu sync.Mutex
-	ex, err := executor.New(spinetest.Project(servers...), executor.WithLogger(logger), executor.WithEvents(func(e actors.Event) {
-		actors.LogEvents(logger)(e)
+	ex, err := executor.New(spinetest.Project(servers...), executor.WithLogger(logger), executor.WithEvents(func(e executor.Event) {
+		executor.LogEvents(logger)(e)
 		evMu.Lock()
 		events = append(events, e.String())
 		evMu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/demoserver"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -33,8 +32,8 @@ func TestLivenessByEra(t *testing.T) {
 			spec.Protocol, spec.HealthInterval, spec.HealthMethods = c.protocol, 50*time.Millisecond, []string{"ping"}
 			var mu sync.Mutex
 			var failed int
-			ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(e actors.Event) {
-				if e.Kind == actors.EventHealthFailed {
+			ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(e executor.Event) {
+				if e.Kind == executor.EventHealthFailed {
 					mu.Lock()
 					failed++
 					mu.Unlock()

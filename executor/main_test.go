@@ -6,4 +6,6 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-func TestMain(m *testing.M) { spinetest.Main(m) }
+// TestMain puts the spine binary on PATH: the examples run the demo server as a program
+// would, with command = "spine".
+func TestMain(m *testing.M) { spinetest.MainWithSpine(m) }

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/rs/zerolog"
@@ -13,8 +14,8 @@ type Option func(*options)
 
 type options struct {
 	log      zerolog.Logger
-	eventLog actors.EventHook
-	events   actors.EventHook
+	eventLog EventHook
+	events   EventHook
 	identity func(http.Header) string
 	handlers actors.ClientHandlers // handlers.go
 }
@@ -22,16 +23,29 @@ type options struct {
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.
 func WithLogger(logger zerolog.Logger) Option { return func(o *options) { o.log = logger } }
 
+// WithSlog sends SPINE's logs (and the actor system's warnings) to logger, for a program
+// that logs with log/slog: each record keeps its level, message and fields, and levels the
+// logger's handler does not enable cost nothing. It replaces WithLogger. Default: none.
+func WithSlog(logger *slog.Logger) Option {
+	return func(o *options) {
+		if logger == nil {
+			o.log = zerolog.Nop()
+			return
+		}
+		o.log = zerologTo(logger.Handler())
+	}
+}
+
 // WithEvents also hands every pool and lifecycle event (session opened, lost, backoff, circuit
 // opened…) to hook, after it is logged through the logger. hook runs on actor goroutines and
 // must not block. Default: events are only logged.
-func WithEvents(hook actors.EventHook) Option { return func(o *options) { o.events = hook } }
+func WithEvents(hook EventHook) Option { return func(o *options) { o.events = hook } }
 
 // WithEventLog replaces how events are logged: hook is given every event instead of the
-// logger's default (failures at warn, the rest at debug; see actors.LogEvents) — for a
-// program that reports some failures itself and logs them at another level. Default: the
-// logger's default.
-func WithEventLog(hook actors.EventHook) Option { return func(o *options) { o.eventLog = hook } }
+// logger's default (failures at warn, the rest at debug; see LogEvents) — for a program
+// that reports some failures itself and logs them at another level. Default: the logger's
+// default.
+func WithEventLog(hook EventHook) Option { return func(o *options) { o.eventLog = hook } }
 
 // WithIdentityExtractor derives a caller's identity from the per-call headers of
 // WithHeaders, for servers with isolation = "identity": return something stable across

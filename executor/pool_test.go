@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -149,7 +148,7 @@ func TestPoolCapsSessionsUnderLoad(t *testing.T) {
 	spec.MaxSessions, spec.MaxInflight = 10, 2
 	var mu sync.Mutex
 	maxSessions := int64(0)
-	ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(actors.Event) {}))
+	ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(executor.Event) {}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,10 +239,10 @@ func TestHealthProbeReplacesAStuckSession(t *testing.T) {
 	var mu sync.Mutex
 	var healthFailed int
 	var pid int
-	ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(e actors.Event) {
+	ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(func(e executor.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		if e.Kind == actors.EventHealthFailed {
+		if e.Kind == executor.EventHealthFailed {
 			healthFailed++
 		}
 	}))

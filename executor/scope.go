@@ -104,11 +104,20 @@ func identityOf(spec *capability.ServerSpec, h http.Header, extract func(http.He
 }
 
 // Progress is a progress notification a server sent about a tool call in flight.
-type Progress = actors.Progress
+type Progress struct {
+	Progress float64
+	Total    float64 // 0 when the server does not know
+	Message  string
+}
 
 // WithCallProgress returns a context whose tool calls ask the server for progress
 // notifications and hand each to f, on the calling goroutine, before the call returns.
 // Notifications that come faster than f takes them are dropped; a later one supersedes them.
 func WithCallProgress(ctx context.Context, f func(Progress)) context.Context {
-	return actors.WithProgressFunc(ctx, f)
+	if f == nil {
+		return actors.WithProgressFunc(ctx, nil)
+	}
+	return actors.WithProgressFunc(ctx, func(p actors.Progress) {
+		f(Progress{Progress: p.Progress, Total: p.Total, Message: p.Message})
+	})
 }

@@ -9,36 +9,6 @@ import (
 	"github.com/spine-mcp/spine/workflows"
 )
 
-// RunReport is the outcome of a workflow run: the workflow's name, the run id, OK, the start
-// time and duration, every step in file order (status, attempts, times, text, the raw MCP
-// result, error) and the rendered outputs. It marshals to the JSON of `spine run --output json`.
-type RunReport = actors.RunReport
-
-// StepReport is the outcome of one step of a run.
-type StepReport = actors.StepReport
-
-// StepEvent reports a step starting an attempt, waiting to retry, or finishing.
-type StepEvent = actors.StepEvent
-
-// StepStatus is where a step stands: pending, running, retrying, ok, failed, skipped or
-// cancelled.
-type StepStatus = actors.StepStatus
-
-// The statuses of a step: StepPending, StepRunning and StepRetrying are seen in events only;
-// a StepReport holds one of the final four.
-const (
-	StepPending   = actors.StepPending
-	StepRunning   = actors.StepRunning
-	StepRetrying  = actors.StepRetrying
-	StepOK        = actors.StepOK
-	StepFailed    = actors.StepFailed
-	StepSkipped   = actors.StepSkipped
-	StepCancelled = actors.StepCancelled
-)
-
-// ItemReport is the outcome of one item of a for_each step.
-type ItemReport = actors.ItemReport
-
 // RunOption configures one workflow run.
 type RunOption func(*runConfig)
 
@@ -57,7 +27,13 @@ func WithRunID(id string) RunOption { return func(o *runConfig) { o.RunID = id }
 // WithProgress has f called as steps start, retry and finish. f is called from the actor
 // that runs the workflow, one event at a time, and must not block. Default: none.
 func WithProgress(f func(StepEvent)) RunOption {
-	return func(o *runConfig) { o.Progress = f }
+	return func(o *runConfig) {
+		if f == nil {
+			o.Progress = nil
+			return
+		}
+		o.Progress = func(e actors.StepEvent) { f(stepEventOf(e)) }
+	}
 }
 
 // WithJournal records the run in a journal, dir/<run_id>.jsonl (dir is created 0700, the
@@ -125,7 +101,8 @@ func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts
 		}
 		return nil, err
 	}
-	rep, err := run.Wait(ctx)
+	ar, err := run.Wait(ctx)
+	rep := reportOf(ar)
 	if j != nil {
 		if cerr := j.Close(); cerr != nil && err == nil && rep != nil && rep.OK {
 			rep.OK, rep.Err, rep.Error = false, cerr, cerr.Error()

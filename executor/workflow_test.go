@@ -178,3 +178,25 @@ retries = 2
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// TestWorkflowStepErrorIsACallError: a step that fails with a Go error reports it as the
+// executor's *CallError, found with errors.As in the step's Err and in the run's, with the
+// class and sentinels a direct call would give.
+func TestWorkflowStepErrorIsACallError(t *testing.T) {
+	ex := workflowExecutor(t, spinetest.Demo(t, "demo"))
+	wf := parseWorkflow(t, "[[steps]]\nid = \"boom\"\nserver = \"demo\"\ntool = \"crash\"\n")
+	rep, err := ex.RunWorkflow(context.Background(), wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || len(rep.Steps) != 1 || rep.Steps[0].Status != executor.StepFailed {
+		t.Fatalf("run ok=%v steps=%+v, want the crash step failed", rep.OK, rep.Steps)
+	}
+	for what, err := range map[string]error{"step": rep.Steps[0].Err, "run": rep.Err} {
+		var ce *executor.CallError
+		if !errors.As(err, &ce) || ce.Server != "demo" || ce.Op != executor.OpCallTool || ce.Tool != "crash" ||
+			ce.Class != executor.ClassMaybeRan || !errors.Is(err, executor.ErrSessionLost) {
+			t.Errorf("%s error %v (%#v), want a maybe_ran *CallError of demo's crash matching ErrSessionLost", what, err, ce)
+		}
+	}
+}

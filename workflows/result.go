@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/internal/content"
 )
 
 // Result is what a step produced, as templates see it: .steps.ID.text, .steps.ID.json and
@@ -41,21 +43,15 @@ func ItemsResult(items []Result) Result {
 	return r
 }
 
-// ToolResult converts a tool call's result. Text joins the text contents with "\n" (images,
-// audio and links are left out). JSON is the structured content, decoded to plain maps, slices,
+// ToolResult converts a tool call's result. Text is the result's text (package
+// internal/content: text parts joined with "\n", images and audio left out). JSON is the structured content, decoded to plain maps, slices,
 // float64s, strings and booleans; without structured content, it is Text parsed as JSON when
 // Text is JSON, else nil.
 func ToolResult(r *mcp.CallToolResult) Result {
 	if r == nil {
 		return Result{}
 	}
-	var texts []string
-	for _, c := range r.Content {
-		if t, ok := c.(*mcp.TextContent); ok && t != nil {
-			texts = append(texts, t.Text)
-		}
-	}
-	res := Result{Text: strings.Join(texts, "\n"), IsError: r.IsError}
+	res := Result{Text: content.Text(r.Content), IsError: r.IsError}
 	if r.StructuredContent != nil {
 		if v, ok := plainJSON(r.StructuredContent); ok {
 			res.JSON = v
@@ -72,13 +68,7 @@ func ResourceResult(r *mcp.ReadResourceResult) Result {
 	if r == nil {
 		return Result{}
 	}
-	var texts []string
-	for _, c := range r.Contents {
-		if c != nil && c.Blob == nil {
-			texts = append(texts, c.Text)
-		}
-	}
-	text := strings.Join(texts, "\n")
+	text := content.ResourceText(r.Contents)
 	return Result{Text: text, JSON: parseJSON(text)}
 }
 
@@ -88,16 +78,7 @@ func PromptResult(r *mcp.GetPromptResult) Result {
 	if r == nil {
 		return Result{}
 	}
-	var texts []string
-	for _, m := range r.Messages {
-		if m == nil {
-			continue
-		}
-		if t, ok := m.Content.(*mcp.TextContent); ok && t != nil {
-			texts = append(texts, t.Text)
-		}
-	}
-	text := strings.Join(texts, "\n")
+	text := content.PromptText(r.Messages)
 	return Result{Text: text, JSON: parseJSON(text)}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/internal/content"
 )
 
 func runCall(ctx context.Context, e *env, args []string) error {
@@ -86,12 +87,15 @@ func runCall(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		text := contentText(shown.Content)
+		text := content.Text(shown.Content)
 		if text == "" && shown.StructuredContent != nil {
 			b, _ := json.Marshal(shown.StructuredContent)
 			text = string(b)
 		}
 		fmt.Fprintln(e.stdout, text)
+		if n := content.Omitted(shown.Content); n > 0 {
+			fmt.Fprintf(e.stderr, "spine call: %d part(s) of the result without text (images, audio, binary) not shown; --output json shows them\n", n)
+		}
 	}
 	if res.IsError {
 		fmt.Fprintf(e.stderr, "spine call: server %q: tool %q returned an error result\n", server, tool)

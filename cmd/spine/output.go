@@ -5,8 +5,6 @@ import (
 	"flag"
 	"io"
 	"strings"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // outputFlag registers --output with the formats a command supports (the first is default).
@@ -29,28 +27,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// contentText renders MCP content for people: text as is, anything else as JSON.
-func contentText(content []mcp.Content) string {
-	var parts []string
-	for _, c := range content {
-		switch c := c.(type) {
-		case *mcp.TextContent:
-			parts = append(parts, c.Text)
-		case *mcp.EmbeddedResource:
-			if c.Resource != nil && c.Resource.Text != "" {
-				parts = append(parts, c.Resource.Text)
-				continue
-			}
-			b, _ := json.Marshal(c)
-			parts = append(parts, string(b))
-		default:
-			b, _ := json.Marshal(c)
-			parts = append(parts, string(b))
-		}
-	}
-	return strings.Join(parts, "\n")
 }
 
 // firstLine shortens a description to its first line for tables.

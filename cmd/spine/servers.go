@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 )
@@ -45,8 +44,8 @@ func runServers(ctx context.Context, e *env, args []string) error {
 	}
 	var mu sync.Mutex
 	handshakes := map[string]time.Duration{}
-	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log)), executor.WithEvents(func(ev actors.Event) {
-		if ev.Kind == actors.EventSessionOpened {
+	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log)), executor.WithEvents(func(ev executor.Event) {
+		if ev.Kind == executor.EventSessionOpened {
 			mu.Lock()
 			if _, seen := handshakes[ev.Server]; !seen {
 				handshakes[ev.Server] = ev.Duration

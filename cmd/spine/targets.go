@@ -9,7 +9,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 )
@@ -68,7 +67,7 @@ func lookupTool(ctx context.Context, ex *executor.Executor, server, tool string)
 			// Nothing reached the server (it could not be started or reached, say): the call
 			// would have failed alike, and is what the user asked for.
 			asCall := *ce
-			asCall.Op, asCall.Tool = actors.OpCallTool, tool
+			asCall.Op, asCall.Tool = executor.OpCallTool, tool
 			return nil, &asCall
 		}
 		return nil, err
@@ -89,14 +88,14 @@ func lookupTool(ctx context.Context, ex *executor.Executor, server, tool string)
 	return nil, badInput(fmt.Errorf("unknown tool %q (server %q has %d tools; spine tools %s lists them)", tool, server, len(tools), server))
 }
 
-// logEvents logs the runtime's events as actors.LogEvents does, except that a failed connect
+// logEvents logs the runtime's events as executor.LogEvents does, except that a failed connect
 // and a lost session are logged at debug level: when they fail a command, the command says so
 // itself, once, in words (spine CMD: ...), and when a retry recovers from them, the command's
 // result is what counts. Restarts, circuits opening and failed health checks stay warnings.
-func logEvents(log zerolog.Logger) actors.EventHook {
-	logged := actors.LogEvents(log)
-	return func(e actors.Event) {
-		if e.Kind != actors.EventConnectFailed && e.Kind != actors.EventSessionLost {
+func logEvents(log zerolog.Logger) executor.EventHook {
+	logged := executor.LogEvents(log)
+	return func(e executor.Event) {
+		if e.Kind != executor.EventConnectFailed && e.Kind != executor.EventSessionLost {
 			logged(e)
 			return
 		}

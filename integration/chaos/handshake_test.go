@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -55,8 +54,8 @@ func TestHandshakeFailures(t *testing.T) {
 			spec.CircuitThreshold = 3
 			spec.CircuitReset = 10 * spinetest.Patience
 			var connects atomic.Int64
-			ex := start(t, []capability.ServerSpec{spec}, executor.WithEvents(func(e actors.Event) {
-				if e.Kind == actors.EventConnectFailed {
+			ex := start(t, []capability.ServerSpec{spec}, executor.WithEvents(func(e executor.Event) {
+				if e.Kind == executor.EventConnectFailed {
 					connects.Add(1)
 				}
 			}))

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -28,8 +27,8 @@ func TestKillStorm(t *testing.T) {
 	spec := h.demo(t, "demo")
 	spec.CircuitReset = 300 * time.Millisecond // a kill during a handshake is a failed start
 	var lost atomic.Int64
-	ex := start(t, []capability.ServerSpec{spec}, executor.WithEvents(func(e actors.Event) {
-		if e.Kind == actors.EventSessionLost || e.Kind == actors.EventConnectFailed {
+	ex := start(t, []capability.ServerSpec{spec}, executor.WithEvents(func(e executor.Event) {
+		if e.Kind == executor.EventSessionLost || e.Kind == executor.EventConnectFailed {
 			lost.Add(1)
 		}
 	}))

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
@@ -29,9 +28,9 @@ func TestNPXProcessDies(t *testing.T) {
 		{"launcher", func(p proc) bool { return p.pid == p.pgid }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			lost := make(chan actors.Event, 8)
-			hook := func(e actors.Event) {
-				if e.Kind == actors.EventSessionLost {
+			lost := make(chan executor.Event, 8)
+			hook := func(e executor.Event) {
+				if e.Kind == executor.EventSessionLost {
 					select {
 					case lost <- e:
 					default:

@@ -11,7 +11,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 )
@@ -221,7 +220,7 @@ func (t *target) coldMode(calls int) *mode {
 		name: ModeCold, planned: calls, callers: 1,
 		call: func(ctx context.Context) (callOutcome, error) {
 			start := time.Now()
-			client := mcp.NewClient(&mcp.Implementation{Name: "spine-bench-cold", Version: actors.Version}, nil)
+			client := mcp.NewClient(&mcp.Implementation{Name: "spine-bench-cold", Version: executor.Version()}, nil)
 			s, err := Connect(ctx, t.spec, client)
 			if err != nil {
 				return callOutcome{}, err

@@ -12,8 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/executor"
 )
 
 // terminateGrace is how long a raw stdio session's Close waits for the server to exit after
@@ -48,7 +48,7 @@ type RawSession struct {
 // would measure go-sdk's patience rather than the server.
 func Connect(ctx context.Context, spec capability.ServerSpec, client *mcp.Client) (*RawSession, error) {
 	if client == nil {
-		client = mcp.NewClient(&mcp.Implementation{Name: "spine-bench", Version: actors.Version}, nil)
+		client = mcp.NewClient(&mcp.Implementation{Name: "spine-bench", Version: executor.Version()}, nil)
 	}
 	timeout := spec.ConnectTimeout
 	if timeout <= 0 {

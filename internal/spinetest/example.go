@@ -2,6 +2,8 @@ package spinetest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/spine-mcp/spine/capability"
@@ -17,3 +19,12 @@ type panicTB struct{ testing.TB }
 
 func (panicTB) Helper()           {}
 func (panicTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
+// MainWithSpine is Main for a package whose examples configure servers as a user's program
+// does, with command = "spine": it builds the spine binary of this checkout and puts its
+// directory first on PATH, so that the examples need no internal package.
+func MainWithSpine(m *testing.M) {
+	Binary(panicTB{})
+	os.Setenv("PATH", filepath.Dir(binPath)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	Main(m)
+}

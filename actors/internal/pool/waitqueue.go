@@ -1,28 +1,28 @@
-package actors
+package pool
 
-// waitQueue is a pool's FIFO of waiting calls. Plain calls wait in order in a deque; batch
+// waitQueue is a pool key's's FIFO of waiting calls. Plain calls wait in order in a deque; batch
 // reservations (Pin) and calls pinned to a batch's session — few, and placed by other rules —
 // wait in a short list of their own. Every operation a call makes is O(1) amortised: push,
 // taking the head, and removal from anywhere (a removed call leaves a hole that is skipped),
 // so that the cost of a call does not grow with the number of calls waiting.
 type waitQueue struct {
-	calls   []*pendingCall // plain calls, oldest first from head; nil = a hole
+	calls   []*call // plain calls, oldest first from head; nil = a hole
 	head    int
-	marked  int            // calls before this index have been considered by markSpawned
-	special []*pendingCall // pins and pinned calls, oldest first
-	n       int            // calls waiting, special included
-	pins    int            // Pin requests waiting: each needs a whole session
+	marked  int     // calls before this index have been considered by markSpawned
+	special []*call // pins and pinned calls, oldest first
+	n       int     // calls waiting, special included
+	pins    int     // Pin requests waiting: each needs a whole session
 }
 
 func (q *waitQueue) len() int { return q.n }
 
-func isSpecial(pc *pendingCall) bool { return pc.pin != nil || pc.only() != 0 }
+func isSpecial(pc *call) bool { return pc.exclusive || pc.only != 0 }
 
-func (q *waitQueue) push(pc *pendingCall) {
+func (q *waitQueue) push(pc *call) {
 	pc.queued = true
 	q.n++
 	if isSpecial(pc) {
-		if pc.pin != nil {
+		if pc.exclusive {
 			q.pins++
 		}
 		q.special = append(q.special, pc)
@@ -33,14 +33,14 @@ func (q *waitQueue) push(pc *pendingCall) {
 }
 
 // remove takes pc out of the queue, wherever it is.
-func (q *waitQueue) remove(pc *pendingCall) {
+func (q *waitQueue) remove(pc *call) {
 	if !pc.queued {
 		return
 	}
 	pc.queued = false
 	q.n--
 	if isSpecial(pc) {
-		if pc.pin != nil {
+		if pc.exclusive {
 			q.pins--
 		}
 		for i, x := range q.special {
@@ -56,7 +56,7 @@ func (q *waitQueue) remove(pc *pendingCall) {
 }
 
 // front returns the oldest plain call waiting, or nil.
-func (q *waitQueue) front() *pendingCall {
+func (q *waitQueue) front() *call {
 	for q.head < len(q.calls) && q.calls[q.head] == nil {
 		q.head++
 	}
@@ -92,8 +92,8 @@ func (q *waitQueue) compact() {
 
 // each calls f for every waiting call, oldest first (specials first): for the rare
 // operations that concern them all (failing them, finding headers).
-func (q *waitQueue) each(f func(*pendingCall)) {
-	for _, pc := range append([]*pendingCall(nil), q.special...) {
+func (q *waitQueue) each(f func(*call)) {
+	for _, pc := range append([]*call(nil), q.special...) {
 		f(pc)
 	}
 	for i := q.head; i < len(q.calls); i++ {
@@ -104,9 +104,9 @@ func (q *waitQueue) each(f func(*pendingCall)) {
 }
 
 // all returns a copy of the waiting calls, for loops that answer them (and so remove them).
-func (q *waitQueue) all() []*pendingCall {
-	out := make([]*pendingCall, 0, q.n)
-	q.each(func(pc *pendingCall) { out = append(out, pc) })
+func (q *waitQueue) all() []*call {
+	out := make([]*call, 0, q.n)
+	q.each(func(pc *call) { out = append(out, pc) })
 	return out
 }
 

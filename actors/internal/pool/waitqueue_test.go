@@ -1,4 +1,4 @@
-package actors
+package pool
 
 import (
 	"math/rand/v2"
@@ -12,19 +12,19 @@ import (
 func TestWaitQueueKeepsOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var q waitQueue
-	var model []*pendingCall // the plain calls waiting, in order
+	var model []*call // the plain calls waiting, in order
 	pins := 0
 	id := uint64(0)
 	for step := range 20000 {
 		switch op := rng.IntN(10); {
 		case op < 5: // a plain call arrives
 			id++
-			pc := &pendingCall{req: &Request{ID: id}}
+			pc := &call{Call: Call{ID: id}}
 			q.push(pc)
 			model = append(model, pc)
 		case op == 5: // a batch reservation arrives
 			id++
-			q.push(&pendingCall{pin: &Pin{ID: id}})
+			q.push(&call{Call: Call{ID: id}, exclusive: true})
 			pins++
 		case op < 8 && len(model) > 0: // one gives up (timeout, cancel)
 			i := rng.IntN(len(model))
@@ -32,7 +32,7 @@ func TestWaitQueueKeepsOrder(t *testing.T) {
 			model = slices.Delete(model, i, i+1)
 		case op < 10 && len(model) > 0: // the head is dispatched
 			if got := q.front(); got != model[0] {
-				t.Fatalf("step %d: front is call %d, want %d", step, got.id(), model[0].id())
+				t.Fatalf("step %d: front is call %d, want %d", step, got.ID, model[0].ID)
 			}
 			q.remove(model[0])
 			model = model[1:]
@@ -41,9 +41,9 @@ func TestWaitQueueKeepsOrder(t *testing.T) {
 			t.Fatalf("step %d: len %d pins %d, want %d and %d", step, q.len(), q.pins, len(model)+pins, pins)
 		}
 	}
-	var order []*pendingCall
-	q.each(func(pc *pendingCall) {
-		if pc.pin == nil {
+	var order []*call
+	q.each(func(pc *call) {
+		if !pc.exclusive {
 			order = append(order, pc)
 		}
 	})
@@ -61,9 +61,9 @@ func TestWaitQueueKeepsOrder(t *testing.T) {
 // Every waiting call is marked a pool miss at most once, oldest first.
 func TestWaitQueueMarkSpawned(t *testing.T) {
 	var q waitQueue
-	calls := make([]*pendingCall, 5)
+	calls := make([]*call, 5)
 	for i := range calls {
-		calls[i] = &pendingCall{req: &Request{ID: uint64(i + 1)}}
+		calls[i] = &call{Call: Call{ID: uint64(i + 1)}}
 		q.push(calls[i])
 	}
 	q.remove(calls[1])
