@@ -17,7 +17,9 @@ const BuilderGenerator = GeneratorName + " (builder)"
 const builderInstructions = `SPINE's self-description builder. Call the tool "describe" with
 {"config": {...}} (a SPINE description config: server, tools, resources, prompts,
 workflows, budgets) to get the server's 4-layer self-description as structured content:
-instructions (L0), schema (L1), prompts (L2), docs (L3) and metadata.`
+instructions (L0), schema (L1), prompts (L2), docs (L3) and metadata. Add
+"scaffold": {"upstream": {...}} to get as well, under "scaffold", the files of a Go module
+that serves the description and forwards tool calls to the upstream.`
 
 // builderInputSchema describes {"config": Config}. It names the fields the
 // builder needs and leaves the rest open, so that older and newer SPINE
@@ -34,6 +36,14 @@ const builderInputSchema = `{
         "budgets": {"type": "object"}
       },
       "required": ["server"]
+    },
+    "scaffold": {
+      "type": "object",
+      "description": "Ask for a generated server too: where its upstream is, and its module path.",
+      "properties": {
+        "upstream": {"type": "object", "properties": {"command": {"type": "string"}, "args": {"type": "array", "items": {"type": "string"}}, "url": {"type": "string"}}},
+        "module": {"type": "string"}
+      }
     }
   },
   "required": ["config"]
@@ -64,7 +74,8 @@ func NewBuilderServer() *mcp.Server {
 // build is the handler of the builder tool.
 func build(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var args struct {
-		Config *Config `json:"config"`
+		Config   *Config          `json:"config"`
+		Scaffold *ScaffoldOptions `json:"scaffold"`
 	}
 	if err := json.Unmarshal(req.Params.Arguments, &args); err != nil {
 		return toolError(fmt.Errorf("arguments: %v", err)), nil
@@ -79,7 +90,16 @@ func build(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, er
 	}
 	r.Metadata.Mode = ModeDelegated
 	r.Metadata.Generator = BuilderGenerator
-	data, err := json.Marshal(r)
+	answer := builderAnswer{Result: r}
+	if args.Scaffold != nil {
+		s, err := NewScaffold(r, *args.Scaffold)
+		if err != nil {
+			return toolError(err), nil
+		}
+		s.Generator = ScaffoldGenerator + " (builder)"
+		answer.Scaffold = &s
+	}
+	data, err := json.Marshal(answer)
 	if err != nil {
 		return toolError(err), nil
 	}
@@ -87,6 +107,13 @@ func build(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, er
 		Content:           []mcp.Content{&mcp.TextContent{Text: string(data)}},
 		StructuredContent: json.RawMessage(data),
 	}, nil
+}
+
+// builderAnswer is what the builder answers: the Result, and the scaffold
+// when it was asked for one.
+type builderAnswer struct {
+	Result
+	Scaffold *Scaffold `json:"scaffold,omitempty"`
 }
 
 func toolError(err error) *mcp.CallToolResult {

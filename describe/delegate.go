@@ -65,22 +65,9 @@ func delegate(ctx context.Context, caller ToolCaller, server, tool string, cfg C
 	if err != nil {
 		return Result{}, builder + ": can't encode the config: " + err.Error()
 	}
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	res, err := caller.CallTool(ctx, server, tool, args)
-	switch {
-	case err != nil && errors.Is(err, context.DeadlineExceeded):
-		return Result{}, builder + ": timed out: " + err.Error()
-	case err != nil:
-		return Result{}, builder + ": call failed: " + err.Error()
-	case res == nil:
-		return Result{}, builder + ": no result"
-	case res.IsError:
-		return Result{}, builder + ": reported an error: " + clip(textOf(res), 300)
-	}
-	r, err := decodeResult(res)
-	if err != nil {
-		return Result{}, builder + ": " + err.Error()
+	var r Result
+	if reason := callBuilder(ctx, caller, server, tool, args, &r); reason != "" {
+		return Result{}, builder + ": " + reason
 	}
 	if err := checkResult(r, cfg); err != nil {
 		return Result{}, builder + ": invalid answer: " + err.Error()
@@ -91,7 +78,31 @@ func delegate(ctx context.Context, caller ToolCaller, server, tool string, cfg C
 	r.Metadata.Budgets = cfg.Budgets.orDefaults(DefaultBudgets)
 	r.Metadata.SourceHash = sourceHash(cfg)
 	r.Metadata.Tokens = measure(r)
+	r.Source = cfg
 	return r, ""
+}
+
+// callBuilder calls the builder tool with args and decodes its answer into
+// answer, from the structured content or else the text. It returns why
+// that failed, or "".
+func callBuilder(ctx context.Context, caller ToolCaller, server, tool string, args map[string]any, answer any) string {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	res, err := caller.CallTool(ctx, server, tool, args)
+	switch {
+	case err != nil && errors.Is(err, context.DeadlineExceeded):
+		return "timed out: " + err.Error()
+	case err != nil:
+		return "call failed: " + err.Error()
+	case res == nil:
+		return "no result"
+	case res.IsError:
+		return "reported an error: " + clip(textOf(res), 300)
+	}
+	if err := decodeAnswer(res, answer); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // configArgs makes the builder's arguments plain data (maps, slices,
@@ -115,27 +126,26 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(ctx, DelegateTimeout)
 }
 
-// decodeResult reads a Result from the structured content, or else from
-// the text content.
-func decodeResult(res *mcp.CallToolResult) (Result, error) {
+// decodeAnswer reads the builder's answer into v from the structured
+// content, or else from the text content.
+func decodeAnswer(res *mcp.CallToolResult, v any) error {
 	var data []byte
 	if res.StructuredContent != nil {
 		var err error
 		if data, err = json.Marshal(res.StructuredContent); err != nil {
-			return Result{}, fmt.Errorf("structured content: %v", err)
+			return fmt.Errorf("structured content: %v", err)
 		}
 	} else {
 		text := strings.TrimSpace(textOf(res))
 		if text == "" {
-			return Result{}, errors.New("empty answer: no structured content and no text")
+			return errors.New("empty answer: no structured content and no text")
 		}
 		data = []byte(text)
 	}
-	var r Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		return Result{}, fmt.Errorf("answer is not a description result: %v", err)
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("answer is not a description result: %v", err)
 	}
-	return r, nil
+	return nil
 }
 
 // textOf is the text of the builder's answer.

@@ -46,6 +46,22 @@
 // schema.json and prompts.json within 4 MiB. Metadata.Condensed lists
 // what was cut or left out.
 //
+// Built on a description:
+//
+//   - Compose writes one L0 for many servers, for a client that reaches
+//     them through one endpoint (a gateway's instructions): which server to
+//     use for what, then each server's guide and its own instructions,
+//     condensed round-robin within the L0 budget and never dropped.
+//   - NewScaffold writes a Go module that serves a server's description (L0
+//     as instructions, L1 as <server>://schema, L2 as prompts, L3 as
+//     <server>://docs/<file>) and forwards tool calls to the real server
+//     over one persistent session, with tests that pass as generated.
+//     WriteScaffold writes it with a manifest, refusing to touch a file it
+//     did not generate. DelegateScaffold asks a builder for the files and
+//     checks them as standalone output is checked.
+//
+// A Result keeps the Config it was made from as Source, for both.
+//
 // The package knows nothing of actors: where it needs to call a server it
 // takes a ToolCaller, which the executor satisfies.
 //
@@ -57,4 +73,10 @@
 //		return err
 //	}
 //	err = describe.WriteDir("describe-out", r)
+//
+//	l0, err := describe.Compose([]describe.Result{demo, files}, describe.ComposeOptions{})
+//	s, err := describe.NewScaffold(r, describe.ScaffoldOptions{
+//		Upstream: describe.Upstream{Command: "spine", Args: []string{"demo-server"}},
+//	})
+//	_, err = describe.WriteScaffold("demo-described", s, false)
 package describe

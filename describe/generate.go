@@ -45,6 +45,7 @@ func (g *Generator) Generate(cfg Config) (Result, error) {
 		Schema:       schema,
 		Prompts:      prompts,
 		Docs:         m.docs(prompts, &c3),
+		Source:       cfg,
 		Metadata: Metadata{
 			Mode:       ModeStandalone,
 			Generator:  GeneratorName,

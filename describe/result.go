@@ -13,6 +13,11 @@ type Result struct {
 	Prompts      []PromptDef `json:"prompts"`      // L2: workflow steps as prompts
 	Docs         Docs        `json:"docs"`         // L3: static documents
 	Metadata     Metadata    `json:"metadata"`
+
+	// Source is the Config the Result was made from, as given, for what
+	// builds on a description (Compose, NewScaffold). It is not part of
+	// the JSON form: a decoded Result has none.
+	Source Config `json:"-"`
 }
 
 // Schema is L1: the parameter reference of every tool, as JSON Schema and

@@ -21,40 +21,16 @@ func WriteDir(dir string, r Result) error {
 	if r.Server == "" || r.Server == "." || r.Server == ".." || strings.ContainsAny(r.Server, `/\`) {
 		return fmt.Errorf("describe: server name %q can't name a directory", r.Server)
 	}
-	schemaJSON, err := encodeJSON(struct {
-		URI   string       `json:"uri"`
-		Tools []ToolSchema `json:"tools"`
-	}{r.Schema.URI, r.Schema.Tools}, true)
+	contents, err := descriptionFiles(r)
 	if err != nil {
-		return fmt.Errorf("describe %q: schema.json: %w", r.Server, err)
-	}
-	prompts := r.Prompts
-	if prompts == nil {
-		prompts = []PromptDef{}
-	}
-	promptsJSON, err := encodeJSON(prompts, true)
-	if err != nil {
-		return fmt.Errorf("describe %q: prompts.json: %w", r.Server, err)
-	}
-	contents := map[string]string{
-		"instructions.md": r.Instructions,
-		"schema.json":     string(schemaJSON),
-		"schema.md":       r.Schema.Markdown,
-		"prompts.json":    string(promptsJSON),
-		"README.md":       r.Docs.README,
-		"SKILL.md":        r.Docs.Skill,
-		"MCP_INFO.md":     r.Docs.MCPInfo,
+		return err
 	}
 	out := filepath.Join(dir, r.Server)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("describe %q: %w", r.Server, err)
 	}
 	for _, name := range files {
-		text := contents[name]
-		if !strings.HasSuffix(text, "\n") {
-			text += "\n"
-		}
-		if err := os.WriteFile(filepath.Join(out, name), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(contents[name]), 0o644); err != nil {
 			return fmt.Errorf("describe %q: %w", r.Server, err)
 		}
 	}

@@ -20,10 +20,13 @@ var describeFiles = []string{
 
 // describeFlags are the flags of `spine describe`.
 type describeFlags struct {
-	server string
-	mode   string
-	output string
-	out    string
+	server   string
+	mode     string
+	output   string
+	out      string
+	compose  bool
+	scaffold string
+	force    bool
 }
 
 // describeOutput is what `spine describe --output json` prints: one Result per server that
@@ -46,6 +49,9 @@ func runDescribe(ctx context.Context, e *env, args []string) error {
 		set.StringVar(&f.mode, "mode", describe.ModeStandalone, "standalone | delegated (ask the [describe] builder)")
 		outputFlag(set, &f.output, "markdown", "json")
 		set.StringVar(&f.out, "out", "", "write DIR/<server>/ with instructions.md, schema.json, schema.md, prompts.json, README.md, SKILL.md, MCP_INFO.md; stdout stays quiet unless --output is given")
+		set.BoolVar(&f.compose, "compose", false, "print one instructions text (L0) for all the servers described: which server to use for what")
+		set.StringVar(&f.scaffold, "scaffold", "", "write a Go module to DIR that serves the server's four layers and forwards its tool calls to it (one server)")
+		set.BoolVar(&f.force, "force", false, "with --scaffold: regenerate over a DIR that holds an earlier scaffold")
 	})
 	if err != nil {
 		return err
@@ -55,6 +61,9 @@ func runDescribe(ctx context.Context, e *env, args []string) error {
 	}
 	if f.mode != describe.ModeStandalone && f.mode != describe.ModeDelegated {
 		return badUsage("--mode %q: want standalone or delegated", f.mode)
+	}
+	if err := f.check(); err != nil {
+		return err
 	}
 	// With --out, stdout stays quiet unless --output asks for a document too.
 	toStdout := f.out == ""
@@ -68,6 +77,11 @@ func runDescribe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.scaffold != "" {
+		if _, err := scaffoldTarget(servers); err != nil {
+			return err
+		}
+	}
 	if f.mode == describe.ModeDelegated {
 		implicitBuilder(p)
 	}
@@ -79,10 +93,17 @@ func runDescribe(ctx context.Context, e *env, args []string) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if f.scaffold != "" {
+		return scaffoldDescription(ctx, e, ex, p, f, servers[0], results, errs)
+	}
 	if f.out != "" {
 		writeDescriptions(e, f.out, servers, results, errs)
 	}
-	if toStdout {
+	if f.compose {
+		if err := printComposition(e, f.output, servers, results); err != nil {
+			return err
+		}
+	} else if toStdout {
 		if err := printDescriptions(e, f.output, servers, results, errs); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func commands() []command {
 			"                   [--modes cold,raw,pooled,pooled-concurrent] [--sweep-sessions LIST]\n" +
 			"                   [--sweep-inflight LIST] [--sweep-time D] [--eras] [--output text|json]",
 			"measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
-		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR]", "write the 4-layer self-description of one or every server", runDescribe},
+		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR | --compose | --scaffold DIR [--force]]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"demo-server", "demo-server [--http 127.0.0.1:PORT [--stateless]]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
 		{"version", "version", "print SPINE's version", runVersion},
