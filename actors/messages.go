@@ -111,6 +111,14 @@ type Reconnect struct{}
 // Reconnected answers Reconnect.
 type Reconnected struct{ Replaced int }
 
+// Release asks a server actor to end the sessions of one isolation key, whose owner is gone
+// (a gateway's downstream session ended): idle ones at once, busy ones once their calls are
+// done; calls of the key still waiting are refused. The answer is a *Released.
+type Release struct{ Identity, Affinity string }
+
+// Released answers Release.
+type Released struct{ Sessions int }
+
 // Drain asks a server actor to refuse new requests and answer with *Drained once no call is
 // in flight or the deadline passes; calls still running then are cancelled.
 type Drain struct{ Deadline time.Time }

@@ -287,6 +287,27 @@ func (rt *Runtime) Reconnect(ctx context.Context, server string) error {
 	return nil
 }
 
+// ReleaseAffinity ends the sessions of affinity key on every server whose isolation is
+// "affinity" (see Release); it returns how many sessions it ends. The processes stop in the
+// background, bounded as every teardown is; Close waits for them.
+func (rt *Runtime) ReleaseAffinity(ctx context.Context, key string) (int, error) {
+	total := 0
+	var errs []error
+	for _, name := range rt.order {
+		h := rt.servers[name]
+		if h.spec.Isolation != capability.IsolationAffinity {
+			continue
+		}
+		ans, err := rt.ask(ctx, h.pid, &Release{Affinity: key}, nil)
+		if err != nil {
+			errs = append(errs, rt.nameError.name(name, nil, err))
+			continue
+		}
+		total += ans.(*Released).Sessions
+	}
+	return total, errors.Join(errs...)
+}
+
 // Subscribe has pid told (*ListChanged) when server's lists change.
 func (rt *Runtime) Subscribe(server string, pid *actor.PID) error {
 	h, herr := rt.handle(server)

@@ -180,6 +180,10 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		effects, n := s.pool.Reconnect()
 		s.run(ctx, effects)
 		ctx.Respond(&Reconnected{Replaced: n})
+	case *Release:
+		effects, n := s.pool.Release(m.Identity, m.Affinity)
+		s.run(ctx, effects)
+		ctx.Respond(&Released{Sessions: n})
 	case *Drain:
 		s.drainSender = ctx.Sender()
 		s.run(ctx, s.pool.Drain(m.Deadline))

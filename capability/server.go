@@ -14,6 +14,7 @@ import (
 var serverKeys = []string{
 	"command", "args", "env", "env_vars", "inherit_env", "cwd", "url", "transport", "headers", "identity_headers",
 	"enabled", "enabled_tools", "disabled_tools", "tool_timeouts", "idempotent_tools",
+	"prefix", "aliases",
 }
 
 // codexAliases are the keys Codex's config.toml uses for two Policy knobs, in seconds.
@@ -114,6 +115,7 @@ func applyServerKeys(t *table, s *ServerSpec) {
 	if v, ok := t.strList("idempotent_tools", false); ok {
 		s.IdempotentTools = v
 	}
+	applyServeNaming(t, s)
 }
 
 // finishServer infers the transport when the table did not name it, defaults the working

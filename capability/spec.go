@@ -116,6 +116,11 @@ type ServerSpec struct {
 	// readOnlyHint or idempotentHint: the retry policy may replay them after a lost session.
 	IdempotentTools []string
 
+	// Prefix replaces the server's name in the names `spine serve` gives its tools and
+	// prompts (<prefix>__<tool>); Aliases name single tools or prompts outright. Default: none.
+	Prefix  string
+	Aliases map[string]string
+
 	Policy
 
 	// Source says where the server was defined, as "file:line" (for messages).
@@ -231,6 +236,7 @@ type Project struct {
 	Log      LogConfig
 	Defaults Policy
 	Describe DescribeConfig
+	Serve    ServeConfig
 	Servers  []ServerSpec
 }
 

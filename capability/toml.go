@@ -17,7 +17,7 @@ import (
 )
 
 // topKeys are the top-level tables of spine.toml.
-var topKeys = []string{"log", "defaults", "servers", "describe"}
+var topKeys = []string{"log", "defaults", "servers", "describe", "serve"}
 
 // Parse reads a spine.toml document. file names the document in messages, and relative
 // paths (cwd) resolve against its directory; nothing is read from disk. Parse does not read
@@ -42,6 +42,9 @@ func Parse(file string, data []byte) (*Project, error) {
 	}
 	if t, ok := root.subTable("describe"); ok {
 		parseDescribe(t, &p.Describe)
+	}
+	if t, ok := root.subTable("serve"); ok {
+		parseServe(t, &p.Serve)
 	}
 	p.Servers = doc.servers(root, func(name string) ServerSpec { return newServer(name, p.Defaults) })
 	if err := errs.err(); err != nil {

@@ -41,6 +41,42 @@ func TestAffinityKeysNeverShareASession(t *testing.T) {
 	}
 }
 
+// ReleaseAffinity ends one key's session (its process with it) and no other's; the key's
+// next call starts from a new session, with none of the old one's state.
+func TestReleaseAffinityEndsOneKeysSession(t *testing.T) {
+	spinetest.NoLeaks(t)
+	spec := spinetest.Demo(t, "demo")
+	spec.Isolation = capability.IsolationAffinity
+	ex := newExecutor(t, spec)
+	a := executor.WithAffinity(context.Background(), "conversation-a")
+	b := executor.WithAffinity(context.Background(), "conversation-b")
+	counter := func(ctx context.Context, want string) {
+		t.Helper()
+		res, err := ex.CallTool(ctx, "demo", "counter", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := text(t, res); got != want {
+			t.Fatalf("counter = %s, want %s", got, want)
+		}
+	}
+	counter(a, "1")
+	counter(b, "1")
+	n, err := ex.ReleaseAffinity(context.Background(), "conversation-a")
+	if err != nil || n != 1 {
+		t.Fatalf("ReleaseAffinity = %d, %v; want 1 session ended", n, err)
+	}
+	spinetest.Eventually(t, spinetest.Patience, "the released session to close", func() bool {
+		st := ex.Stats().Servers["demo"]
+		return st.SessionsClosed == 1 && st.Sessions.Ready == 1
+	})
+	counter(b, "2")
+	counter(a, "1")
+	if n, err := ex.ReleaseAffinity(context.Background(), "nobody"); err != nil || n != 0 {
+		t.Fatalf("ReleaseAffinity of an unknown key = %d, %v; want 0, nil", n, err)
+	}
+}
+
 func TestIdentityNeverGetsAnotherIdentitysSession(t *testing.T) {
 	spinetest.NoLeaks(t)
 	spec := spinetest.Demo(t, "demo")

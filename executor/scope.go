@@ -26,6 +26,20 @@ func WithAffinity(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, affinityKey{}, key)
 }
 
+// ReleaseAffinity ends the dedicated sessions of affinity key (see WithAffinity) on every
+// affinity server, when the conversation or client that owned them is over: idle sessions
+// close at once, busy ones once their calls are done, and calls of the key still waiting
+// fail with ErrClosed. A later call with the same key starts a new session, which knows
+// nothing of the old one's state. Sessions that go idle are closed by idle_timeout anyway;
+// ReleaseAffinity frees them (and their slots of max_total_sessions) now. It returns how
+// many sessions it ends; their processes stop in the background, and Close waits for them.
+func (e *Executor) ReleaseAffinity(ctx context.Context, key string) (int, error) {
+	if e.closed.Load() {
+		return 0, ErrClosed
+	}
+	return e.rt.ReleaseAffinity(ctx, key)
+}
+
 // WithIdentity returns a context whose calls to servers with isolation = "identity" use only
 // sessions of that identity.
 func WithIdentity(ctx context.Context, identity string) context.Context {

@@ -58,6 +58,19 @@ An unknown server or tool is refused before anything is called (exit 2). The res
 _meta fields (protocol metadata) are left out of the output; --meta keeps them in the
 JSON of --output json.
 `)
+	case "serve":
+		fmt.Fprint(w, `
+Every enabled server of the project as one MCP server: tools and prompts as SERVER__NAME
+(or bare names with [serve] names = "bare"), resources under their URIs, workflow files as
+tools workflow__NAME, each server's self-description as spine://SERVER/schema and
+spine://SERVER/docs/FILE. --http serves streamable HTTP at http://ADDR/mcp for clients of both
+protocol eras, prints the URL on stdout once it accepts, and also serves /healthz, /readyz and
+/status.json; --stdio serves one session on stdin/stdout. A bind that is not loopback needs
+[serve.auth] (tokens_env, or issuer + jwks_url + audience): without it spine serve refuses to
+start (exit 2). Servers with isolation = "affinity" get an upstream session per downstream
+session. SIGINT/SIGTERM drain requests in flight (5s), tear everything down and exit 130.
+See the README, "Use SPINE from your MCP host".
+`)
 	case "tools", "resources", "prompts":
 		fmt.Fprint(w, `
 --output json prints {"servers": {"NAME": {...}}}; the _meta fields of the items are left out

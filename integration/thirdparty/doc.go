@@ -22,6 +22,12 @@
 //   - config compatibility: a .mcp.json in the Claude Code style (stdio and http entries,
 //     env, headers, ${VAR} and ${VAR:-default}) loads unchanged and works; Codex's keys
 //     startup_timeout_sec, tool_timeout_sec, enabled_tools and disabled_tools take effect.
+//   - spine serve, over HTTP and over stdio, driven by the TypeScript SDK's v1 client
+//     (@modelcontextprotocol/sdk 1.32.2, tsclient.mjs; the session-based protocol) and over
+//     HTTP by its v2 client (@modelcontextprotocol/client 2.4.0, tsclient2.mjs; 2026-07-28,
+//     sessionless), both pinned in package.json, in front of the demo server and
+//     server-everything: list, calls, an affinity server (a handle for v2), resources, the
+//     served L0/L1, prompts, cancellation, list_changed after grow.
 //   - examples/thirdparty-chain.toml, a workflow chaining everything and memory, in process
 //     and with `spine run`; its servers run through pinned.mjs, which starts the pinned
 //     install only (without it, the servers fail saying to run npm ci) and keeps the memory

@@ -9,6 +9,8 @@ var (
 	ErrDraining = errors.New("closed: the executor is closing")
 	// ErrShuttingDown answers what the pool still holds when it stops.
 	ErrShuttingDown = errors.New("closed: the server is shutting down")
+	// ErrReleased refuses the calls still waiting for a key that Release ended.
+	ErrReleased = errors.New("closed: the caller's sessions were released")
 	// ErrPinnedGone fails a call of a batch whose pinned session is gone before the call.
 	ErrPinnedGone = errors.New("the pinned session is gone")
 	// errNotReady is the failure of calls dispatched to a session that stopped before

@@ -1,0 +1,193 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/executor"
+)
+
+// ErrNoSession: a sessionless (2026-07-28, stateless) request called a server that keeps
+// state per session (isolation = "affinity"): it has no session to keep that state in.
+var ErrNoSession = errors.New("this server keeps state per session (isolation = \"affinity\"): open one with <server>__open_session and pass its handle as spine_session, or call from an MCP session (initialize, then Mcp-Session-Id)")
+
+// ErrStateLost: the upstream session of an affinity server that served this downstream
+// session ended, and the state it held with it. Reported once; the next call opens a new one.
+var ErrStateLost = errors.New("the server's state was lost: its session ended; the next call opens a new session, starting from scratch")
+
+// sessionTable holds the downstream sessions that called an affinity server, each with its
+// own affinity set. A downstream session that ends (DELETE, idle timeout, stdio EOF,
+// shutdown) closes its set: its upstream sessions end with it.
+type sessionTable struct {
+	g       *Gateway
+	mu      sync.Mutex
+	byID    map[string]*affinitySet
+	handles map[string]*handle // the sets of sessionless clients (handles.go)
+	closed  bool
+}
+
+func newSessionTable(g *Gateway) *sessionTable {
+	return &sessionTable{g: g, byID: map[string]*affinitySet{}, handles: map[string]*handle{}}
+}
+
+// affinity returns the affinity set of a downstream session, creating it on first use.
+func (t *sessionTable) affinity(ss *mcp.ServerSession) (*affinitySet, error) {
+	if ss == nil || ss.ID() == "" {
+		return nil, ErrNoSession
+	}
+	id := ss.ID()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, executor.ErrClosed
+	}
+	if set := t.byID[id]; set != nil {
+		return set, nil
+	}
+	set, err := t.g.newAffinitySet(id)
+	if err != nil {
+		return nil, err
+	}
+	t.byID[id] = set
+	t.g.wg.Add(1)
+	go func() { // owned by the gateway: ends with the downstream session, which Close ends
+		defer t.g.wg.Done()
+		_ = ss.Wait()
+		t.end(id)
+	}()
+	return set, nil
+}
+
+// end closes the affinity set of downstream session id.
+func (t *sessionTable) end(id string) {
+	t.mu.Lock()
+	set := t.byID[id]
+	delete(t.byID, id)
+	t.mu.Unlock()
+	if set != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), t.g.opts.CloseTimeout)
+		defer cancel()
+		set.close(ctx)
+	}
+}
+
+// closeAll closes every affinity set and refuses new ones.
+func (t *sessionTable) closeAll(ctx context.Context) error {
+	t.mu.Lock()
+	t.closed = true
+	sets := t.byID
+	for id, h := range t.handles {
+		sets[id] = h.set
+	}
+	t.byID, t.handles = map[string]*affinitySet{}, map[string]*handle{}
+	t.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make([]error, 0, len(sets))
+	var mu sync.Mutex
+	for _, set := range sets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := set.close(ctx)
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// live returns the number of downstream sessions and handles holding affinity sessions.
+func (t *sessionTable) live() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byID) + len(t.handles)
+}
+
+// affinitySet is one downstream session's upstream sessions of the affinity servers: an
+// executor of its own, whose pools are keyed by the downstream session. It tracks which
+// upstream session serves each server, so that a lost one is reported, once, instead of
+// being silently replaced by a fresh one that knows nothing.
+type affinitySet struct {
+	key   string
+	ex    *executor.Executor
+	mu    sync.Mutex
+	using map[string]uint64 // server -> the upstream session serving this downstream session
+	lost  map[string]bool   // servers whose session ended since the last call
+	once  sync.Once
+	err   error
+}
+
+// newAffinitySet starts an executor over the affinity servers for downstream session key.
+func (g *Gateway) newAffinitySet(key string) (*affinitySet, error) {
+	s := &affinitySet{key: key, using: map[string]uint64{}, lost: map[string]bool{}}
+	ex, err := executor.New(g.affinityProject, executor.WithLogger(g.log), executor.WithEvents(func(e executor.Event) {
+		s.event(e)
+		if e.Kind == executor.EventListChanged {
+			g.refresh.request(e.Server, s)
+		}
+	}))
+	if err != nil {
+		return nil, err
+	}
+	s.ex = ex
+	return s, nil
+}
+
+// scope keys ctx's calls to this set's pools.
+func (s *affinitySet) scope(ctx context.Context) context.Context {
+	return executor.WithAffinity(ctx, s.key)
+}
+
+// event follows which upstream session serves each server. It runs on actor goroutines.
+func (s *affinitySet) event(e executor.Event) {
+	if e.Pool != "affinity:"+s.key {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch e.Kind {
+	case executor.EventSessionOpened:
+		s.using[e.Server] = e.Session
+	case executor.EventSessionLost, executor.EventHealthFailed, executor.EventSessionClosed, executor.EventRecycled:
+		if e.Session != 0 && s.using[e.Server] == e.Session {
+			delete(s.using, e.Server)
+			s.lost[e.Server] = true
+		}
+	}
+}
+
+// call calls tool on server in this downstream session's own upstream session. A session
+// lost since the last call fails this call, once, with ErrStateLost; a session lost during
+// the call is reported by the call's own error.
+func (s *affinitySet) call(ctx context.Context, server, tool string, args any) (*mcp.CallToolResult, error) {
+	s.mu.Lock()
+	if s.lost[server] {
+		delete(s.lost, server)
+		s.mu.Unlock()
+		return nil, fmt.Errorf("server %q: %w", server, ErrStateLost)
+	}
+	s.mu.Unlock()
+	res, err := s.ex.CallTool(s.scope(ctx), server, tool, args)
+	if err != nil && errors.Is(err, executor.ErrSessionLost) {
+		// This error is the report: the event of the same loss, before or after it, is not
+		// reported again.
+		s.mu.Lock()
+		delete(s.lost, server)
+		delete(s.using, server)
+		s.mu.Unlock()
+		err = fmt.Errorf("%w; %w", err, ErrStateLost)
+	}
+	return res, err
+}
+
+// close ends every upstream session of the set; no process outlives it.
+func (s *affinitySet) close(ctx context.Context) error {
+	s.once.Do(func() { s.err = s.ex.Close(ctx) })
+	return s.err
+}

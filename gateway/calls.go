@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/executor"
+)
+
+// toolHandler serves a downstream call of an upstream tool.
+func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args := req.Params.Arguments
+		if t := bytes.TrimSpace(args); len(t) > 0 && !bytes.Equal(t, []byte("null")) && t[0] != '{' {
+			return toolError(fmt.Errorf("arguments of %s must be a JSON object", req.Params.Name)), nil
+		}
+		if len(bytes.TrimSpace(args)) == 0 || bytes.Equal(bytes.TrimSpace(args), []byte("null")) {
+			args = nil
+		}
+		ctx = g.scope(ctx, req.Session, req.Extra)
+		ctx = withProgress(ctx, req)
+		var (
+			res *mcp.CallToolResult
+			err error
+		)
+		if g.isAffinity(target.Server) {
+			handleID, rest, aerr := takeSessionArg(args)
+			if aerr != nil {
+				return toolError(fmt.Errorf("arguments of %s: %w", req.Params.Name, aerr)), nil
+			}
+			var (
+				set  *affinitySet
+				serr error
+			)
+			if handleID != "" {
+				set, serr = g.sessions.byHandle(handleID)
+			} else {
+				set, serr = g.sessions.affinity(req.Session)
+			}
+			if serr != nil {
+				return toolError(fmt.Errorf("server %q: %w", target.Server, serr)), nil
+			}
+			res, err = set.call(ctx, target.Server, target.Name, rest)
+		} else {
+			res, err = g.ex.CallTool(ctx, target.Server, target.Name, json.RawMessage(args))
+		}
+		if err != nil {
+			if ctx.Err() != nil { // the downstream client cancelled: nobody reads the answer
+				return nil, ctx.Err()
+			}
+			return toolError(err), nil
+		}
+		return res, nil
+	}
+}
+
+// promptHandler serves a downstream prompts/get of an upstream prompt.
+func (g *Gateway) promptHandler(target Target) mcp.PromptHandler {
+	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		ctx = g.scope(ctx, req.Session, req.Extra)
+		if g.isAffinity(target.Server) {
+			set, err := g.sessions.affinity(req.Session)
+			if err != nil {
+				return nil, err
+			}
+			return set.ex.GetPrompt(set.scope(ctx), target.Server, target.Name, req.Params.Arguments)
+		}
+		return g.ex.GetPrompt(ctx, target.Server, target.Name, req.Params.Arguments)
+	}
+}
+
+// resourceHandler serves a downstream resources/read of an upstream resource. The result
+// names the resource by its downstream URI.
+func (g *Gateway) resourceHandler(target Target) mcp.ResourceHandler {
+	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		ctx = g.scope(ctx, req.Session, req.Extra)
+		var (
+			res *mcp.ReadResourceResult
+			err error
+		)
+		if g.isAffinity(target.Server) {
+			set, serr := g.sessions.affinity(req.Session)
+			if serr != nil {
+				return nil, serr
+			}
+			res, err = set.ex.ReadResource(set.scope(ctx), target.Server, target.Name)
+		} else {
+			res, err = g.ex.ReadResource(ctx, target.Server, target.Name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if req.Params.URI != target.Name {
+			out := *res
+			out.Contents = make([]*mcp.ResourceContents, len(res.Contents))
+			for i, c := range res.Contents {
+				cc := *c
+				if cc.URI == target.Name {
+					cc.URI = req.Params.URI
+				}
+				out.Contents[i] = &cc
+			}
+			res = &out
+		}
+		return res, nil
+	}
+}
+
+// templateHandler serves a downstream resources/read of a URI that matches one of server's
+// resource templates. A template exposed as <server>+<template> (another server has the same
+// one) matches URIs that start <server>+, which the upstream knows without that prefix.
+func (g *Gateway) templateHandler(server string, prefixed bool) mcp.ResourceHandler {
+	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		uri := req.Params.URI
+		if prefixed {
+			uri = strings.TrimPrefix(uri, server+"+")
+		}
+		return g.resourceHandler(Target{Server: server, Name: uri})(ctx, req)
+	}
+}
+
+// scope puts the downstream caller's identity on ctx: the authenticated subject, for
+// servers with isolation = "identity". The downstream token itself is never passed on.
+func (g *Gateway) scope(ctx context.Context, _ *mcp.ServerSession, extra *mcp.RequestExtra) context.Context {
+	if extra != nil && extra.TokenInfo != nil && extra.TokenInfo.UserID != "" {
+		ctx = executor.WithIdentity(ctx, extra.TokenInfo.UserID)
+	}
+	return ctx
+}
+
+// withProgress relays the upstream's progress notifications of a call to the downstream
+// client, under the client's own progress token, when it asked for progress.
+func withProgress(ctx context.Context, req *mcp.CallToolRequest) context.Context {
+	token := req.Params.GetProgressToken()
+	if token == nil || req.Session == nil {
+		return ctx
+	}
+	ss := req.Session
+	return executor.WithCallProgress(ctx, func(p executor.Progress) {
+		_ = ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+			ProgressToken: token, Progress: p.Progress, Total: p.Total, Message: p.Message,
+		})
+	})
+}
+
+// toolError is a failed call as a tool result with isError: the model reads why, and the
+// downstream session goes on.
+func toolError(err error) *mcp.CallToolResult {
+	msg := err.Error()
+	var ce *executor.CallError
+	if errors.As(err, &ce) {
+		msg = fmt.Sprintf("%s (outcome: %s)", msg, ce.Class)
+	}
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: msg}}}
+}

@@ -1,0 +1,198 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/describe"
+	"github.com/spine-mcp/spine/executor"
+)
+
+// Gateway is one MCP server in front of every enabled server of a project. It is safe for
+// concurrent use; Close stops it.
+type Gateway struct {
+	opts    Options
+	log     zerolog.Logger
+	project *capability.Project
+	// ex serves shared and identity servers, the workflows, and the catalogue of every
+	// server but the affinity ones.
+	ex *executor.Executor
+	// affinityProject holds the servers with isolation = "affinity": each downstream session
+	// that calls one gets an executor of its own over it (see affinity.go).
+	affinityProject *capability.Project
+	server          *mcp.Server
+	cat             *catalogue
+	sessions        *sessionTable
+	refresh         *refresher
+
+	life context.Context // ends when Close starts
+	stop context.CancelFunc
+	// calls ends when the calls in flight are to be cancelled (Drain, Close).
+	calls     context.Context
+	stopCalls context.CancelFunc
+	requests  inflight       // downstream requests being handled
+	wg        sync.WaitGroup // the goroutines the gateway owns
+	close     sync.Once
+	err       error
+}
+
+// New starts a gateway over project's enabled servers: it lists every server's tools,
+// resources and prompts and names them (a server that fails to list is logged, shown in the
+// mapping, and tried again every 15s), and returns a gateway ready to serve.
+func New(ctx context.Context, project *capability.Project, opts Options) (*Gateway, error) {
+	opts = opts.withDefaults()
+	if opts.Names != NamesPrefixed && opts.Names != NamesBare {
+		return nil, fmt.Errorf("names = %q: want %q or %q", opts.Names, NamesPrefixed, NamesBare)
+	}
+	if opts.Servers == nil {
+		opts.Servers = namingRules(project)
+	}
+	g := &Gateway{opts: opts, log: opts.Log, project: project}
+	g.life, g.stop = context.WithCancel(context.Background())
+	g.calls, g.stopCalls = context.WithCancel(g.life)
+	g.affinityProject = onlyAffinity(project)
+	g.refresh = newRefresher(g)
+	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.mainEvent))
+	if err != nil {
+		g.stop()
+		return nil, err
+	}
+	g.ex = ex
+	g.sessions = newSessionTable(g)
+	// Affinity servers are listed and described once on a probe of their own, closed after:
+	// no upstream session of theirs outlives start-up but those of downstream sessions.
+	var probe *affinitySet
+	if len(g.affinityProject.Servers) > 0 {
+		if probe, err = g.newAffinitySet("catalogue"); err != nil {
+			g.log.Warn().Err(err).Msg("listing the affinity servers")
+		}
+	}
+	closeProbe := func() {
+		if probe != nil {
+			_ = probe.close(ctx)
+			probe = nil
+		}
+	}
+	defer closeProbe()
+	var descs map[string]describe.Result
+	if opts.Describe {
+		descs = g.describeAll(ctx, probe)
+		if opts.Instructions == "" {
+			opts.Instructions = composeInstructions(ex.Servers(), descs, opts.Names)
+			g.opts.Instructions = opts.Instructions
+		}
+	}
+	g.server = mcp.NewServer(&mcp.Implementation{Name: "spine", Title: "SPINE", Version: opts.Version}, &mcp.ServerOptions{
+		Instructions: opts.Instructions,
+		Capabilities: &mcp.ServerCapabilities{
+			Tools:     &mcp.ToolCapabilities{ListChanged: true},
+			Resources: &mcp.ResourceCapabilities{ListChanged: true},
+			Prompts:   &mcp.PromptCapabilities{ListChanged: true},
+		},
+	})
+	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests))
+	g.cat = newCatalogue(g)
+	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
+		closeProbe()
+		_ = g.Close(context.Background())
+		return nil, err
+	}
+	g.cat.load(ctx, probe)
+	closeProbe()
+	if opts.Describe {
+		for _, server := range ex.Servers() {
+			if r, ok := descs[server]; ok {
+				g.cat.applyDescription(r)
+			}
+		}
+		var watched []string
+		for _, server := range ex.Servers() {
+			if !g.isAffinity(server) {
+				watched = append(watched, server)
+			}
+		}
+		if err := g.watchDescriptions(watched); err != nil {
+			g.log.Warn().Err(err).Msg("watching the servers' descriptions")
+		}
+	}
+	g.wg.Add(2)
+	go func() {
+		defer g.wg.Done()
+		g.refresh.run(g.life)
+	}()
+	go func() {
+		defer g.wg.Done()
+		g.reapHandles(g.life)
+	}()
+	return g, nil
+}
+
+// Server returns the MCP server the gateway serves: connect it to any transport.
+func (g *Gateway) Server() *mcp.Server { return g.server }
+
+// Executor returns the executor serving shared and identity servers and workflows.
+func (g *Gateway) Executor() *executor.Executor { return g.ex }
+
+// Names returns the mapping of advertised names to servers, and the collisions met.
+func (g *Gateway) Names() Mapping { return g.cat.mapping() }
+
+// Close ends every downstream session, closes every affinity session, then the executor: no
+// server process outlives it. ctx bounds the drain as for executor.Close.
+func (g *Gateway) Close(ctx context.Context) error {
+	g.close.Do(func() {
+		g.stop()
+		var errs []error
+		if g.sessions != nil {
+			for ss := range g.server.Sessions() {
+				_ = ss.Close()
+			}
+			errs = append(errs, g.sessions.closeAll(ctx))
+		}
+		g.wg.Wait()
+		if g.ex != nil {
+			errs = append(errs, g.ex.Close(ctx))
+		}
+		g.err = errors.Join(errs...)
+	})
+	return g.err
+}
+
+// namingRules returns each server's prefix and aliases from its config.
+func namingRules(p *capability.Project) map[string]ServerNaming {
+	rules := map[string]ServerNaming{}
+	for _, s := range p.Servers {
+		if s.Prefix != "" || len(s.Aliases) > 0 {
+			rules[s.Name] = ServerNaming{Prefix: s.Prefix, Aliases: s.Aliases}
+		}
+	}
+	return rules
+}
+
+// onlyAffinity returns a copy of project with only its enabled affinity servers.
+func onlyAffinity(project *capability.Project) *capability.Project {
+	p := *project
+	p.Servers = slices.DeleteFunc(slices.Clone(project.Servers), func(s capability.ServerSpec) bool {
+		return !s.Enabled || s.Isolation != capability.IsolationAffinity
+	})
+	return &p
+}
+
+// isAffinity reports whether server gives each downstream session a session of its own.
+func (g *Gateway) isAffinity(server string) bool {
+	s, ok := g.project.Server(server)
+	return ok && s.Isolation == capability.IsolationAffinity
+}
+
+// mainEvent receives the main executor's events: a list change starts a refresh.
+func (g *Gateway) mainEvent(e executor.Event) {
+	if e.Kind == executor.EventListChanged && !g.isAffinity(e.Server) {
+		g.refresh.request(e.Server, nil)
+	}
+}

@@ -1,0 +1,271 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// modernVersion is the first protocol version without sessions (server/discover, stateless
+// requests).
+const modernVersion = "2026-07-28"
+
+// HTTPOptions configure the gateway's HTTP endpoint.
+type HTTPOptions struct {
+	// Auth checks every request to /mcp; nil serves without authentication (loopback only:
+	// the CLI refuses other binds without it).
+	Auth *Auth
+	// MaxBodyBytes bounds a request body; a bigger one gets 413. Default: 4 MiB.
+	MaxBodyBytes int64
+	// SessionTimeout closes a legacy downstream session that made no request for this long,
+	// and with it its affinity sessions. Default: 30 minutes.
+	SessionTimeout time.Duration
+	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
+	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
+	AllowedOrigins []string
+}
+
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = mcp.DefaultMaxRequestBodyBytes
+	}
+	if o.SessionTimeout <= 0 {
+		o.SessionTimeout = 30 * time.Minute
+	}
+	return o
+}
+
+// ErrOpenBind: an address beyond loopback without authentication, which would let anyone who
+// reaches it use every configured server.
+var ErrOpenBind = errors.New("not a loopback address, and no authentication is configured: " +
+	"set [serve.auth] tokens_env = \"SPINE_TOKENS\" in spine.toml with SPINE_TOKENS holding bearer tokens " +
+	"(SUBJECT=TOKEN, comma-separated), or [serve.auth] issuer, jwks_url and audience (OAuth), or bind 127.0.0.1")
+
+// CheckBind refuses to serve addr (HOST:PORT) openly unless HOST is a loopback address:
+// loopback binds may run without auth, any other needs opts.Auth.
+func CheckBind(addr string, opts HTTPOptions) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: want HOST:PORT, e.g. 127.0.0.1:7700", addr)
+	}
+	if opts.Auth != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s: %w", addr, ErrOpenBind)
+	}
+	return nil
+}
+
+// Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras,
+// /healthz (the process answers), /readyz (503 while a server's circuit is open) and
+// /status.json (the name mapping, collisions and the pools).
+//
+// Legacy clients (initialize, Mcp-Session-Id, the GET stream, DELETE) are served by a
+// stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
+// by a stateless one, which the stateful handler would refuse. The classifier in front routes
+// on the Mcp-Session-Id and MCP-Protocol-Version headers and, for a POST that carries
+// neither, on its method: only initialize opens a session. Both answer application/json when
+// nothing streams.
+func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
+	opts = opts.withDefaults()
+	getServer := func(*http.Request) *mcp.Server { return g.server }
+	stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		JSONResponse:        true,
+		SessionTimeout:      opts.SessionTimeout,
+		MaxRequestBodyBytes: opts.MaxBodyBytes,
+	})
+	stateless := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		Stateless:                    true,
+		JSONResponse:                 true,
+		MaxRequestBodyBytes:          opts.MaxBodyBytes,
+		PropagateRequestCancellation: true,
+	})
+	var endpoint http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := readPeek(r, opts.MaxBodyBytes)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("request body exceeds %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if unknownMethod(w, p) {
+			return
+		}
+		if classify(r, p) {
+			stateless.ServeHTTP(w, r)
+			return
+		}
+		stateful.ServeHTTP(w, r)
+	})
+	if opts.Auth != nil {
+		endpoint = opts.Auth.middleware(endpoint)
+	}
+	endpoint = checkOrigin(endpoint, opts.AllowedOrigins)
+
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", endpoint)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		var open []string
+		for server, st := range g.ex.Stats().Servers {
+			if st.Circuit == "open" {
+				open = append(open, server)
+			}
+		}
+		if len(open) > 0 {
+			slices.Sort(open)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "circuit open: %s\n", strings.Join(open, ", "))
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	status := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(g.Status())
+	}))
+	if opts.Auth != nil {
+		status = opts.Auth.middleware(status)
+	}
+	mux.Handle("GET /status.json", status)
+	if opts.Auth != nil && opts.Auth.oauth != nil {
+		cfg := opts.Auth.oauth.cfg
+		meta := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
+			Resource:               cfg.Resource,
+			AuthorizationServers:   []string{cfg.Issuer},
+			BearerMethodsSupported: []string{"header"},
+		})
+		mux.Handle(metadataPath, meta)
+		mux.Handle(metadataPath+"/mcp", meta)
+	}
+	return mux
+}
+
+// peek is what the endpoint reads of a POST before routing it: its body (put back for the
+// handler) and its JSON-RPC method and id, when it is a single message.
+type peek struct {
+	method string
+	id     json.RawMessage
+	meta   map[string]any
+	single bool // a single JSON-RPC message (not a batch, not malformed)
+}
+
+// readPeek reads r's body within limit and puts it back.
+func readPeek(r *http.Request, limit int64) (peek, error) {
+	var p peek
+	if r.Method != http.MethodPost || r.Body == nil {
+		return p, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return p, err
+	}
+	if int64(len(body)) > limit {
+		return p, &http.MaxBytesError{Limit: limit}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var msg struct {
+		Method string          `json:"method"`
+		ID     json.RawMessage `json:"id"`
+		Params struct {
+			Meta map[string]any `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return p, nil // malformed or a batch: go-sdk's handler says what is wrong
+	}
+	return peek{method: msg.Method, id: msg.ID, meta: msg.Params.Meta, single: true}, nil
+}
+
+// classify reports whether r is a request of the sessionless era.
+func classify(r *http.Request, p peek) bool {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return false
+	}
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
+		return v >= modernVersion
+	}
+	if r.Method != http.MethodPost || !p.single {
+		return false
+	}
+	switch p.method {
+	case "initialize":
+		return false
+	case "server/discover":
+		return true
+	}
+	for k, v := range p.meta {
+		if s, ok := v.(string); ok && strings.HasSuffix(k, "protocolVersion") && s >= modernVersion {
+			return true
+		}
+	}
+	return p.method != ""
+}
+
+// knownMethods are the methods go-sdk's server answers; it refuses others at the transport,
+// with a plain-text 400, where a JSON-RPC client expects "method not found".
+var knownMethods = map[string]bool{
+	"initialize": true, "ping": true, "server/discover": true, "completion/complete": true,
+	"tools/list": true, "tools/call": true, "prompts/list": true, "prompts/get": true,
+	"resources/list": true, "resources/templates/list": true, "resources/read": true,
+	"resources/subscribe": true, "resources/unsubscribe": true, "subscriptions/listen": true,
+	"logging/setLevel": true,
+}
+
+// unknownMethod answers a request for a method no MCP server has with JSON-RPC's -32601.
+// Notifications (no id) and answers (no method) pass.
+func unknownMethod(w http.ResponseWriter, p peek) bool {
+	if !p.single || p.method == "" || len(p.id) == 0 || string(p.id) == "null" || knownMethods[p.method] {
+		return false
+	}
+	w.Header().Set("Content-Type", "application/json")
+	msg, _ := json.Marshal(map[string]any{
+		"jsonrpc": "2.0", "id": p.id,
+		"error": map[string]any{"code": -32601, "message": fmt.Sprintf("method not found: %q", p.method)},
+	})
+	_, _ = w.Write(msg)
+	return true
+}
+
+// checkOrigin refuses a request whose Origin is neither the endpoint's own nor allowed: a
+// page on another site (or a rebound DNS name) must not drive the gateway from a browser.
+// Requests without Origin (every non-browser client) pass.
+func checkOrigin(next http.Handler, allowed []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := url.Parse(origin)
+		ok := err == nil && u.Host == r.Host
+		for _, a := range allowed {
+			ok = ok || strings.EqualFold(strings.TrimSuffix(a, "/"), origin)
+		}
+		if !ok {
+			http.Error(w, fmt.Sprintf("Forbidden: origin %q may not use this endpoint (allow it with [serve] allowed_origins)", origin), http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
