@@ -28,6 +28,11 @@ type conn struct {
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
 	handshake time.Duration
+	version   string          // the protocol version the handshake settled on
+	link      *link           // set when the session is shared (linkTable); close gives up a reference
+	keeper    *listenKeeper   // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
+	kept      chan struct{}   // closed when the keeper's loop has ended; nil if it never ran
+	probe     *probeTransport // stdio: sends SPINE's own server/discover (liveness, 2026-07-28)
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -37,6 +42,9 @@ type dialOptions struct {
 	stderr  func(line string) // a line of stderr, as written
 	skipped func(line string) // a line of stdout that is no MCP message, redacted (see stdoutFilter)
 	http    *http.Transport   // HTTP and SSE: the server's keep-alive pool
+	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
+	links   *linkTable        // HTTP: the sessions shared in the 2026-07-28 era (nil: none)
+	notify  func(kind string) // a server's list changed (seen by re-listing); nil: nobody to tell
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -47,17 +55,33 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 	stopOnCallerCancel := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(spec.ConnectTimeout, cancel)
 
+	var pending *link // this dial makes the server's shared session
+	if opts.links != nil && linkable(spec, opts.eras.request(spec)) {
+		var shared *conn
+		if shared, pending = opts.links.acquire(life, linkKey(ctx)); shared != nil {
+			timer.Stop()
+			stopOnCallerCancel()
+			cancel()
+			shared.handshake = time.Since(start)
+			return shared, nil
+		}
+	}
 	td := teardownOf(ctx)
 	c := &conn{life: life, cancel: cancel, hurry: td.hurried()}
 	transport, err := c.transport(spec, td, opts)
 	if err == nil {
-		var opts *mcp.ClientSessionOptions
-		if spec.Protocol != capability.ProtocolAuto {
-			opts = &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol}
+		var sessionOpts *mcp.ClientSessionOptions
+		if v := opts.eras.request(spec); v != "" {
+			sessionOpts = &mcp.ClientSessionOptions{ProtocolVersion: v}
 		}
-		c.session, err = client.Connect(life, transport, opts)
+		c.session, err = client.Connect(life, transport, sessionOpts)
 		if err != nil {
 			err = transportHint(spec, c.status, err)
+		} else {
+			c.version = c.session.InitializeResult().ProtocolVersion
+			if err = checkEra(spec, c.version); err == nil {
+				opts.eras.learned(spec, c.version)
+			}
 		}
 	}
 	timerFired := !timer.Stop()
@@ -67,9 +91,20 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 			err = context.DeadlineExceeded
 		}
 		c.close()
+		if pending != nil {
+			opts.links.abandon(pending)
+		}
 		return nil, connectError(spec, c, err, timerFired, start)
 	}
 	c.handshake = time.Since(start)
+	if pending != nil {
+		if linkable(spec, c.version) {
+			opts.links.share(pending, c)
+			c.keep(spec, client, opts.notify)
+		} else {
+			opts.links.abandon(pending)
+		}
+	}
 	return c, nil
 }
 
@@ -83,12 +118,14 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		c.proc = p
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
 		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
-		return &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, nil
+		c.probe = &probeTransport{inner: &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}}
+		return c.probe, nil
 	case capability.TransportSSE:
 		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
-		c.status = &statusRecorder{base: c.httpBase(opts)}
+		c.keeper = newListenKeeper(c.life, spec)
+		c.status = &statusRecorder{base: listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}}
 		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }
@@ -114,7 +151,11 @@ func newHTTPTransport() *http.Transport {
 func connectError(spec *capability.ServerSpec, c *conn, err error, timedOut bool, start time.Time) error {
 	var wire *jsonrpc.Error
 	var dial *net.OpError
+	var pinned *errPinnedEra
+	var config *configError
 	switch {
+	case errors.As(err, &pinned), errors.As(err, &config):
+		// The server answered; the config cannot be used with what it speaks.
 	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		// The server answered the handshake with an error: its own words say most.
 		err = fmt.Errorf("the server refused the handshake: %s", wire.Message)
@@ -157,6 +198,67 @@ func processGone(p *process) bool {
 // close ends the session: in-flight calls must already be cancelled, since
 // ClientSession.Close waits for them. A stdio server's whole process group is terminated.
 func (c *conn) close() {
+	if c.link != nil {
+		if c.link.conn != c { // the dialler's life is the shared session's: it ends with the link
+			c.cancel()
+		}
+		c.link.release()
+		return
+	}
+	c.closeSession()
+}
+
+// keep starts the keeper of a 2026-07-28 HTTP session that others share: its change stream is
+// re-opened on a listen-only session of its own when it ends, and its lists re-read at the TTL.
+func (c *conn) keep(spec *capability.ServerSpec, client *mcp.Client, notify func(kind string)) {
+	k := c.keeper
+	k.main, k.notify = c.session, notify
+	k.dial = func(ctx context.Context) (*mcp.ClientSession, error) {
+		hc := httpClient(spec, &statusRecorder{base: listenWatch{base: c.http, ended: k.streamEnded}})
+		return client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc},
+			&mcp.ClientSessionOptions{ProtocolVersion: c.version})
+	}
+	c.kept = make(chan struct{})
+	go func() {
+		defer close(c.kept)
+		k.run()
+	}()
+}
+
+// ping checks that the server answers, as its era allows: ping in the session era;
+// server/discover in the sessionless one, which has no ping (SPINE's own over stdio, a
+// request of its own over HTTP).
+func (c *conn) ping(ctx context.Context, spec *capability.ServerSpec) error {
+	switch {
+	case capability.EraOf(c.version) != capability.EraModern:
+		return c.session.Ping(ctx, nil)
+	case c.probe != nil:
+		return c.probe.discover(ctx, c.version)
+	default:
+		return c.discover(ctx, spec)
+	}
+}
+
+// discover is the liveness probe of a 2026-07-28 HTTP session, which has no ping: a
+// server/discover of its own, on a client without handlers (so that it opens no stream), over
+// the session's transport. A server that answers with another era has changed revision.
+func (c *conn) discover(ctx context.Context, spec *capability.ServerSpec) error {
+	probe := mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
+	cs, err := probe.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.http)},
+		&mcp.ClientSessionOptions{ProtocolVersion: c.version})
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if got := cs.InitializeResult().ProtocolVersion; capability.EraOf(got) != capability.EraOf(c.version) {
+		return &jsonrpc.Error{Code: mcp.CodeUnsupportedProtocolVersion,
+			Message: fmt.Sprintf("the server now speaks protocol %s, not %s", got, c.version)}
+	}
+	return nil
+}
+
+// closeSession ends the session itself (the conn's own, or a link's with its last reference).
+func (c *conn) closeSession() {
 	closed := make(chan struct{})
 	if c.session != nil {
 		go func() {
@@ -171,6 +273,9 @@ func (c *conn) close() {
 	}
 	c.cancel()
 	<-closed
+	if c.kept != nil {
+		<-c.kept
+	}
 	if c.http != nil {
 		// Idle keep-alive connections would outlive the session by minutes. With the
 		// server's shared pool this closes its other sessions' idle ones too: they are

@@ -17,7 +17,8 @@ type pendingCall struct {
 	req     *Request
 	pin     *Pin // set for a batch's session reservation instead of a call
 	sender  *actor.PID
-	refresh string // the list-cache key this call refreshes
+	refresh string    // the list-cache key this call refreshes
+	hint    cacheHint // what the server said of keeping the list it answered (2026-07-28)
 }
 
 // accept takes a request (or a batch's Pin) in: refusals that are not pool policy and cache
@@ -49,7 +50,7 @@ func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 // the refresh of its key.
 func (s *serverActor) cached(ctx actor.Context, pc *pendingCall, poolKey string) bool {
 	key := s.cacheKey(pc.req.Op, poolKey)
-	if res, ok := s.cache.get(key, time.Now()); ok {
+	if res, ok := s.cache.lookup(key, pc.req.Identity, time.Now()); ok {
 		s.stats.cacheHits.Add(1)
 		s.reply(ctx, pc, res, nil)
 		return true
@@ -74,6 +75,9 @@ func (s *serverActor) callTimeout(req *Request) time.Duration {
 // replace the session). What the pool needs and cannot know is added first: whether the call
 // is safe to run twice, and the knob a timeout ran into.
 func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
+	if data, _, ok := s.pool.Lookup(m.id); ok {
+		data.(*pendingCall).hint = m.hint
+	}
 	if f := m.failure; f != nil {
 		if data, _, ok := s.pool.Lookup(m.id); ok {
 			req := data.(*pendingCall).req
@@ -124,7 +128,11 @@ func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *F
 		s.stats.errors.Add(1)
 	}
 	if pc.refresh != "" {
-		waiters := s.cache.settle(pc.refresh, result, f != nil, time.Now().Add(s.spec.ToolsCacheTTL))
+		waiters, again := s.cache.settleList(pc, result, f != nil, pc.hint, s.spec.ToolsCacheTTL, time.Now())
+		for _, w := range again { // a private list is not theirs: they ask for their own
+			w.refresh = ""
+			s.accept(ctx, w)
+		}
 		for _, w := range waiters {
 			var g *Failure
 			if f != nil {

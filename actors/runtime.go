@@ -21,6 +21,7 @@ type RuntimeOptions struct {
 	Log      zerolog.Logger // SPINE's logs; protoactor's own go here too, at warn and above
 	EventLog EventHook      // how events are logged; nil = LogEvents(Log)
 	Events   EventHook      // also receives every pool and lifecycle event, after it is logged
+	Handlers ClientHandlers // what servers may ask of the client; the zero value declares nothing
 	// NameError gives a failure named after its server and operation the shape its callers
 	// see (the executor's own error type). It is applied once, where the error is made (a
 	// Do, Pin or Reconnect; a workflow step), so that errors.As finds that shape at any depth
@@ -85,6 +86,9 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	shrinkRegistry(system)
 	td := newTeardown()
 	servers := serverOptions(project, events, log, td)
+	for i := range servers {
+		servers[i].Handlers = opts.Handlers
+	}
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
 	if err != nil {
 		return nil, fmt.Errorf("start actor system: %w", err)

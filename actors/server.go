@@ -60,6 +60,8 @@ type serverActor struct {
 	events   EventHook
 	log      zerolog.Logger
 	teardown *teardown
+	eras     *eraMemory
+	handlers ClientHandlers
 
 	self   *actor.PID
 	client *mcp.Client
@@ -94,8 +96,11 @@ type ServerOptions struct {
 	Stats  *ServerStats // counters shared with readers; required
 	Events EventHook    // receives pool and lifecycle events; nil = none
 	Log    zerolog.Logger
+	// Handlers answer what the server asks of the client; the zero value declares nothing.
+	Handlers ClientHandlers
 
-	teardown *teardown // shared with the runtime's Close; nil outside a Runtime
+	teardown *teardown  // shared with the runtime's Close; nil outside a Runtime
+	eras     *eraMemory // shared by the runtime's servers; nil: each server remembers its own
 }
 
 // NewServerProps returns the props of a server actor.
@@ -107,7 +112,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown}
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers}
 	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
@@ -197,7 +202,10 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.cache = newListCache()
 	s.stats.circuit.Store("closed")
 	s.client = s.newClient(ctx.ActorSystem().Root)
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats}
+	if s.eras == nil {
+		s.eras = newEraMemory()
+	}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
@@ -246,8 +254,7 @@ func onlySkip(methods []string) bool {
 func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 	self := s.self
 	notify := func(kind string) { root.Send(self, &listChanged{kind: kind}) }
-	return mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, &mcp.ClientOptions{
-		Capabilities:               &mcp.ClientCapabilities{},
+	opts := &mcp.ClientOptions{
 		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { notify("tools") },
 		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { notify("resources") },
 		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { notify("prompts") },
@@ -257,7 +264,11 @@ func (s *serverActor) newClient(root *actor.RootContext) *mcp.Client {
 				root.Send(self, &Progress{ID: id, Progress: p.Progress, Total: p.Total, Message: p.Message})
 			}
 		},
-	})
+	}
+	s.handlers.clientOptions(opts)
+	c := mcp.NewClient(&mcp.Implementation{Name: "spine", Version: Version}, opts)
+	s.handlers.addRoots(c)
+	return c
 }
 
 // Version is SPINE's version, sent to servers as the client implementation version.

@@ -44,7 +44,8 @@ type (
 		session uint64
 		id      uint64
 		result  any
-		failure *Failure // nil on success
+		failure *Failure  // nil on success
+		hint    cacheHint // how long a list may be kept, and by whom (2026-07-28 servers)
 	}
 	probeDone struct {
 		session uint64
@@ -104,6 +105,9 @@ type sessionDeps struct {
 	teardown *teardown
 	stats    *ServerStats    // the server's counters (skipped stdout lines); may be nil
 	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
+	eras     *eraMemory      // the protocol versions protocol = "auto" settled on
+	hints    hintsOnce       // installs cacheHints on client
+	links    linkTable       // HTTP, 2026-07-28: the client sessions the server's session actors share
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
@@ -158,6 +162,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	a.secrets = secretsOf(a.spec)
 	a.started = true
 	a.teardown.opened()
+	a.hints.install(a.client)
 	// The session's requests (handshake, stream, close) carry its identity's headers.
 	base := withCallHeaders(withTeardown(context.Background(), a.teardown), a.headers)
 	dialCtx, stop := context.WithCancel(base)
@@ -165,7 +170,8 @@ func (a *sessionActor) start(ctx actor.Context) {
 	gen, root := a.gen, ctx.ActorSystem().Root
 	go func() {
 		defer close(a.dialDone)
-		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http})
+		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras, links: &a.links,
+			notify: a.listsChanged(root)})
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake}
@@ -189,6 +195,13 @@ func (a *sessionActor) start(ctx actor.Context) {
 		a.mu.Unlock()
 		root.Send(a.self, &connectDone{gen: gen})
 	}()
+}
+
+// listsChanged tells the server actor that a list changed, as go-sdk's notification handlers
+// do (the server actor's listChanged); its continuations come from a link's keeper.
+func (a *sessionActor) listsChanged(root *actor.RootContext) func(kind string) {
+	parent := a.parent
+	return func(kind string) { root.Send(parent, &listChanged{kind: kind}) }
 }
 
 // stderrLine logs a line of the server's stderr at debug level. Servers print their
@@ -283,13 +296,21 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 	a.calls.Add(1)
 	go func() {
 		defer a.calls.Done()
-		res, err := runOp(callCtx, c.session, req, a.spec.ListPages())
+		opCtx, hint := withCacheHint(callCtx)
+		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
+		err = undeclared(err)
 		a.mu.Lock()
 		delete(a.inflight, req.ID)
 		// Released: this session's teardown cancelled the call, which may have run.
 		dead := a.dead || a.released
 		a.mu.Unlock()
 		var f *Failure
+		if err != nil && revisionChanged(err) {
+			// The server no longer speaks what this session settled on: the next session
+			// probes again. The call is answered with the server's error, not re-run.
+			a.eras.forget(a.spec)
+			root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
+		}
 		if err != nil {
 			class, reason := classify(callCtx, err)
 			if dead && class != ClassNotSent && class != ClassProtocol {
@@ -298,7 +319,7 @@ func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
 			f = failure(class, reason, redact(a.spec, err))
 		}
 		call.end()
-		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f})
+		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint})
 	}()
 }
 
@@ -320,7 +341,10 @@ func (a *sessionActor) probe(ctx actor.Context, methods []string) {
 		for _, m := range methods {
 			switch m {
 			case "ping":
-				err = c.session.Ping(pctx, nil)
+				err = c.ping(pctx, a.spec)
+				if revisionChanged(err) {
+					a.eras.forget(a.spec)
+				}
 			case "list_tools":
 				_, err = c.session.ListTools(pctx, nil)
 			default: // "skip"

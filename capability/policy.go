@@ -139,16 +139,6 @@ func applyProtocol(t *table, p *Policy) {
 	}
 }
 
-func checkProtocol(p *Policy) string {
-	if p.Protocol == ProtocolAuto {
-		return ""
-	}
-	if _, err := time.Parse(time.DateOnly, p.Protocol); err == nil {
-		return ""
-	}
-	return fmt.Sprintf("protocol %q: want %q or a protocol version date such as \"2025-11-25\"", p.Protocol, ProtocolAuto)
-}
-
 // applyPolicy reads the Policy keys that t sets over p.
 func applyPolicy(t *table, p *Policy) {
 	for _, k := range policyKeys {

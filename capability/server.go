@@ -162,6 +162,9 @@ func (s *ServerSpec) problems() []problem {
 		}
 	}
 	out = append(out, s.identityHeadersProblems()...)
+	if pr, ok := s.eraProblem(); ok {
+		out = append(out, pr)
+	}
 	for _, k := range slices.Sorted(maps.Keys(s.ToolTimeouts)) {
 		switch d := s.ToolTimeouts[k]; {
 		case d < 0:

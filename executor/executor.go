@@ -38,6 +38,7 @@ func New(project *capability.Project, opts ...Option) (*Executor, error) {
 		EventLog:  hookOf(o.eventLog),
 		Events:    hookOf(o.events),
 		NameError: callErrorOf,
+		Handlers:  o.handlers,
 	})
 	if err != nil {
 		return nil, err

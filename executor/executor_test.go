@@ -151,8 +151,8 @@ func TestResourcePromptAndLists(t *testing.T) {
 		t.Fatalf("GetPrompt = %+v, %v", pr, err)
 	}
 	tools, err := ex.ListTools(ctx, "demo")
-	if err != nil || len(tools) != 8 {
-		t.Fatalf("ListTools = %d tools, %v; want 8", len(tools), err)
+	if err != nil || len(tools) != 11 {
+		t.Fatalf("ListTools = %d tools, %v; want 11", len(tools), err)
 	}
 	res, err := ex.ListResources(ctx, "demo")
 	if err != nil || len(res) != 1 {

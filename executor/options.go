@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/actors"
 )
 
 // Option configures an Executor.
@@ -15,6 +17,7 @@ type options struct {
 	eventLog EventHook
 	events   EventHook
 	identity func(http.Header) string
+	handlers actors.ClientHandlers // handlers.go
 }
 
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.

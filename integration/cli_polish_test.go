@@ -88,7 +88,7 @@ func TestCLIUnknownServerOrTool(t *testing.T) {
 		{[]string{"call", "dmeo", "echo", "text=hi"}, `unknown server "dmeo" (did you mean "demo"?)`},
 		{[]string{"call", "nope", "echo"}, `unknown server "nope" (configured and enabled: demo)`},
 		{[]string{"call", "demo", "ech", "text=hi"}, `unknown tool "ech" (did you mean "echo"?)`},
-		{[]string{"call", "demo", "frobnicate"}, `unknown tool "frobnicate" (server "demo" has 8 tools; spine tools demo lists them)`},
+		{[]string{"call", "demo", "frobnicate"}, `unknown tool "frobnicate" (server "demo" has 11 tools; spine tools demo lists them)`},
 		{[]string{"tools", "dmeo"}, `unknown server "dmeo" (did you mean "demo"?)`},
 		{[]string{"resources", "dmeo"}, `unknown server "dmeo" (did you mean "demo"?)`},
 		{[]string{"prompts", "dmeo", "--output", "json"}, `unknown server "dmeo" (did you mean "demo"?)`},

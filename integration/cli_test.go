@@ -13,7 +13,7 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-var demoTools = []string{"add", "counter", "crash", "echo", "fail", "grow", "hang", "sleep"}
+var demoTools = []string{"add", "ask", "counter", "crash", "echo", "fail", "grow", "hang", "roots", "sample", "sleep"}
 
 func TestCLIWithTheExampleConfig(t *testing.T) {
 	noServersLeft(t)

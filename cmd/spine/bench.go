@@ -28,6 +28,7 @@ type benchFlags struct {
 	sweepS      string
 	sweepI      string
 	sweepTime   time.Duration
+	eras        bool
 	output      string
 }
 
@@ -39,7 +40,8 @@ func (f *benchFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&f.sessions, "sessions", 0, "sessions of the pooled-concurrent mode (default: the server's max_sessions)")
 	fs.IntVar(&f.inflight, "inflight", 0, "max_inflight of the pooled-concurrent mode (default: concurrency/sessions, at most the server's max_inflight)")
 	fs.IntVar(&f.rounds, "rounds", 10, "interleaved rounds: each runs a batch of every mode, in rotating order")
-	fs.StringVar(&f.modes, "modes", strings.Join(bench.ModeNames(), ","), "modes to run")
+	fs.StringVar(&f.modes, "modes", strings.Join(bench.ModeNames(), ","), "modes to run (also "+strings.Join(bench.EraModeNames(), ", ")+")")
+	fs.BoolVar(&f.eras, "eras", false, "also run the pooled mode pinned to each protocol era, side by side (for a server that speaks both)")
 	fs.StringVar(&f.sweepS, "sweep-sessions", "1,2,4", "session counts of the sweep")
 	fs.StringVar(&f.sweepI, "sweep-inflight", "1,4,16", "in-flight calls per session of the sweep")
 	fs.DurationVar(&f.sweepTime, "sweep-time", 250*time.Millisecond, "time per sweep point (0: no sweep, no suggestion)")
@@ -97,8 +99,12 @@ func runBench(ctx context.Context, e *env, args []string) error {
 
 // validate checks the flags and returns the modes and sweep shapes they name.
 func (f *benchFlags) validate() (modes []string, sweepS, sweepI []int, err error) {
-	names := bench.ModeNames()
-	for _, m := range strings.Split(f.modes, ",") {
+	names := append(bench.ModeNames(), bench.EraModeNames()...)
+	given := f.modes
+	if f.eras {
+		given += "," + strings.Join(bench.EraModeNames(), ",")
+	}
+	for _, m := range strings.Split(given, ",") {
 		m = strings.TrimSpace(m)
 		if !slices.Contains(names, m) {
 			return nil, nil, nil, badUsage("--modes: unknown mode %q (want %s)", m, strings.Join(names, ", "))

@@ -15,11 +15,13 @@ func runCall(ctx context.Context, e *env, args []string) error {
 	var argsJSON, output string
 	var timeout time.Duration
 	var meta bool
+	var client clientFlags
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.StringVar(&argsJSON, "args", "", "tool arguments as a JSON object")
 		fs.DurationVar(&timeout, "timeout", 0, "give up on the call after this long, e.g. 30s (default: the server's call_timeout,\nrenewed by progress notifications up to its max_call_time)")
 		outputFlag(fs, &output, "text", "json")
 		fs.BoolVar(&meta, "meta", false, "keep the result's _meta fields in --output json (left out by default)")
+		client.register(fs)
 	})
 	if err != nil {
 		return err
@@ -50,7 +52,7 @@ func runCall(ctx context.Context, e *env, args []string) error {
 	if err := checkServer(p, server); err != nil {
 		return err
 	}
-	ex, err := e.executorFor(p)
+	ex, err := e.executorFor(p, client.options(e, p.Dir)...)
 	if err != nil {
 		return err
 	}

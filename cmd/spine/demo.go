@@ -11,12 +11,17 @@ import (
 
 func runDemoServer(ctx context.Context, e *env, args []string) error {
 	var addr string
+	var stateless bool
 	if _, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.StringVar(&addr, "http", "", "serve streamable HTTP on this loopback address (e.g. 127.0.0.1:0) instead of stdio")
+		fs.BoolVar(&stateless, "stateless", false, "with --http: no MCP sessions, every request on its own (speaks protocol 2026-07-28 as well as 2025-11-25)")
 	}); err != nil {
 		return err
 	}
-	opts := demoserver.Options{Greeting: os.Getenv("DEMO_GREETING"), Stderr: e.stderr}
+	if stateless && addr == "" {
+		return badUsage("--stateless needs --http (a stdio server speaks both protocol versions already)")
+	}
+	opts := demoserver.Options{Greeting: os.Getenv("DEMO_GREETING"), Stderr: e.stderr, Stateless: stateless}
 	if addr == "" {
 		return demoserver.ServeStdio(ctx, opts)
 	}

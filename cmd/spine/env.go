@@ -160,8 +160,8 @@ func (e *env) executor() (*executor.Executor, error) {
 	return e.executorFor(p)
 }
 
-func (e *env) executorFor(p *capability.Project) (*executor.Executor, error) {
-	ex, err := executor.New(p, executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log)))
+func (e *env) executorFor(p *capability.Project, extra ...executor.Option) (*executor.Executor, error) {
+	ex, err := executor.New(p, append([]executor.Option{executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log))}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

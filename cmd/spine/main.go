@@ -27,9 +27,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json] [--meta] [--no-journal] | run --resume RUN_ID [WORKFLOW.toml] [--accept STEP]... [--rerun STEP]... [--force] | run --schema WORKFLOW.toml", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
+		{"run", "run WORKFLOW.toml [--var k=v]... [--output text|json] [--meta] [--no-journal] [--roots] | run --resume RUN_ID [WORKFLOW.toml] [--accept STEP]... [--rerun STEP]... [--force] | run --schema WORKFLOW.toml", "run a workflow of tool calls, resource reads and prompt fetches", runRun},
 		{"runs", "runs [--limit N] [--output text|json]", "list recent workflow runs: ok, failed, interrupted (resumable) or running", runRuns},
-		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json] [--meta]", "call one tool and print its result", runCall},
+		{"call", "call SERVER TOOL [--args JSON] [k=v]... [--timeout D] [--output text|json] [--meta] [--roots]", "call one tool and print its result", runCall},
 		{"tools", "tools [SERVER] [--output text|json] [--meta]", "list the tools of one or every server", runList("tools")},
 		{"resources", "resources [SERVER] [--output text|json] [--meta]", "list resources and resource templates", runList("resources")},
 		{"prompts", "prompts [SERVER] [--output text|json] [--meta]", "list prompts", runList("prompts")},
@@ -37,12 +37,12 @@ func commands() []command {
 		{"bench", "bench SERVER TOOL [--args JSON] [k=v]... [--calls N] [--cold-calls N]\n" +
 			"                   [--concurrency C] [--sessions S] [--inflight I] [--rounds R]\n" +
 			"                   [--modes cold,raw,pooled,pooled-concurrent] [--sweep-sessions LIST]\n" +
-			"                   [--sweep-inflight LIST] [--sweep-time D] [--output text|json]",
+			"                   [--sweep-inflight LIST] [--sweep-time D] [--eras] [--output text|json]",
 			"measure cold, raw, pooled and concurrent calls of one tool, interleaved; suggest a pool size", runBench},
 		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR | --compose | --scaffold DIR [--force]]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"serve", "serve [--http ADDR] [--stdio] [--workflows GLOB]... [--print-names [--output text|json]]", "serve every enabled server as one MCP server, over stdio and/or streamable HTTP", runServe},
-		{"demo-server", "demo-server [--http 127.0.0.1:PORT]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
+		{"demo-server", "demo-server [--http 127.0.0.1:PORT [--stateless]]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
 		{"version", "version", "print SPINE's version", runVersion},
 		{"help", "help [COMMAND]", "print this usage, or a command's usage and flags", runHelp},
 	}

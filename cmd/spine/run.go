@@ -31,10 +31,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		output, resume          string
 		schema, force, no, meta bool
 		accept, rerun           listFlag
+		client                  clientFlags
 	)
 	vars := varFlags{}
 	pos, err := e.flags(args, func(fs *flag.FlagSet) {
 		fs.Var(vars, "var", "set a workflow input or var: --var NAME=VALUE (repeatable; an input's value is parsed by its type)")
+		client.register(fs)
 		fs.BoolVar(&schema, "schema", false, "print the JSON Schema of the workflow's [inputs] and exit")
 		fs.StringVar(&resume, "resume", "", "continue the interrupted run RUN_ID (see spine runs): finished steps are not called again")
 		fs.Var(&accept, "accept", "with --resume: count STEP, which may have run, as done with no result (repeatable)")
@@ -99,7 +101,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if resume == "" && !no {
 		opts = append(opts, executor.WithJournal(filepath.Join(project.Dir, journal.Dir)))
 	}
-	ex, err := e.executorFor(project)
+	ex, err := e.executorFor(project, client.options(e, project.Dir)...)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 )
 
@@ -18,6 +19,8 @@ type serverCheck struct {
 	OK          bool    `json:"ok"`
 	Error       string  `json:"error,omitempty"`
 	Protocol    string  `json:"protocol,omitempty"` // the MCP protocol version the handshake settled on
+	Era         string  `json:"era,omitempty"`      // legacy (sessions, 2025-11-25 and older) or modern (sessionless, 2026-07-28)
+	Configured  string  `json:"configured"`         // the protocol key: auto, or the version it pins
 	HandshakeMs float64 `json:"handshake_ms"`
 	Tools       int     `json:"tools"`
 	Resources   int     `json:"resources"`
@@ -57,7 +60,7 @@ func runServers(ctx context.Context, e *env, args []string) error {
 
 	checks := make([]serverCheck, 0, len(p.Servers))
 	for _, s := range p.Enabled() {
-		checks = append(checks, serverCheck{Name: s.Name, Transport: string(s.Transport)})
+		checks = append(checks, serverCheck{Name: s.Name, Transport: string(s.Transport), Configured: s.Protocol})
 	}
 	var wg sync.WaitGroup
 	for i := range checks {
@@ -72,7 +75,7 @@ func runServers(ctx context.Context, e *env, args []string) error {
 			}
 			c.OK, c.Tools = true, len(tools)
 			if info, err := ex.ServerInfo(ctx, c.Name); err == nil && info != nil {
-				c.Protocol = info.ProtocolVersion
+				c.Protocol, c.Era = info.ProtocolVersion, string(capability.EraOf(info.ProtocolVersion))
 			}
 			// Resources and prompts are optional capabilities: a server without them has none.
 			if res, err := ex.ListResources(ctx, c.Name); err == nil {
@@ -95,13 +98,13 @@ func runServers(ctx context.Context, e *env, args []string) error {
 		}
 	} else {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVER\tTRANSPORT\tSTATUS\tPROTOCOL\tHANDSHAKE\tTOOLS\tRESOURCES\tPROMPTS")
+		fmt.Fprintln(tw, "SERVER\tTRANSPORT\tSTATUS\tERA\tPROTOCOL\tHANDSHAKE\tTOOLS\tRESOURCES\tPROMPTS")
 		for _, c := range checks {
 			if c.OK {
-				fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%.1fms\t%d\t%d\t%d\n", c.Name, c.Transport, orDash(c.Protocol), c.HandshakeMs,
+				fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%s\t%.1fms\t%d\t%d\t%d\n", c.Name, c.Transport, orDash(c.Era), protocolShown(c), c.HandshakeMs,
 					c.Tools, c.Resources, c.Prompts)
 			} else {
-				fmt.Fprintf(tw, "%s\t%s\tfailed\t-\t-\t-\t-\t-\n", c.Name, c.Transport)
+				fmt.Fprintf(tw, "%s\t%s\tfailed\t-\t-\t-\t-\t-\t-\n", c.Name, c.Transport)
 			}
 		}
 		tw.Flush()
@@ -115,6 +118,15 @@ func runServers(ctx context.Context, e *env, args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// protocolShown is the negotiated version, and what the config asked for when it probed:
+// "auto:2026-07-28".
+func protocolShown(c serverCheck) string {
+	if c.Configured == capability.ProtocolAuto && c.Protocol != "" {
+		return "auto:" + c.Protocol
+	}
+	return orDash(c.Protocol)
 }
 
 // orDash shows an unknown value as "-".

@@ -59,8 +59,8 @@ func (o *Options) check() error {
 		return errors.New("bench: Project, Server and Tool are required")
 	}
 	for _, m := range o.Modes {
-		if !slices.Contains(modeNames, m) {
-			return fmt.Errorf("bench: unknown mode %q (want %s)", m, strings.Join(modeNames, ", "))
+		if !knownMode(m) {
+			return fmt.Errorf("bench: unknown mode %q (want %s)", m, strings.Join(append(ModeNames(), eraModeNames...), ", "))
 		}
 	}
 	switch {
@@ -198,6 +198,10 @@ func (t *target) setUp(ctx context.Context, o *Options, sessions, inflight int) 
 			}
 		case ModePooledConcurrent:
 			m, _, err = t.pooledMode(ctx, ModePooledConcurrent, o.Calls, o.Concurrency, sessions, inflight)
+		case ModePooledLegacy, ModePooledModern:
+			spec := t.spec
+			spec.Protocol = strings.TrimPrefix(name, "pooled-")
+			m, _, err = t.pooledModeOf(ctx, spec, name, o.Calls, 1, 0, 0)
 		}
 		if m != nil {
 			modes = append(modes, m)

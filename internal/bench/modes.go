@@ -32,8 +32,26 @@ const (
 
 var modeNames = []string{ModeCold, ModeRaw, ModePooled, ModePooledConcurrent}
 
+// The era modes make the pooled mode's calls with the server's protocol pinned to one era, so
+// that a server that speaks both shows what each costs, side by side in one run. They are not
+// run by default.
+const (
+	ModePooledLegacy = "pooled-" + capability.ProtocolLegacy
+	ModePooledModern = "pooled-" + capability.ProtocolModern
+)
+
+var eraModeNames = []string{ModePooledLegacy, ModePooledModern}
+
 // ModeNames returns every mode, in the order `spine bench` runs them by default.
 func ModeNames() []string { return slices.Clone(modeNames) }
+
+// EraModeNames returns the era modes (pooled, with the protocol pinned to each era).
+func EraModeNames() []string { return slices.Clone(eraModeNames) }
+
+// knownMode says whether Run can measure the mode called name.
+func knownMode(name string) bool {
+	return slices.Contains(modeNames, name) || slices.Contains(eraModeNames, name)
+}
 
 // closeTimeout bounds the drain of an executor's in-flight calls when a mode closes it.
 const closeTimeout = 5 * time.Second
@@ -255,7 +273,11 @@ func (t *target) executorFor(spec capability.ServerSpec) (*executor.Executor, er
 // pooledMode: the same calls through an executor with the server's configured pool.
 // pooledConcurrent: callers goroutines through a pool of exactly sessions sessions.
 func (t *target) pooledMode(ctx context.Context, name string, calls, callers, sessions, inflight int) (*mode, *executor.Executor, error) {
-	spec := t.spec
+	return t.pooledModeOf(ctx, t.spec, name, calls, callers, sessions, inflight)
+}
+
+// pooledModeOf is pooledMode over spec (the target's server, changed: an era mode's pin).
+func (t *target) pooledModeOf(ctx context.Context, spec capability.ServerSpec, name string, calls, callers, sessions, inflight int) (*mode, *executor.Executor, error) {
 	if sessions > 0 {
 		spec.MinSessions, spec.MaxSessions, spec.MaxInflight = sessions, sessions, inflight
 	}

@@ -107,7 +107,7 @@ func serveHTTP(ctx context.Context, addr string, s *mcp.Server, opts Options, re
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(
 		func(*http.Request) *mcp.Server { return s },
-		&mcp.StreamableHTTPOptions{Logger: opts.logger()},
+		&mcp.StreamableHTTPOptions{Logger: opts.logger(), Stateless: opts.Stateless},
 	))
 	srv := &http.Server{
 		Handler:           mux,

@@ -14,11 +14,17 @@ import (
 // function that ends it and waits for it to return.
 func httpServer(t *testing.T, s *mcp.Server) (url string, stop func()) {
 	t.Helper()
+	return httpServerWith(t, s, Options{})
+}
+
+// httpServerWith is httpServer with opts (Stateless).
+func httpServerWith(t *testing.T, s *mcp.Server, opts Options) (url string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	urls := make(chan string, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- serveHTTP(ctx, "127.0.0.1:0", s, Options{}.withDefaults(), func(u string) { urls <- u })
+		served <- serveHTTP(ctx, "127.0.0.1:0", s, opts.withDefaults(), func(u string) { urls <- u })
 	}()
 	select {
 	case url = <-urls:

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -38,6 +39,21 @@ type Options struct {
 	// written to stdout but protocol frames.
 	// If nil, diagnostics are discarded (io.Discard).
 	Stderr io.Writer
+
+	// Stateless makes ServeHTTP serve every request on its own, with no MCP session (go-sdk's
+	// stateless streamable handler): it speaks the sessionless 2026-07-28 protocol as well as
+	// 2025-11-25, but can send a 2025-11-25 client no request of its own (ask, sample and
+	// roots fail there, and no list change reaches such a client). Stdio ignores it.
+	// If false, every HTTP client gets a session (2025-11-25 only).
+	Stateless bool
+
+	// ListTTL is the ttlMs the server puts on its lists and reads for 2026-07-28 clients: how
+	// long they may keep them. If zero, 0 (they should not keep them).
+	ListTTL time.Duration
+
+	// PrivateLists marks lists and reads cacheScope "private": a client may keep them only
+	// for the user who asked. If false, "public".
+	PrivateLists bool
 
 	// Exit ends the process when the crash tool is called, with
 	// [CrashExitCode]. Tests replace it to observe the call.
@@ -84,6 +100,12 @@ func New(opts Options) *mcp.Server {
 	}, &mcp.ServerOptions{
 		Instructions: instructions(opts.Greeting),
 		Logger:       opts.logger(),
+		SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) {
+			c.TTLMs = int(opts.ListTTL.Milliseconds())
+			if opts.PrivateLists {
+				c.CacheScope = "private"
+			}
+		},
 	})
 	addTools(s, opts)
 	addReadme(s, opts.Greeting)
@@ -95,7 +117,8 @@ func instructions(greeting string) string {
 	return fmt.Sprintf("spine-demo is the demo MCP server shipped inside the spine binary; "+
 		"it greets you with %q. Its tools exist to exercise MCP clients: echo, add and counter "+
 		"answer at once, sleep and hang test deadlines and cancellation, fail returns a tool error, "+
-		"crash ends the server process, and grow adds tools while the server runs. "+
+		"crash ends the server process, grow adds tools while the server runs, and ask, sample and "+
+		"roots ask the client for an answer, a completion or its roots. "+
 		"Read %s for details.", greeting, ReadmeURI)
 }
 
@@ -131,6 +154,9 @@ func readme(greeting string) string {
 - hang: never answers; returns only when the call is cancelled.
 - counter: counts 1, 2, 3... within one MCP session.
 - grow: adds a tool grown_1, grown_2... and notifies clients that the tool list changed.
+- ask {question}: asks the client's user (elicitation) and answers with what they said.
+- sample {prompt}: asks the client's model (sampling) and answers with what it said.
+- roots: asks the client for its roots and answers with their URIs.
 
 ## Prompts
 

@@ -99,7 +99,7 @@ func TestToolList(t *testing.T) {
 		byName[tool.Name] = tool
 	}
 	slices.Sort(names)
-	want := []string{"add", "counter", "crash", "echo", "fail", "grow", "hang", "sleep"}
+	want := []string{"add", "ask", "counter", "crash", "echo", "fail", "grow", "hang", "roots", "sample", "sleep"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools = %v, want %v", names, want)
 	}
@@ -146,6 +146,9 @@ func TestToolList(t *testing.T) {
 		{"counter", false, false, false},
 		{"grow", false, false, false},
 		{"crash", false, false, true},
+		{"ask", false, false, false},
+		{"sample", false, false, false},
+		{"roots", true, true, false},
 	} {
 		a := byName[c.tool].Annotations
 		if a == nil || a.DestructiveHint == nil {
@@ -303,8 +306,8 @@ func TestGrowNotifiesToolListChanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := len(res.Tools); n != 10 {
-				t.Errorf("after two grows: %d tools, want 10", n)
+			if n := len(res.Tools); n != 13 {
+				t.Errorf("after two grows: %d tools, want 13", n)
 			}
 		})
 	}

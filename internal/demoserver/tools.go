@@ -109,6 +109,7 @@ func addTools(s *mcp.Server, opts Options) {
 			"so that connected clients receive a tools list_changed notification. Answers with the new tool's name.",
 		Annotations: hints(false, false, false),
 	}, d.grow)
+	addAskingTools(s, d)
 }
 
 func text(s string) *mcp.CallToolResult {
@@ -124,10 +125,13 @@ func (d *demo) add(_ context.Context, _ *mcp.CallToolRequest, in addInput) (*mcp
 	return text(strconv.FormatFloat(sum, 'g', -1, 64)), addOutput{Sum: sum}, nil
 }
 
-func (d *demo) sleep(ctx context.Context, _ *mcp.CallToolRequest, in sleepInput) (*mcp.CallToolResult, any, error) {
+func (d *demo) sleep(ctx context.Context, req *mcp.CallToolRequest, in sleepInput) (*mcp.CallToolResult, any, error) {
 	if in.Ms < 0 {
 		return nil, nil, errors.New("sleep: ms must be 0 or more")
 	}
+	// A caller that asked for progress hears when the sleep starts and when it ends: two
+	// notifications, whatever the machine's speed, so that tests can count them.
+	report(ctx, req, 0, float64(in.Ms), "falling asleep")
 	timer := time.NewTimer(time.Duration(in.Ms) * time.Millisecond)
 	defer timer.Stop()
 	select {
@@ -135,7 +139,21 @@ func (d *demo) sleep(ctx context.Context, _ *mcp.CallToolRequest, in sleepInput)
 		return nil, nil, ctx.Err()
 	case <-timer.C:
 	}
+	report(ctx, req, float64(in.Ms), float64(in.Ms), "awake")
 	return text(fmt.Sprintf("slept %dms", in.Ms)), nil, nil
+}
+
+// report sends a progress notification when the caller gave a progress token; a failure to
+// send it is no failure of the call.
+func report(ctx context.Context, req *mcp.CallToolRequest, done, total float64, msg string) {
+	if req == nil || req.Params == nil || req.Session == nil {
+		return
+	}
+	token := req.Params.GetProgressToken()
+	if token == nil {
+		return
+	}
+	_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: done, Total: total, Message: msg})
 }
 
 func (d *demo) fail(_ context.Context, _ *mcp.CallToolRequest, in failInput) (*mcp.CallToolResult, any, error) {
