@@ -29,7 +29,14 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)
 		timeout := s.callTimeout(pc.req)
-		ctx.Send(s.pids[e.Session], &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)})
+		d := &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)}
+		// A tool call's success needs nothing of the server (lists are filtered and cached
+		// here), so the session answers it at once; one that streams progress is answered here,
+		// after its notifications, which come through this actor.
+		if pc.req.Op == OpCallTool && !pc.req.Progress && pc.refresh == "" {
+			d.reply = pc.sender
+		}
+		ctx.Send(s.pids[e.Session], d)
 	case pool.Grant:
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)
@@ -38,6 +45,9 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		pc := e.Data.(*pendingCall)
 		var result any
 		if e.Failure == nil && e.Call == s.resultFor {
+			if s.replied { // the session answered the caller already
+				return
+			}
 			result = s.filter(pc.req.Op, s.result)
 		}
 		s.reply(ctx, pc, result, e.Failure)

@@ -43,6 +43,7 @@ type Runtime struct {
 	closeOnce sync.Once
 	closeErr  error
 	teardown  *teardown
+	mailboxes *runners      // the goroutines that run the server and session actors' mailboxes
 	shutdown  chan struct{} // closed once the actor system is shut down
 }
 
@@ -84,9 +85,11 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	)
 	shrinkRegistry(system)
 	td := newTeardown()
-	servers := serverOptions(project, events, log, td)
+	mailboxes := newRunners(maxIdleMailboxRunners)
+	servers := serverOptions(project, events, log, td, mailboxes)
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
 	if err != nil {
+		mailboxes.close()
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	res, err := system.Root.RequestFuture(app, &serversQuery{}, askTimeout).Result()
@@ -94,7 +97,7 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	pids := res.(*serversAnswer).pids
-	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td,
+	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td, mailboxes: mailboxes,
 		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
@@ -381,6 +384,7 @@ func (rt *Runtime) close(ctx context.Context) error {
 	// StopFuture gives up after 10 s, and no server process may outlive Close.
 	rt.teardown.waitReleased()
 	rt.system.Shutdown()
+	rt.mailboxes.close()
 	close(rt.shutdown)
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {
 		return err

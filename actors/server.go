@@ -55,11 +55,12 @@ type (
 // is safe to run twice, the messages that name timeouts, subscribers. docs/design.md,
 // "The pool state machine".
 type serverActor struct {
-	spec     *capability.ServerSpec
-	stats    *ServerStats
-	events   EventHook
-	log      zerolog.Logger
-	teardown *teardown
+	spec      *capability.ServerSpec
+	stats     *ServerStats
+	events    EventHook
+	log       zerolog.Logger
+	teardown  *teardown
+	mailboxes *runners
 
 	self   *actor.PID
 	client *mcp.Client
@@ -80,6 +81,7 @@ type serverActor struct {
 	// the message being turned into inputs, for the effects that need its payload
 	result    any    // a call's result (Done)
 	resultFor uint64 // the call it belongs to
+	replied   bool   // the session answered that call's caller already
 	ready     *sessionReady
 }
 
@@ -95,7 +97,8 @@ type ServerOptions struct {
 	Events EventHook    // receives pool and lifecycle events; nil = none
 	Log    zerolog.Logger
 
-	teardown *teardown // shared with the runtime's Close; nil outside a Runtime
+	teardown  *teardown // shared with the runtime's Close; nil outside a Runtime
+	mailboxes *runners  // runs the server's and its sessions' mailboxes; nil: protoactor's own
 }
 
 // NewServerProps returns the props of a server actor.
@@ -107,12 +110,20 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown}
-	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, mailboxes: opts.mailboxes}
+	}, withMailboxes(opts.mailboxes, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
 		return actor.StopDirective
-	})))
+	})))...)
+}
+
+// withMailboxes adds the runtime's mailbox runners to an actor's props (runners.go says why).
+func withMailboxes(r *runners, opts ...actor.PropsOption) []actor.PropsOption {
+	if r != nil {
+		opts = append(opts, actor.WithDispatcher(r))
+	}
+	return opts
 }
 
 // Receive implements actor.Actor.
@@ -193,7 +204,7 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.cache = newListCache()
 	s.stats.circuit.Store("closed")
 	s.client = s.newClient(ctx.ActorSystem().Root)
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, mailboxes: s.mailboxes}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
