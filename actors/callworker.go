@@ -6,33 +6,50 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// run starts one call on one of the session's call runners (long-lived goroutines, one per
-// call in flight at most: runners.go says why). The outcome goes straight to the server
-// actor, so that it is not lost if this session stops meanwhile.
+// run starts a call that came through the session's mailbox. The server actor starts its
+// calls with begin directly; this path is kept for a dispatch that finds no session to start
+// it on directly (the server forgot it), and behaves the same.
+func (a *sessionActor) run(_ actor.Context, d *dispatch) { a.begin(d) }
+
+// begin starts one call on one of the session's call runners (long-lived goroutines, one per
+// call in flight at most: runners.go says why). The server actor calls it on its own
+// goroutine when the pool dispatches to this session, so that a call takes one mailbox hop
+// (caller → server actor) before it is written, not two: everything begin touches is guarded
+// by the session's mutex. The outcome goes straight to the server actor, so that it is not
+// lost if this session stops meanwhile.
+//
+// A session that is releasing starts nothing and reports nothing: its release tells the
+// server actor (sessionReleased) after every call it started was reported, and the server's
+// pool answers the calls it had dispatched here that were not — as for a dispatch dropped
+// with a stopped actor's mailbox.
 //
 // A success the server asked to be answered at once (dispatch.reply) goes to the caller
-// from here, before the server hears of it: the answer does not wait for the server actor's
-// mailbox, which under load holds the arrivals of other calls. The server's pool still
-// decides everything else from the callDone that follows — a failure is never answered
-// here, since the pool may retry it or name it.
-func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
+// from the runner, before the server hears of it: the answer does not wait behind the server
+// actor's mailbox, which under load holds the arrivals of other calls. The server's pool still
+// decides everything else from the callDone that follows; a failure is never answered here,
+// since the pool may retry it or name it.
+func (a *sessionActor) begin(d *dispatch) {
+	root, parent, req := a.system.Root, a.parent, d.req
 	a.mu.Lock()
-	c, dead := a.conn, a.dead || a.released
-	a.mu.Unlock()
-	if c == nil || dead {
-		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, failure: failure(ClassNotSent, ReasonSessionLost, errNotReady)})
+	c, dead := a.conn, a.dead
+	if a.released {
+		a.mu.Unlock()
 		return
 	}
-	headers := d.req.Headers
+	if c == nil || dead {
+		a.mu.Unlock()
+		root.Send(parent, &callDone{session: a.id, id: req.ID, failure: failure(ClassNotSent, ReasonSessionLost, errNotReady)})
+		return
+	}
+	// Counted under the mutex that release takes before it waits: a call begun is waited for.
+	a.calls.Add(1)
+	headers := req.Headers
 	if len(headers) == 0 {
 		headers = a.headers
 	}
 	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout, d.maxTime)
-	a.mu.Lock()
-	a.inflight[d.req.ID] = call
+	a.inflight[req.ID] = call
 	a.mu.Unlock()
-	root, parent, req := a.system.Root, a.parent, d.req
-	a.calls.Add(1)
 	a.workers.Schedule(func() {
 		defer a.calls.Done()
 		res, err := runOp(callCtx, c.session, req, a.spec.ListPages())

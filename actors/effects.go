@@ -36,7 +36,11 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		if pc.req.Op == OpCallTool && !pc.req.Progress && pc.refresh == "" {
 			d.reply = pc.sender
 		}
-		ctx.Send(s.pids[e.Session], d)
+		if start := s.starts[e.Session]; start != nil {
+			start.begin(d) // no hop through the session's mailbox (callworker.go)
+		} else {
+			ctx.Send(s.pids[e.Session], d)
+		}
 	case pool.Grant:
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)

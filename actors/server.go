@@ -66,7 +66,8 @@ type serverActor struct {
 	client *mcp.Client
 	deps   *sessionDeps // what its sessions share
 	pool   *pool.Pool
-	pids   map[uint64]*actor.PID // session id → its actor, until it has terminated
+	pids   map[uint64]*actor.PID    // session id → its actor, until it has terminated
+	starts map[uint64]*sessionActor // session id → where its calls start, once ready
 	byPID  map[string]uint64
 	timers map[pool.Timer]armedTimer
 	gen    uint64
@@ -143,6 +144,9 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.callDone(ctx, m)
 	case *sessionReady:
 		s.ready = m
+		if m.calls != nil && s.pids[m.session] != nil {
+			s.starts[m.session] = m.calls
+		}
 		s.run(ctx, s.pool.Ready(m.session))
 		s.ready = nil
 	case *sessionLost:
@@ -199,6 +203,7 @@ func (s *serverActor) Receive(ctx actor.Context) {
 func (s *serverActor) start(ctx actor.Context) {
 	s.self = ctx.Self()
 	s.pids = map[uint64]*actor.PID{}
+	s.starts = map[uint64]*sessionActor{}
 	s.byPID = map[string]uint64{}
 	s.timers = map[pool.Timer]armedTimer{}
 	s.cache = newListCache()
@@ -323,6 +328,7 @@ func (s *serverActor) forget(ctx actor.Context, id uint64) {
 		delete(s.byPID, pid.Id)
 	}
 	delete(s.pids, id)
+	delete(s.starts, id)
 	s.stats.closed.Add(1)
 	s.run(ctx, s.pool.Terminated(id))
 }

@@ -35,6 +35,7 @@ type (
 		handshake time.Duration
 		tools     []*mcp.Tool // listed right after the handshake when the pool asked for it
 		toolsErr  error
+		calls     *sessionActor // starts the session's calls without its mailbox (callworker.go)
 	}
 	sessionLost struct {
 		session uint64
@@ -173,7 +174,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http})
 		var ready *sessionReady
 		if c != nil {
-			ready = &sessionReady{session: a.id, handshake: c.handshake}
+			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a}
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
 				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.ListPages())
