@@ -119,18 +119,15 @@ func (s *serverActor) happened(e *pool.Effect) {
 	case pool.BackingOff:
 		ev.Kind, ev.Duration = EventBackoff, e.After
 	case pool.CircuitOpened:
-		s.stats.circuit.Store("open")
 		ev.Kind, ev.Duration = EventCircuitOpened, e.After
 	case pool.CircuitClosed:
-		s.stats.circuit.Store("closed")
 		ev.Kind = EventCircuitClosed
 	case pool.CircuitHalfOpen:
-		s.stats.circuit.Store("half_open")
-		return
+		ev.Kind = EventCircuitHalfOpen
 	default:
 		return
 	}
-	s.events(ev)
+	s.emit(ev)
 }
 
 // recordAcquire counts a pool hit or miss and the wait for a session.
@@ -157,10 +154,11 @@ func (s *serverActor) spawn(ctx actor.Context, e *pool.Effect) {
 	}
 	s.pids[e.Session] = pid
 	s.byPID[pid.Id] = e.Session
-	s.stats.created.Add(1)
+	started := Event{Kind: EventSessionStarted, Server: s.spec.Name, Session: e.Session, Pool: e.Key}
 	if e.Restart {
-		s.stats.restarts.Add(1)
+		started.Reason = "restart"
 	}
+	s.emit(started)
 }
 
 // arm starts (or restarts) a timer the pool asked for; it comes back as a timerFired.

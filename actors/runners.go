@@ -1,6 +1,10 @@
 package actors
 
-import "sync"
+import (
+	"slices"
+	"sync"
+	"time"
+)
 
 // runners runs functions on long-lived goroutines, so that the stack a run grows is kept
 // for the next run instead of being grown again on a fresh goroutine. On the call path a
@@ -10,9 +14,11 @@ import "sync"
 // profile of one pooled call put ~10% of the client's CPU in that copying.
 //
 // A runner that finishes goes back to an idle stack and waits for the next function; at most
-// maxIdle wait, the others end. close ends them all and waits for every runner, which is what
-// makes each goroutine owned: the runtime closes the mailbox runners after its actor system
-// has stopped, a session closes its call runners in its release.
+// maxIdle wait, the others end, and one that waits longer than runnerLinger ends too, so that
+// a burst leaves no goroutines behind once it is over (a pool at rest holds what it held
+// before). close ends them all and waits for every runner, which is what makes each goroutine
+// owned: the runtime closes the mailbox runners after its actor system has stopped, a session
+// closes its call runners in its release.
 type runners struct {
 	maxIdle    int
 	throughput int // messages a mailbox run handles before yielding (as protoactor's default)
@@ -67,6 +73,8 @@ func (r *runners) run(fn func()) bool {
 
 func (r *runners) loop(ch chan func(), fn func()) {
 	defer r.wg.Done()
+	linger := time.NewTimer(runnerLinger)
+	defer linger.Stop()
 	for fn != nil {
 		fn()
 		fn = nil // let what it holds go while idle
@@ -77,8 +85,27 @@ func (r *runners) loop(ch chan func(), fn func()) {
 		}
 		r.idle = append(r.idle, ch)
 		r.mu.Unlock()
-		fn = <-ch // nil once closed
+		linger.Reset(runnerLinger)
+		select {
+		case fn = <-ch: // nil once closed
+		case <-linger.C:
+			if r.leave(ch) {
+				return
+			}
+			fn = <-ch // taken off the idle stack just now: its function is on its way
+		}
 	}
+}
+
+// leave takes an idle runner off the idle stack; false if it was taken already.
+func (r *runners) leave(ch chan func()) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.idle, ch); i >= 0 {
+		r.idle = slices.Delete(r.idle, i, i+1)
+		return true
+	}
+	return false
 }
 
 // close ends the idle runners, lets the busy ones end after their function, and waits for

@@ -207,7 +207,7 @@ func (s *serverActor) start(ctx actor.Context) {
 	s.byPID = map[string]uint64{}
 	s.timers = map[pool.Timer]armedTimer{}
 	s.cache = newListCache()
-	s.stats.circuit.Store("closed")
+	s.stats.circuit.Store("closed") // the state before any event
 	s.client = s.newClient(ctx.ActorSystem().Root)
 	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, mailboxes: s.mailboxes}
 	if s.spec.Transport != capability.TransportStdio {
@@ -301,7 +301,7 @@ func (s *serverActor) stop(ctx actor.Context) {
 		if stopped[i] != nil {
 			_ = stopped[i].Wait()
 		}
-		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i], Reason: "shutdown"})
+		s.emit(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i], Reason: "shutdown"})
 	}
 	if s.deps != nil && s.deps.http != nil {
 		s.deps.http.CloseIdleConnections()
@@ -329,7 +329,7 @@ func (s *serverActor) forget(ctx actor.Context, id uint64) {
 	}
 	delete(s.pids, id)
 	delete(s.starts, id)
-	s.stats.closed.Add(1)
+	s.emit(Event{Kind: EventSessionEnded, Server: s.spec.Name, Session: id})
 	s.run(ctx, s.pool.Terminated(id))
 }
 
@@ -338,7 +338,7 @@ func (s *serverActor) listChanged(ctx actor.Context, kind string) {
 	if kind == "tools" {
 		s.tools = nil
 	}
-	s.events(Event{Kind: EventListChanged, Server: s.spec.Name, Reason: kind})
+	s.emit(Event{Kind: EventListChanged, Server: s.spec.Name, Reason: kind})
 	for _, pid := range s.subs {
 		ctx.Send(pid, &ListChanged{Server: s.spec.Name, Kind: kind})
 	}
