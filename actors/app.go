@@ -85,12 +85,12 @@ func (a *appActor) stopWork(ctx actor.Context) {
 }
 
 // serverOptions builds the options of each enabled server's actor.
-func serverOptions(project *capability.Project, events EventHook, log zerolog.Logger, td *teardown) []ServerOptions {
+func serverOptions(project *capability.Project, events EventHook, log zerolog.Logger, td *teardown, mailboxes *runners) []ServerOptions {
 	var out []ServerOptions
 	eras := newEraMemory() // one per runtime: an origin's era is the same for every server on it
 	for _, spec := range project.Enabled() {
 		spec.Policy = spec.Policy.WithDefaults() // a spec built by hand works too
-		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td, eras: eras})
+		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td, eras: eras, mailboxes: mailboxes})
 	}
 	return out
 }

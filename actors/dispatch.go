@@ -87,9 +87,9 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 			}
 		}
 	}
-	s.result, s.resultFor = m.result, m.id
+	s.result, s.resultFor, s.replied = m.result, m.id, m.replied
 	s.run(ctx, s.pool.Done(m.session, m.id, m.failure))
-	s.result, s.resultFor = nil, 0
+	s.result, s.resultFor, s.replied = nil, 0, false
 }
 
 func (s *serverActor) timeoutMessage(req *Request, f *Failure) string {

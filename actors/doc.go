@@ -10,8 +10,8 @@
 // Everything is a descendant of the app actor, so that Close stops all of it through one path
 // and waits for it: the runs and scans first, then the servers from last to first.
 //
-// A session actor connects on Started, runs each call on its own goroutine with a deadline
-// and reports the outcome straight to its server actor, watches its process and connection
+// A session actor connects on Started, runs each call (which its server actor starts on it
+// directly) on one of its long-lived call runners with a deadline and reports the outcome straight to its server actor, watches its process and connection
 // for death, and releases everything (cancelling calls in flight, then killing the server's
 // process group) on Restarting and Stopping.
 //

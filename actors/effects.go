@@ -29,7 +29,18 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)
 		timeout := s.callTimeout(pc.req)
-		ctx.Send(s.pids[e.Session], &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)})
+		d := &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)}
+		// A tool call's success needs nothing of the server (lists are filtered and cached
+		// here), so the session answers it at once; one that streams progress is answered here,
+		// after its notifications, which come through this actor.
+		if pc.req.Op == OpCallTool && !pc.req.Progress && pc.refresh == "" {
+			d.reply = pc.sender
+		}
+		if start := s.starts[e.Session]; start != nil {
+			start.begin(d) // no hop through the session's mailbox (callworker.go)
+		} else {
+			ctx.Send(s.pids[e.Session], d)
+		}
 	case pool.Grant:
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)
@@ -38,6 +49,9 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		pc := e.Data.(*pendingCall)
 		var result any
 		if e.Failure == nil && e.Call == s.resultFor {
+			if s.replied { // the session answered the caller already
+				return
+			}
 			result = s.filter(pc.req.Op, s.result)
 		}
 		s.reply(ctx, pc, result, e.Failure)
@@ -105,18 +119,15 @@ func (s *serverActor) happened(e *pool.Effect) {
 	case pool.BackingOff:
 		ev.Kind, ev.Duration = EventBackoff, e.After
 	case pool.CircuitOpened:
-		s.stats.circuit.Store("open")
 		ev.Kind, ev.Duration = EventCircuitOpened, e.After
 	case pool.CircuitClosed:
-		s.stats.circuit.Store("closed")
 		ev.Kind = EventCircuitClosed
 	case pool.CircuitHalfOpen:
-		s.stats.circuit.Store("half_open")
-		return
+		ev.Kind = EventCircuitHalfOpen
 	default:
 		return
 	}
-	s.events(ev)
+	s.emit(ev)
 }
 
 // recordAcquire counts a pool hit or miss and the wait for a session.
@@ -143,10 +154,11 @@ func (s *serverActor) spawn(ctx actor.Context, e *pool.Effect) {
 	}
 	s.pids[e.Session] = pid
 	s.byPID[pid.Id] = e.Session
-	s.stats.created.Add(1)
+	started := Event{Kind: EventSessionStarted, Server: s.spec.Name, Session: e.Session, Pool: e.Key}
 	if e.Restart {
-		s.stats.restarts.Add(1)
+		started.Reason = "restart"
 	}
+	s.emit(started)
 }
 
 // arm starts (or restarts) a timer the pool asked for; it comes back as a timerFired.

@@ -14,21 +14,25 @@ type EventKind string
 
 // The events a server actor reports through its EventHook.
 const (
-	EventSessionOpened  EventKind = "session_opened"  // handshake done; Duration = handshake time
-	EventSessionClosed  EventKind = "session_closed"  // closed on purpose (idle, recycled, teardown); Reason says which
-	EventSessionLost    EventKind = "session_lost"    // died: process exit, dead connection, failed probe
-	EventConnectFailed  EventKind = "connect_failed"  // spawn, dial or handshake failed
-	EventBackoff        EventKind = "backoff"         // a replacement session is opened after Duration
-	EventCircuitOpened  EventKind = "circuit_opened"  // calls fail fast for Duration
-	EventCircuitClosed  EventKind = "circuit_closed"  // a probe connect succeeded
-	EventHealthFailed   EventKind = "health_failed"   // an idle session failed its probe and is replaced
-	EventRecycled       EventKind = "recycled"        // a session past max_lifetime is drained and replaced
-	EventListChanged    EventKind = "list_changed"    // the server said its tools/resources/prompts changed; Reason says which
-	EventSessionRestart EventKind = "session_restart" // a session actor is restarted after a panic
+	EventSessionOpened   EventKind = "session_opened"    // handshake done; Duration = handshake time
+	EventSessionClosed   EventKind = "session_closed"    // closed on purpose (idle, recycled, teardown); Reason says which
+	EventSessionLost     EventKind = "session_lost"      // died: process exit, dead connection, failed probe
+	EventConnectFailed   EventKind = "connect_failed"    // spawn, dial or handshake failed
+	EventBackoff         EventKind = "backoff"           // a replacement session is opened after Duration
+	EventCircuitOpened   EventKind = "circuit_opened"    // calls fail fast for Duration
+	EventCircuitClosed   EventKind = "circuit_closed"    // a probe connect succeeded
+	EventHealthFailed    EventKind = "health_failed"     // an idle session failed its probe and is replaced
+	EventRecycled        EventKind = "recycled"          // a session past max_lifetime is drained and replaced
+	EventListChanged     EventKind = "list_changed"      // the server said its tools/resources/prompts changed; Reason says which
+	EventSessionRestart  EventKind = "session_restart"   // a session actor is restarted after a panic
+	EventSessionStarted  EventKind = "session_started"   // a session actor is spawned and connects; Reason "restart" when it replaces a lost session
+	EventSessionEnded    EventKind = "session_ended"     // a session actor has stopped, whatever stopped it: its slot is free
+	EventCircuitHalfOpen EventKind = "circuit_half_open" // the circuit lets one start through to probe the server
 )
 
-// Event is one thing that happened to a server's pool. Events are plain values; one hook
-// receives them all (see LogEvents).
+// Event is one thing that happened to a server's pool. Events are plain values, emitted once
+// per happening (serverActor.emit), which also updates the server's counters from them
+// (ServerStats.count); one hook receives them all (see LogEvents).
 type Event struct {
 	Kind     EventKind
 	Server   string
@@ -71,6 +75,8 @@ func LogEvents(logger zerolog.Logger) EventHook {
 			ev = logger.Warn()
 		case EventCircuitClosed:
 			ev = logger.Info()
+		case EventSessionStarted, EventSessionEnded, EventCircuitHalfOpen:
+			ev = logger.Trace() // the steps of every session's life: a busy pool has many
 		default:
 			ev = logger.Debug()
 		}
@@ -104,4 +110,11 @@ func redactEvents(spec *capability.ServerSpec, hook EventHook) EventHook {
 		}
 		hook(e)
 	}
+}
+
+// emit is the one way a happening leaves a server actor: the server's counters are updated
+// from the event, then the hook (logging, and the program's hook after it) receives it.
+func (s *serverActor) emit(e Event) {
+	s.stats.count(e)
+	s.events(e)
 }

@@ -55,6 +55,14 @@ const (
 	// ping answers in microseconds, so a session that takes seconds is not one to hand a
 	// call to.
 	probeTimeout = 5 * time.Second
+	// maxIdleMailboxRunners is how many goroutines may wait for the next mailbox run of a
+	// server or session actor (runners.go): enough for every actor that is busy at once on
+	// a typical project; beyond it a burst's extra runners end rather than sit idle.
+	maxIdleMailboxRunners = 64
+	// runnerLinger is how long an idle runner waits for more work before it ends: far longer
+	// than the gaps between the calls of a busy pool (whose runners are reused), short enough
+	// that a pool at rest soon holds only the goroutines it held before a burst.
+	runnerLinger = time.Second
 )
 
 // Capability scans (the defaults of ScanOptions).

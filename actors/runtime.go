@@ -44,6 +44,7 @@ type Runtime struct {
 	closeOnce sync.Once
 	closeErr  error
 	teardown  *teardown
+	mailboxes *runners      // the goroutines that run the server and session actors' mailboxes
 	shutdown  chan struct{} // closed once the actor system is shut down
 }
 
@@ -85,12 +86,14 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 	)
 	shrinkRegistry(system)
 	td := newTeardown()
-	servers := serverOptions(project, events, log, td)
+	mailboxes := newRunners(maxIdleMailboxRunners)
+	servers := serverOptions(project, events, log, td, mailboxes)
 	for i := range servers {
 		servers[i].Handlers = opts.Handlers
 	}
 	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
 	if err != nil {
+		mailboxes.close()
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	res, err := system.Root.RequestFuture(app, &serversQuery{}, askTimeout).Result()
@@ -98,7 +101,7 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	pids := res.(*serversAnswer).pids
-	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td,
+	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td, mailboxes: mailboxes,
 		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
@@ -406,6 +409,7 @@ func (rt *Runtime) close(ctx context.Context) error {
 	// StopFuture gives up after 10 s, and no server process may outlive Close.
 	rt.teardown.waitReleased()
 	rt.system.Shutdown()
+	rt.mailboxes.close()
 	close(rt.shutdown)
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {
 		return err

@@ -55,19 +55,21 @@ type (
 // is safe to run twice, the messages that name timeouts, subscribers. docs/design.md,
 // "The pool state machine".
 type serverActor struct {
-	spec     *capability.ServerSpec
-	stats    *ServerStats
-	events   EventHook
-	log      zerolog.Logger
-	teardown *teardown
-	eras     *eraMemory
-	handlers ClientHandlers
+	spec      *capability.ServerSpec
+	stats     *ServerStats
+	events    EventHook
+	log       zerolog.Logger
+	teardown  *teardown
+	eras      *eraMemory
+	handlers  ClientHandlers
+	mailboxes *runners
 
 	self   *actor.PID
 	client *mcp.Client
 	deps   *sessionDeps // what its sessions share
 	pool   *pool.Pool
-	pids   map[uint64]*actor.PID // session id → its actor, until it has terminated
+	pids   map[uint64]*actor.PID    // session id → its actor, until it has terminated
+	starts map[uint64]*sessionActor // session id → where its calls start, once ready
 	byPID  map[string]uint64
 	timers map[pool.Timer]armedTimer
 	gen    uint64
@@ -82,6 +84,7 @@ type serverActor struct {
 	// the message being turned into inputs, for the effects that need its payload
 	result    any    // a call's result (Done)
 	resultFor uint64 // the call it belongs to
+	replied   bool   // the session answered that call's caller already
 	ready     *sessionReady
 }
 
@@ -99,8 +102,9 @@ type ServerOptions struct {
 	// Handlers answer what the server asks of the client; the zero value declares nothing.
 	Handlers ClientHandlers
 
-	teardown *teardown  // shared with the runtime's Close; nil outside a Runtime
-	eras     *eraMemory // shared by the runtime's servers; nil: each server remembers its own
+	teardown  *teardown  // shared with the runtime's Close; nil outside a Runtime
+	eras      *eraMemory // shared by the runtime's servers; nil: each server remembers its own
+	mailboxes *runners   // runs the server's and its sessions' mailboxes; nil: protoactor's own
 }
 
 // NewServerProps returns the props of a server actor.
@@ -112,12 +116,20 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers}
-	}, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers, mailboxes: opts.mailboxes}
+	}, withMailboxes(opts.mailboxes, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
 		return actor.StopDirective
-	})))
+	})))...)
+}
+
+// withMailboxes adds the runtime's mailbox runners to an actor's props (runners.go says why).
+func withMailboxes(r *runners, opts ...actor.PropsOption) []actor.PropsOption {
+	if r != nil {
+		opts = append(opts, actor.WithDispatcher(r))
+	}
+	return opts
 }
 
 // Receive implements actor.Actor.
@@ -137,6 +149,9 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.callDone(ctx, m)
 	case *sessionReady:
 		s.ready = m
+		if m.calls != nil && s.pids[m.session] != nil {
+			s.starts[m.session] = m.calls
+		}
 		s.run(ctx, s.pool.Ready(m.session))
 		s.ready = nil
 	case *sessionLost:
@@ -197,15 +212,16 @@ func (s *serverActor) Receive(ctx actor.Context) {
 func (s *serverActor) start(ctx actor.Context) {
 	s.self = ctx.Self()
 	s.pids = map[uint64]*actor.PID{}
+	s.starts = map[uint64]*sessionActor{}
 	s.byPID = map[string]uint64{}
 	s.timers = map[pool.Timer]armedTimer{}
 	s.cache = newListCache()
-	s.stats.circuit.Store("closed")
+	s.stats.circuit.Store("closed") // the state before any event
 	s.client = s.newClient(ctx.ActorSystem().Root)
 	if s.eras == nil {
 		s.eras = newEraMemory()
 	}
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras, mailboxes: s.mailboxes}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
@@ -300,7 +316,7 @@ func (s *serverActor) stop(ctx actor.Context) {
 		if stopped[i] != nil {
 			_ = stopped[i].Wait()
 		}
-		s.events(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i], Reason: "shutdown"})
+		s.emit(Event{Kind: EventSessionClosed, Server: s.spec.Name, Session: order[i], Reason: "shutdown"})
 	}
 	if s.deps != nil && s.deps.http != nil {
 		s.deps.http.CloseIdleConnections()
@@ -327,7 +343,8 @@ func (s *serverActor) forget(ctx actor.Context, id uint64) {
 		delete(s.byPID, pid.Id)
 	}
 	delete(s.pids, id)
-	s.stats.closed.Add(1)
+	delete(s.starts, id)
+	s.emit(Event{Kind: EventSessionEnded, Server: s.spec.Name, Session: id})
 	s.run(ctx, s.pool.Terminated(id))
 }
 
@@ -336,7 +353,7 @@ func (s *serverActor) listChanged(ctx actor.Context, kind string) {
 	if kind == "tools" {
 		s.tools = nil
 	}
-	s.events(Event{Kind: EventListChanged, Server: s.spec.Name, Reason: kind})
+	s.emit(Event{Kind: EventListChanged, Server: s.spec.Name, Reason: kind})
 	for _, pid := range s.subs {
 		ctx.Send(pid, &ListChanged{Server: s.spec.Name, Kind: kind})
 	}

@@ -27,6 +27,7 @@ type (
 		deadline time.Time
 		timeout  time.Duration
 		maxTime  time.Duration // max_call_time: the most a call may last, news or not
+		reply    *actor.PID    // answer a success here at once (callworker.go); nil: the server does
 	}
 	probe        struct{ methods []string }
 	sessionReady struct {
@@ -34,6 +35,7 @@ type (
 		handshake time.Duration
 		tools     []*mcp.Tool // listed right after the handshake when the pool asked for it
 		toolsErr  error
+		calls     *sessionActor // starts the session's calls without its mailbox (callworker.go)
 	}
 	sessionLost struct {
 		session uint64
@@ -46,6 +48,7 @@ type (
 		result  any
 		failure *Failure  // nil on success
 		hint    cacheHint // how long a list may be kept, and by whom (2026-07-28 servers)
+		replied bool      // the success was answered already (dispatch.reply)
 	}
 	probeDone struct {
 		session uint64
@@ -68,7 +71,7 @@ type (
 var generations atomic.Uint64
 
 // sessionActor owns one persistent MCP client session: one process or one HTTP session.
-// It connects on Started, runs every call on its own goroutine with a deadline and reports
+// It connects on Started, runs every call on one of its call runners with a deadline and reports
 // the outcome straight to its server actor, watches the process and the connection for
 // death, and releases everything on Restarting and Stopping.
 type sessionActor struct {
@@ -84,7 +87,8 @@ type sessionActor struct {
 	self   *actor.PID
 	parent *actor.PID
 
-	calls sync.WaitGroup // call goroutines not yet reported
+	calls   sync.WaitGroup // calls not yet reported
+	workers *runners       // the goroutines that run the calls (callworker.go)
 
 	mu         sync.Mutex
 	conn       *conn
@@ -99,21 +103,22 @@ type sessionActor struct {
 
 // sessionDeps is what the sessions of one server share, built once by its server actor.
 type sessionDeps struct {
-	spec     *capability.ServerSpec
-	client   *mcp.Client
-	log      zerolog.Logger
-	teardown *teardown
-	stats    *ServerStats    // the server's counters (skipped stdout lines); may be nil
-	http     *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
-	eras     *eraMemory      // the protocol versions protocol = "auto" settled on
-	hints    hintsOnce       // installs cacheHints on client
-	links    linkTable       // HTTP, 2026-07-28: the client sessions the server's session actors share
+	spec      *capability.ServerSpec
+	client    *mcp.Client
+	log       zerolog.Logger
+	teardown  *teardown
+	stats     *ServerStats    // the server's counters (skipped stdout lines); may be nil
+	http      *http.Transport // HTTP and SSE servers: one keep-alive pool for all their sessions
+	eras      *eraMemory      // the protocol versions protocol = "auto" settled on
+	hints     hintsOnce       // installs cacheHints on client
+	links     linkTable       // HTTP, 2026-07-28: the client sessions the server's session actors share
+	mailboxes *runners        // runs the sessions' mailboxes; nil: protoactor's own
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &sessionActor{sessionDeps: deps, id: id, listTools: listTools, headers: headers}
-	})
+	}, withMailboxes(deps.mailboxes)...)
 }
 
 // Receive implements actor.Actor.
@@ -159,6 +164,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 	a.gen = generations.Add(1)
 	a.self, a.parent, a.system = ctx.Self(), ctx.Parent(), ctx.ActorSystem()
 	a.inflight = make(map[uint64]*inflightCall)
+	a.workers = newRunners(max(a.spec.MaxInflight, 1))
 	a.secrets = secretsOf(a.spec)
 	a.started = true
 	a.teardown.opened()
@@ -174,7 +180,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 			notify: a.listsChanged(root)})
 		var ready *sessionReady
 		if c != nil {
-			ready = &sessionReady{session: a.id, handshake: c.handshake}
+			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a}
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
 				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.ListPages())
@@ -274,55 +280,6 @@ func errOrClosed(err error) error {
 	return err
 }
 
-// run executes one call on its own goroutine. The outcome goes straight to the server actor,
-// so that it is not lost if this session stops meanwhile.
-func (a *sessionActor) run(ctx actor.Context, d *dispatch) {
-	a.mu.Lock()
-	c, dead := a.conn, a.dead || a.released
-	a.mu.Unlock()
-	if c == nil || dead {
-		ctx.Send(a.parent, &callDone{session: a.id, id: d.req.ID, failure: failure(ClassNotSent, ReasonSessionLost, errNotReady)})
-		return
-	}
-	headers := d.req.Headers
-	if len(headers) == 0 {
-		headers = a.headers
-	}
-	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout, d.maxTime)
-	a.mu.Lock()
-	a.inflight[d.req.ID] = call
-	a.mu.Unlock()
-	root, parent, req := a.system.Root, a.parent, d.req
-	a.calls.Add(1)
-	go func() {
-		defer a.calls.Done()
-		opCtx, hint := withCacheHint(callCtx)
-		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
-		err = undeclared(err)
-		a.mu.Lock()
-		delete(a.inflight, req.ID)
-		// Released: this session's teardown cancelled the call, which may have run.
-		dead := a.dead || a.released
-		a.mu.Unlock()
-		var f *Failure
-		if err != nil && revisionChanged(err) {
-			// The server no longer speaks what this session settled on: the next session
-			// probes again. The call is answered with the server's error, not re-run.
-			a.eras.forget(a.spec)
-			root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
-		}
-		if err != nil {
-			class, reason := classify(callCtx, err)
-			if dead && class != ClassNotSent && class != ClassProtocol {
-				class, reason = ClassMaybeRan, ReasonSessionLost
-			}
-			f = failure(class, reason, redact(a.spec, err))
-		}
-		call.end()
-		root.Send(parent, &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint})
-	}()
-}
-
 // probe runs the health chain: each method in order; "method not found" moves to the next,
 // "skip" passes, any other error fails the session.
 func (a *sessionActor) probe(ctx actor.Context, methods []string) {
@@ -394,6 +351,9 @@ func (a *sessionActor) release() {
 		c.close()
 	}
 	a.calls.Wait()
+	if a.workers != nil {
+		a.workers.close()
+	}
 	if a.started {
 		a.system.Root.Send(a.parent, &sessionReleased{session: a.id})
 		a.teardown.released()

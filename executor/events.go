@@ -13,17 +13,20 @@ type EventKind string
 
 // The events of a server's pool (WithEvents).
 const (
-	EventSessionOpened  EventKind = "session_opened"  // handshake done; Duration = handshake time
-	EventSessionClosed  EventKind = "session_closed"  // closed on purpose (idle, recycled, teardown); Reason says which
-	EventSessionLost    EventKind = "session_lost"    // died: process exit, dead connection, failed probe
-	EventConnectFailed  EventKind = "connect_failed"  // spawn, dial or handshake failed
-	EventBackoff        EventKind = "backoff"         // a replacement session is opened after Duration
-	EventCircuitOpened  EventKind = "circuit_opened"  // calls fail fast for Duration
-	EventCircuitClosed  EventKind = "circuit_closed"  // a probe connect succeeded
-	EventHealthFailed   EventKind = "health_failed"   // an idle session failed its probe and is replaced
-	EventRecycled       EventKind = "recycled"        // a session past max_lifetime is drained and replaced
-	EventListChanged    EventKind = "list_changed"    // the server said its tools/resources/prompts changed; Reason says which
-	EventSessionRestart EventKind = "session_restart" // a session actor is restarted after a panic
+	EventSessionOpened   EventKind = "session_opened"    // handshake done; Duration = handshake time
+	EventSessionClosed   EventKind = "session_closed"    // closed on purpose (idle, recycled, teardown); Reason says which
+	EventSessionLost     EventKind = "session_lost"      // died: process exit, dead connection, failed probe
+	EventConnectFailed   EventKind = "connect_failed"    // spawn, dial or handshake failed
+	EventBackoff         EventKind = "backoff"           // a replacement session is opened after Duration
+	EventCircuitOpened   EventKind = "circuit_opened"    // calls fail fast for Duration
+	EventCircuitClosed   EventKind = "circuit_closed"    // a probe connect succeeded
+	EventHealthFailed    EventKind = "health_failed"     // an idle session failed its probe and is replaced
+	EventRecycled        EventKind = "recycled"          // a session past max_lifetime is drained and replaced
+	EventListChanged     EventKind = "list_changed"      // the server said its tools/resources/prompts changed; Reason says which
+	EventSessionRestart  EventKind = "session_restart"   // a session actor is restarted after a panic
+	EventSessionStarted  EventKind = "session_started"   // a session actor is spawned and connects; Reason "restart" when it replaces a lost session
+	EventSessionEnded    EventKind = "session_ended"     // a session actor has stopped, whatever stopped it: its slot is free
+	EventCircuitHalfOpen EventKind = "circuit_half_open" // the circuit lets one start through to probe the server
 )
 
 // Event is one thing that happened to a server's pool: a plain value, with the server's
