@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
@@ -24,6 +25,9 @@ type Executor struct {
 	project *capability.Project
 	closed  atomic.Bool
 	watches watchSet
+	// observers are told of events, operations and runs (Observe); the runtime's events
+	// hook reads them, so they exist before the runtime does.
+	observers *observers
 }
 
 // New starts the actor tree for project's enabled servers. Sessions open lazily on first
@@ -33,16 +37,17 @@ func New(project *capability.Project, opts ...Option) (*Executor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	obs := &observers{}
 	rt, err := actors.Start(project, actors.RuntimeOptions{
 		Log:       o.log,
 		EventLog:  hookOf(o.eventLog),
-		Events:    hookOf(o.events),
+		Events:    obs.hook(o.events),
 		NameError: callErrorOf,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Executor{rt: rt, opts: o, project: project}, nil
+	return &Executor{rt: rt, opts: o, project: project, observers: obs}, nil
 }
 
 // Project returns the project the executor serves.
@@ -120,12 +125,16 @@ func (e *Executor) Close(ctx context.Context) error {
 }
 
 // do sends one request with the caller's scope and converts the answer.
-func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (T, error) {
+func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (res T, err error) {
 	var zero T
 	if e.closed.Load() {
 		return zero, refusal(server, req.Op, req.Name, actors.ReasonClosed, errExecutorClosed)
 	}
 	e.scope(ctx, server, req)
+	if list := e.observers.active(); list != nil {
+		start := time.Now()
+		defer func() { e.observers.callDone(list, server, req, start, res, err) }()
+	}
 	resp, err := e.rt.Do(ctx, server, req)
 	if err != nil {
 		return zero, err

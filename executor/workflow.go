@@ -94,15 +94,18 @@ func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts
 	if j != nil {
 		o.Journal = j
 	}
+	observedEnd := e.observers.runObserved(wf, &cfg)
 	run, err := e.rt.StartWorkflow(wf, *o)
 	if err != nil {
 		if j != nil {
 			j.Close()
 		}
+		observedEnd(nil)
 		return nil, err
 	}
 	ar, err := run.Wait(ctx)
 	rep := reportOf(ar)
+	defer func() { observedEnd(rep) }()
 	if j != nil {
 		if cerr := j.Close(); cerr != nil && err == nil && rep != nil && rep.OK {
 			rep.OK, rep.Err, rep.Error = false, cerr, cerr.Error()
