@@ -50,10 +50,10 @@ func (m *Monitor) Status() Status {
 	st.Calls, st.Errors, st.Runs, st.CallsSeen = m.history.snapshot()
 	down, coll := m.collector.extraSources.get()
 	if down != nil {
-		st.Downstream = down.Sessions()
+		st.Downstream = append([]DownstreamSession{}, down.Sessions()...) // [] rather than null: a gateway, no sessions
 	}
 	if coll != nil {
-		st.Collisions = coll.Collisions()
+		st.Collisions = append([]Collision{}, coll.Collisions()...)
 	}
 	return st
 }
