@@ -17,7 +17,7 @@ import (
 // optional. The functions are called on the callers' and the actors' goroutines, possibly
 // concurrently, and must not block.
 type Observer struct {
-	Events EventHook       // every pool and lifecycle event, as WithEvents hooks get them
+	Events EventHook        // every pool and lifecycle event, as WithEvents hooks get them
 	Calls  func(CallRecord) // every operation once it has answered or failed
 	Runs   func(RunRecord)  // a workflow run's start, each step event, and its end
 }
