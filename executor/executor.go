@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
@@ -135,7 +136,13 @@ func do[T any](ctx context.Context, e *Executor, server string, req *actors.Requ
 		start := time.Now()
 		defer func() { e.observers.callDone(list, server, req, start, res, err) }()
 	}
-	resp, err := e.rt.Do(ctx, server, req)
+	var resp *actors.Response
+	if e.opts.tracer != nil {
+		var span trace.Span
+		ctx, span = e.traceOp(ctx, server, req)
+		defer func() { endOp(span, resp, err) }()
+	}
+	resp, err = e.rt.Do(ctx, server, req)
 	if err != nil {
 		return zero, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures an Executor.
@@ -15,6 +16,7 @@ type options struct {
 	eventLog EventHook
 	events   EventHook
 	identity func(http.Header) string
+	tracer   trace.Tracer // nil: no tracing (WithTracerProvider)
 }
 
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.
