@@ -14,6 +14,9 @@
 //   - Monitor serves /metrics, /healthz, /readyz, /status and /status.json (Mount on a mux,
 //     or Handler for a listener of their own); Options.Auth puts the gateway's
 //     authentication in front of the three that show activity.
+//   - TracerProviderFromEnv builds the OpenTelemetry TracerProvider that
+//     executor.WithTracerProvider takes from the standard OTEL_* variables, or nil (no
+//     tracing, no cost) when they ask for none.
 //   - Downstream and Collisions are the small interfaces a gateway implements to have its
 //     client sessions and name collisions shown and counted (SetDownstream, SetCollisions).
 //
