@@ -59,6 +59,9 @@ type Request struct {
 	Progress bool            // ask the server for progress notifications (tool calls); see Progress
 	Headers  map[string][]string
 	Deadline time.Time // the caller's deadline; zero = only the server's call timeout applies
+	// TraceParent and TraceState are the caller's W3C trace context, sent in the request's
+	// _meta (tool calls, reads, prompts); "" when the caller does not trace.
+	TraceParent, TraceState string
 }
 
 // Response answers a Request. Result holds the go-sdk result type of the operation

@@ -373,14 +373,18 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 		if len(req.Args) > 0 {
 			params.Arguments = req.Args
 		}
+		withTraceContext(params, req)
 		if req.Progress {
 			params.SetProgressToken(progressToken(req.ID))
 		}
 		return cs.CallTool(ctx, params)
 	case OpReadResource:
-		return cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: req.Name})
+		params := &mcp.ReadResourceParams{URI: req.Name}
+		withTraceContext(params, req)
+		return cs.ReadResource(ctx, params)
 	case OpGetPrompt:
 		params := &mcp.GetPromptParams{Name: req.Name}
+		withTraceContext(params, req)
 		if len(req.Args) > 0 {
 			if err := json.Unmarshal(req.Args, &params.Arguments); err != nil {
 				return nil, fmt.Errorf("%w: prompt arguments must be an object of strings: %v", errInvalidRequest, err)

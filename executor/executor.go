@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
@@ -24,6 +26,9 @@ type Executor struct {
 	project *capability.Project
 	closed  atomic.Bool
 	watches watchSet
+	// observers are told of events, operations and runs (Observe); the runtime's events
+	// hook reads them, so they exist before the runtime does.
+	observers *observers
 }
 
 // New starts the actor tree for project's enabled servers. Sessions open lazily on first
@@ -33,17 +38,18 @@ func New(project *capability.Project, opts ...Option) (*Executor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	obs := &observers{}
 	rt, err := actors.Start(project, actors.RuntimeOptions{
 		Log:       o.log,
 		EventLog:  hookOf(o.eventLog),
-		Events:    hookOf(o.events),
+		Events:    obs.hook(o.events),
 		NameError: callErrorOf,
 		Handlers:  o.handlers,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Executor{rt: rt, opts: o, project: project}, nil
+	return &Executor{rt: rt, opts: o, project: project, observers: obs}, nil
 }
 
 // Project returns the project the executor serves.
@@ -121,13 +127,23 @@ func (e *Executor) Close(ctx context.Context) error {
 }
 
 // do sends one request with the caller's scope and converts the answer.
-func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (T, error) {
+func do[T any](ctx context.Context, e *Executor, server string, req *actors.Request) (res T, err error) {
 	var zero T
 	if e.closed.Load() {
 		return zero, refusal(server, req.Op, req.Name, actors.ReasonClosed, errExecutorClosed)
 	}
 	e.scope(ctx, server, req)
-	resp, err := e.rt.Do(ctx, server, req)
+	if list := e.observers.active(); list != nil {
+		start := time.Now()
+		defer func() { e.observers.callDone(list, server, req, start, res, err) }()
+	}
+	var resp *actors.Response
+	if e.opts.tracer != nil {
+		var span trace.Span
+		ctx, span = e.traceOp(ctx, server, req)
+		defer func() { endOp(span, resp, err) }()
+	}
+	resp, err = e.rt.Do(ctx, server, req)
 	if err != nil {
 		return zero, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/spine-mcp/spine/actors"
 )
@@ -18,6 +19,7 @@ type options struct {
 	events   EventHook
 	identity func(http.Header) string
 	handlers actors.ClientHandlers // handlers.go
+	tracer   trace.Tracer          // nil: no tracing (WithTracerProvider)
 }
 
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.

@@ -62,7 +62,7 @@ func WithResume(r Resume) RunOption { return func(o *runConfig) { o.resume = &r 
 //
 // wf must have been through workflows.Parse and ApplyVars; RunWorkflow validates it again
 // and only reads it, so one workflow may run many times, also concurrently.
-func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts ...RunOption) (*RunReport, error) {
+func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts ...RunOption) (rep *RunReport, err error) {
 	if wf == nil {
 		return nil, errors.New("workflow: nil")
 	}
@@ -94,15 +94,20 @@ func (e *Executor) RunWorkflow(ctx context.Context, wf *workflows.Workflow, opts
 	if j != nil {
 		o.Journal = j
 	}
+	observedEnd := e.observers.runObserved(wf, &cfg)
+	tracedEnd := e.traceRun(ctx, wf, &cfg)
+	defer func() { tracedEnd(rep) }()
 	run, err := e.rt.StartWorkflow(wf, *o)
 	if err != nil {
 		if j != nil {
 			j.Close()
 		}
+		observedEnd(nil)
 		return nil, err
 	}
 	ar, err := run.Wait(ctx)
-	rep := reportOf(ar)
+	rep = reportOf(ar)
+	defer func() { observedEnd(rep) }()
 	if j != nil {
 		if cerr := j.Close(); cerr != nil && err == nil && rep != nil && rep.OK {
 			rep.OK, rep.Err, rep.Error = false, cerr, cerr.Error()
