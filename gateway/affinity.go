@@ -124,13 +124,13 @@ func (t *sessionTable) live() int {
 }
 
 // affinitySet is one downstream session's upstream sessions of the affinity servers: the
-// sessions of its key (the downstream session id, or a handle) in the gateway's affinity
-// executor, whose pools give each key sessions of its own. It tracks which upstream session
+// sessions of its key (the downstream session id, or a handle) in the gateway's executor,
+// whose affinity pools give each key sessions of its own. It tracks which upstream session
 // serves each server, so that a lost one is reported, once, instead of being silently
 // replaced by a fresh one that knows nothing.
 type affinitySet struct {
 	key   string
-	ex    *executor.Executor // the gateway's affinity executor, shared by every set
+	ex    *executor.Executor // the gateway's executor, shared by every set
 	mu    sync.Mutex
 	using map[string]uint64 // server -> the upstream session serving this downstream session
 	lost  map[string]bool   // servers whose session ended since the last call
@@ -141,14 +141,10 @@ type affinitySet struct {
 // newAffinitySet returns the affinity set of downstream session (or handle) key. Its
 // sessions start with its first call.
 func (g *Gateway) newAffinitySet(key string) (*affinitySet, error) {
-	if g.affinity == nil {
-		return nil, errors.New("no server has isolation = \"affinity\"")
-	}
-	return &affinitySet{key: key, ex: g.affinity, using: map[string]uint64{}, lost: map[string]bool{}}, nil
+	return &affinitySet{key: key, ex: g.ex, using: map[string]uint64{}, lost: map[string]bool{}}, nil
 }
 
-// affinityEvent hands the affinity executor's events to the set whose key they concern. It
-// runs on actor goroutines.
+// affinityEvent hands an affinity server's event to the set whose key it concerns.
 func (g *Gateway) affinityEvent(e executor.Event) {
 	key, ok := strings.CutPrefix(e.Pool, "affinity:")
 	if !ok {

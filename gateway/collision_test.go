@@ -63,13 +63,13 @@ func TestCollision(t *testing.T) {
 			Collisions []struct{ Wanted, Got, Holder string } `json:"collisions"`
 		} `json:"names"`
 	}
-	getJSON(t, strings.TrimSuffix(s.url, "/mcp")+"/status.json", &st)
+	getJSON(t, strings.TrimSuffix(s.url, "/mcp")+"/names.json", &st)
 	found := false
 	for _, c := range st.Names.Collisions {
 		found = found || c.Wanted == "demo__echo" && c.Got == "b__echo" && c.Holder == "demo"
 	}
 	if !found {
-		t.Errorf("/status.json collisions %+v lack demo__echo -> b__echo", st.Names.Collisions)
+		t.Errorf("/names.json collisions %+v lack demo__echo -> b__echo", st.Names.Collisions)
 	}
 }
 

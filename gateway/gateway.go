@@ -13,6 +13,7 @@ import (
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/describe"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/ops"
 )
 
 // Gateway is one MCP server in front of every enabled server of a project. It is safe for
@@ -21,18 +22,17 @@ type Gateway struct {
 	opts    Options
 	log     zerolog.Logger
 	project *capability.Project
-	// ex serves shared and identity servers, the workflows, and the catalogue of every
-	// server but the affinity ones.
-	ex *executor.Executor
-	// affinityProject holds the servers with isolation = "affinity", which affinity serves:
-	// each downstream session that calls one gets sessions of its own there, keyed by the
-	// downstream session (see affinity.go).
-	affinityProject *capability.Project
-	affinity        *executor.Executor // nil when no server has isolation = "affinity"
-	server          *mcp.Server
-	cat             *catalogue
-	sessions        *sessionTable
-	refresh         *refresher
+	// ex serves every server and the workflows. A downstream session's calls to an affinity
+	// server are keyed by the downstream session (see affinity.go), so max_total_sessions
+	// bounds them all, however many downstream sessions come.
+	ex       *executor.Executor
+	server   *mcp.Server
+	cat      *catalogue
+	sessions *sessionTable
+	refresh  *refresher
+
+	monitorsMu sync.Mutex
+	monitors   []*ops.Monitor // one per Handler: closed with the gateway
 
 	life context.Context // ends when Close starts
 	stop context.CancelFunc
@@ -59,26 +59,18 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	g := &Gateway{opts: opts, log: opts.Log, project: project}
 	g.life, g.stop = context.WithCancel(context.Background())
 	g.calls, g.stopCalls = context.WithCancel(g.life)
-	g.affinityProject = onlyAffinity(project)
 	g.refresh = newRefresher(g)
-	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.mainEvent))
+	g.sessions = newSessionTable(g) // before the executor: its events look sessions up
+	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.event))
 	if err != nil {
 		g.stop()
 		return nil, err
 	}
 	g.ex = ex
-	g.sessions = newSessionTable(g)
-	if len(g.affinityProject.Servers) > 0 {
-		if g.affinity, err = executor.New(g.affinityProject, executor.WithLogger(g.log), executor.WithEvents(g.affinityEvent)); err != nil {
-			_ = ex.Close(ctx)
-			g.stop()
-			return nil, err
-		}
-	}
 	// Affinity servers are listed and described once on a probe of their own, closed after:
 	// no upstream session of theirs outlives start-up but those of downstream sessions.
 	var probe *affinitySet
-	if len(g.affinityProject.Servers) > 0 {
+	if g.hasAffinity() {
 		if probe, err = g.newAffinitySet("catalogue"); err != nil {
 			g.log.Warn().Err(err).Msg("listing the affinity servers")
 		}
@@ -169,9 +161,11 @@ func (g *Gateway) Close(ctx context.Context) error {
 			errs = append(errs, g.sessions.closeAll(ctx))
 		}
 		g.wg.Wait()
-		if g.affinity != nil {
-			errs = append(errs, g.affinity.Close(ctx))
+		g.monitorsMu.Lock()
+		for _, m := range g.monitors {
+			m.Close()
 		}
+		g.monitorsMu.Unlock()
 		if g.ex != nil {
 			errs = append(errs, g.ex.Close(ctx))
 		}
@@ -191,13 +185,11 @@ func namingRules(p *capability.Project) map[string]ServerNaming {
 	return rules
 }
 
-// onlyAffinity returns a copy of project with only its enabled affinity servers.
-func onlyAffinity(project *capability.Project) *capability.Project {
-	p := *project
-	p.Servers = slices.DeleteFunc(slices.Clone(project.Servers), func(s capability.ServerSpec) bool {
-		return !s.Enabled || s.Isolation != capability.IsolationAffinity
+// hasAffinity reports whether any server gives each downstream session a session of its own.
+func (g *Gateway) hasAffinity() bool {
+	return slices.ContainsFunc(g.project.Enabled(), func(s capability.ServerSpec) bool {
+		return s.Isolation == capability.IsolationAffinity
 	})
-	return &p
 }
 
 // isAffinity reports whether server gives each downstream session a session of its own.
@@ -206,9 +198,14 @@ func (g *Gateway) isAffinity(server string) bool {
 	return ok && s.Isolation == capability.IsolationAffinity
 }
 
-// mainEvent receives the main executor's events: a list change starts a refresh.
-func (g *Gateway) mainEvent(e executor.Event) {
-	if e.Kind == executor.EventListChanged && !g.isAffinity(e.Server) {
+// event receives the executor's events: a list change starts a refresh; the events of an
+// affinity key's sessions go to its downstream session's set. It runs on actor goroutines.
+func (g *Gateway) event(e executor.Event) {
+	if g.isAffinity(e.Server) {
+		g.affinityEvent(e)
+		return
+	}
+	if e.Kind == executor.EventListChanged {
 		g.refresh.request(e.Server, nil)
 	}
 }

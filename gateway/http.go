@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -76,9 +75,10 @@ func CheckBind(addr string, opts HTTPOptions) error {
 	return nil
 }
 
-// Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras,
-// /healthz (the process answers), /readyz (503 while a server's circuit is open) and
-// /status.json (the name mapping, collisions and the pools).
+// Handler returns the gateway's HTTP handler: MCP at /mcp for clients of both protocol eras;
+// the operations endpoints of package ops — /metrics, /healthz (the process answers), /readyz
+// (503 while a server's circuit is open), /status (a live page) and /status.json —; and
+// /names.json (the name mapping, collisions, affinity sessions and the pools).
 //
 // Legacy clients (initialize, Mcp-Session-Id, the GET stream, DELETE) are served by a
 // stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
@@ -131,34 +131,12 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", endpoint)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		var open []string
-		for server, st := range g.ex.Stats().Servers {
-			if st.Circuit == "open" {
-				open = append(open, server)
-			}
-		}
-		if len(open) > 0 {
-			slices.Sort(open)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "circuit open: %s\n", strings.Join(open, ", "))
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
-	status := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(g.Status())
-	}))
+	g.monitor(opts.Auth).Mount(mux)
+	names := g.namesJSON()
 	if opts.Auth != nil {
-		status = opts.Auth.middleware(status)
+		names = opts.Auth.middleware(names)
 	}
-	mux.Handle("GET /status.json", status)
+	mux.Handle("GET /names.json", names)
 	if opts.Auth != nil && opts.Auth.oauth != nil {
 		cfg := opts.Auth.oauth.cfg
 		meta := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{

@@ -290,7 +290,7 @@ func killProcess(t *testing.T, pid int) {
 	}
 }
 
-// busy returns how many sessions of server are busy, from /status.json.
+// busy returns how many sessions of server are busy, from /names.json.
 func busy(t *testing.T, mcpURL, server string) int {
 	t.Helper()
 	var st struct {
@@ -302,7 +302,7 @@ func busy(t *testing.T, mcpURL, server string) int {
 			} `json:"servers"`
 		} `json:"pools"`
 	}
-	getJSON(t, strings.TrimSuffix(mcpURL, "/mcp")+"/status.json", &st)
+	getJSON(t, strings.TrimSuffix(mcpURL, "/mcp")+"/names.json", &st)
 	return st.Pools.Servers[server].Sessions.Busy
 }
 

@@ -2,7 +2,7 @@ package gateway
 
 import "github.com/spine-mcp/spine/executor"
 
-// Status is what /status.json shows: the name mapping (with collisions and servers that
+// Status is what /names.json shows: the name mapping (with collisions and servers that
 // could not be listed), the downstream sessions holding affinity sessions, and the pools.
 type Status struct {
 	Names            Mapping        `json:"names"`

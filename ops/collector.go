@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 )
 
@@ -20,6 +21,7 @@ import (
 type Collector struct {
 	ex      *executor.Executor
 	servers map[string]bool
+	keyed   map[string]bool // affinity servers: their tools are never listed in the background
 	stop    func()
 
 	tools     toolNames
@@ -95,6 +97,12 @@ func NewCollector(ex *executor.Executor) *Collector {
 	for _, s := range ex.Servers() {
 		c.servers[s] = true
 	}
+	c.keyed = map[string]bool{}
+	for _, spec := range ex.Project().Enabled() {
+		// Listing an affinity server's tools without a key would open a session nobody
+		// owns: its tools come from SetTools, or stay "_other".
+		c.keyed[spec.Name] = spec.Isolation == capability.IsolationAffinity
+	}
 	c.refresh = refresher{list: c.listTools}
 	c.fromStats = newStatsMetrics()
 	c.stop = ex.Observe(executor.Observer{Events: c.event, Calls: c.call, Runs: c.run})
@@ -109,6 +117,9 @@ func NewCollector(ex *executor.Executor) *Collector {
 func (c *Collector) Refresh(ctx context.Context) error {
 	var first error
 	for _, s := range c.ex.Servers() {
+		if c.keyed[s] {
+			continue
+		}
 		if err := c.listTools(ctx, s); err != nil && first == nil {
 			first = err
 		}
@@ -127,6 +138,14 @@ func (c *Collector) listTools(ctx context.Context, server string) error {
 	}
 	c.tools.set(server, names)
 	return nil
+}
+
+// SetTools gives the tool names of server (which bound its tool label), for a program that
+// knows them already — a gateway that listed every server to advertise its tools, or a
+// server with isolation = "affinity", whose tools the collector never lists itself (that
+// would open a session no caller owns).
+func (c *Collector) SetTools(server string, names []string) {
+	c.tools.set(server, names)
 }
 
 // Close stops counting, and waits for a background refresh of tool lists to end.
@@ -152,7 +171,7 @@ func (c *Collector) call(r executor.CallRecord) {
 		return
 	}
 	tool, known := c.tools.label(r.Server, r.Tool)
-	if !known && server != otherLabel {
+	if !known && server != otherLabel && !c.keyed[r.Server] {
 		c.refresh.start(r.Server)
 	}
 	c.calls.WithLabelValues(server, tool, class).Inc()
@@ -174,7 +193,7 @@ func classLabel(r executor.CallRecord) string {
 
 func (c *Collector) event(e executor.Event) {
 	c.poolEvents.WithLabelValues(c.serverLabel(e.Server), string(e.Kind)).Inc()
-	if e.Kind == executor.EventListChanged && c.servers[e.Server] {
+	if e.Kind == executor.EventListChanged && c.servers[e.Server] && !c.keyed[e.Server] {
 		c.refresh.start(e.Server)
 	}
 }

@@ -64,8 +64,8 @@ Every enabled server of the project as one MCP server: tools and prompts as SERV
 (or bare names with [serve] names = "bare"), resources under their URIs, workflow files as
 tools workflow__NAME, each server's self-description as spine://SERVER/schema and
 spine://SERVER/docs/FILE. --http serves streamable HTTP at http://ADDR/mcp for clients of both
-protocol eras, prints the URL on stdout once it accepts, and also serves /healthz, /readyz and
-/status.json; --stdio serves one session on stdin/stdout. A bind that is not loopback needs
+protocol eras, prints the URL on stdout once it accepts, and also serves /metrics, /healthz,
+/readyz, /status (a live page), /status.json and /names.json; --stdio serves one session on stdin/stdout. A bind that is not loopback needs
 [serve.auth] (tokens_env, or issuer + jwks_url + audience): without it spine serve refuses to
 start (exit 2). Servers with isolation = "affinity" get an upstream session per downstream
 session. SIGINT/SIGTERM drain requests in flight (5s), tear everything down and exit 130.
