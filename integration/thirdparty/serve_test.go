@@ -139,7 +139,7 @@ func checkTS2(t *testing.T, r tsResult2) {
 		t.Errorf("tools: %v", r.Tools)
 	}
 	if r.Echo != "from ts v2" || r.Add["sum"] != float64(5) || !r.Schema || r.Prompt == 0 ||
-		!strings.Contains(r.Instructions, "# Server demo") {
+		!strings.Contains(r.Instructions, "## `demo`") {
 		t.Errorf("v2: %+v", r)
 	}
 	if strings.Join(r.Counter, ",") != "1,2,3" {
@@ -160,7 +160,7 @@ func checkTS(t *testing.T, r tsResult) {
 	if strings.Join(r.Counter, ",") != "1,2,3" {
 		t.Errorf("affinity counter: %v", r.Counter)
 	}
-	if !r.Readme || !r.Schema || r.Prompt == 0 || !strings.Contains(r.Instructions, "# Server demo") {
+	if !r.Readme || !r.Schema || r.Prompt == 0 || !strings.Contains(r.Instructions, "## `demo`") {
 		t.Errorf("resources/prompts/L0: readme %v schema %v prompt %d instructions %.80q", r.Readme, r.Schema, r.Prompt, r.Instructions)
 	}
 	if !r.Cancelled || !r.Grown || !r.ListChanged {
