@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,33 +75,29 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 			hook(e)
 		}
 	}
-	system := actor.NewActorSystem(
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-			return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
-		}),
-		// Dead letters are expected and not logged (deadLetterThrottle says why).
-		actor.WithDeadLetterThrottleCount(0),
-		actor.WithDeadLetterThrottleInterval(deadLetterThrottle),
-	)
-	shrinkRegistry(system)
+	system := actorSystem()
 	td := newTeardown()
 	mailboxes := newRunners(maxIdleMailboxRunners)
 	servers := serverOptions(project, events, log, td, mailboxes)
 	for i := range servers {
 		servers[i].Handlers = opts.Handlers
 	}
-	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine")
+	// The app actor's name is unique in the process's actor system (see actorSystem).
+	app, err := system.Root.SpawnNamed(newAppProps(servers), "spine-"+strings.TrimPrefix(system.ProcessRegistry.NextId(), "$"))
 	if err != nil {
 		mailboxes.close()
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	res, err := system.Root.RequestFuture(app, &serversQuery{}, askTimeout).Result()
 	if err != nil {
+		_ = system.Root.StopFuture(app).Wait()
+		mailboxes.close()
 		return nil, fmt.Errorf("start actor system: %w", err)
 	}
 	pids := res.(*serversAnswer).pids
 	rt := &Runtime{system: system, app: app, servers: map[string]*serverHandle{}, teardown: td, mailboxes: mailboxes,
 		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
+	shared.logs.add(rt, log)
 	for i, o := range servers {
 		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
 		h.init(system)
@@ -408,7 +403,7 @@ func (rt *Runtime) close(ctx context.Context) error {
 	err := rt.system.Root.StopFuture(rt.app).Wait()
 	// StopFuture gives up after 10 s, and no server process may outlive Close.
 	rt.teardown.waitReleased()
-	rt.system.Shutdown()
+	shared.logs.remove(rt)
 	rt.mailboxes.close()
 	close(rt.shutdown)
 	if err != nil && !errors.Is(err, actor.ErrTimeout) {
