@@ -118,7 +118,7 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		c.proc = p
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
 		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
-		c.probe = &probeTransport{inner: &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}}
+		c.probe = &probeTransport{inner: &stdioTransport{frames: p.frames, stdin: p.stdin}}
 		return c.probe, nil
 	case capability.TransportSSE:
 		c.status = &statusRecorder{base: c.httpBase(opts)}

@@ -71,16 +71,35 @@ func newStdoutFilter(src io.Reader, secrets []string, onSkip func(string)) *stdo
 
 // Read implements io.Reader.
 func (f *stdoutFilter) Read(p []byte) (int, error) {
-	for len(f.out) == 0 {
-		if f.err != nil {
-			f.endOnce.Do(func() { close(f.ended) })
-			return 0, f.err
-		}
-		f.step()
+	if err := f.fill(); err != nil {
+		return 0, err
 	}
 	n := copy(p, f.out)
 	f.out = f.out[n:]
 	return n, nil
+}
+
+// Next returns the next message: one JSON object (json.Valid holds), its line's newline
+// kept. It aliases the filter's buffer and is valid until the next Next or Read.
+func (f *stdoutFilter) Next() ([]byte, error) {
+	if err := f.fill(); err != nil {
+		return nil, err
+	}
+	msg := f.out
+	f.out = nil
+	return msg, nil
+}
+
+// fill judges lines until a message is ready to hand on, or returns the final error.
+func (f *stdoutFilter) fill() error {
+	for len(f.out) == 0 {
+		if f.err != nil {
+			f.endOnce.Do(func() { close(f.ended) })
+			return f.err
+		}
+		f.step()
+	}
+	return nil
 }
 
 // Close closes the source.

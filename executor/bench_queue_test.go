@@ -9,15 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// BenchmarkQueueDepth: echo calls from 64 to 4,096 concurrent callers on 4 stdio sessions of
-// 16 slots each, so that all but 64 callers wait in the pool's queue. client-cpu-us/call is
-// this process's CPU per call (SPINE plus go-sdk's client side); it should stay flat as the
-// queue grows.
+// BenchmarkQueueDepth: echo calls from 64 to 4,096 concurrent callers on 4 stdio sessions,
+// side by side: pooled (16 slots each, so that all but 64 callers wait in the pool's queue)
+// and raw (four go-sdk sessions to the same server, each caller using one, unbounded).
+// client-cpu-us/call is this process's CPU per call (SPINE plus go-sdk's client side); the
+// pooled figure should stay flat as the queue grows, and calls/s stay near raw's.
 func BenchmarkQueueDepth(b *testing.B) {
 	spec := benchSpec(b, "demo", capability.TransportStdio)
 	spec.MinSessions, spec.MaxSessions, spec.MaxInflight = 4, 4, 16
@@ -28,29 +31,49 @@ func BenchmarkQueueDepth(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = ex.Close(context.Background()) })
 	warmPool(b, ex, "demo", 4)
+	raw := make([]*mcp.ClientSession, 4)
+	for i := range raw {
+		raw[i] = dialRaw(b, spec)
+	}
 	for _, callers := range []int{64, 1024, 4096} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			cpu0 := cpuTime()
-			b.ResetTimer()
-			for range callers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						if _, err := ex.CallTool(context.Background(), "demo", "echo", echoArgs); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			b.StopTimer()
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "client-cpu-us/call")
+		b.Run(fmt.Sprintf("callers=%d/pooled", callers), func(b *testing.B) {
+			driveCallers(b, callers, func(ctx context.Context, _ int) error {
+				_, err := ex.CallTool(ctx, "demo", "echo", echoArgs)
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("callers=%d/raw", callers), func(b *testing.B) {
+			driveCallers(b, callers, func(ctx context.Context, caller int) error {
+				return rawEcho(ctx, raw[caller%len(raw)])
+			})
 		})
 	}
+}
+
+// driveCallers makes b.N calls from callers goroutines (caller is each one's index) and
+// reports calls/s and this process's CPU per call.
+func driveCallers(b *testing.B, callers int, call func(ctx context.Context, caller int) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	start := time.Now()
+	for caller := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if err := call(context.Background(), caller); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "client-cpu-us/call")
 }
 
 // cpuTime is the CPU time this process has used.
