@@ -74,9 +74,9 @@ type Response struct {
 	Failure *Failure
 	Session uint64 // the session that served the call (0 if none did)
 	Hit     bool   // served by a session that was already open
-	// Wait is how long the call waited in the pool for a session, and Acquired when it got
-	// one — set only for a call that carries a TraceParent, so that its pool acquire can be
-	// recorded after the fact; zero otherwise.
+	// Wait is how long the call waited in the pool for its (last) session. Acquired is when
+	// it got it, set only for a call that carries a TraceParent — its pool acquire is
+	// recorded after the fact from the two — and zero otherwise: no clock read for the rest.
 	Wait     time.Duration
 	Acquired time.Time
 }
