@@ -78,7 +78,7 @@ func (a *sessionActor) begin(d *dispatch) {
 		call.end()
 		done := &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint}
 		if f == nil && d.reply != nil {
-			root.Send(d.reply, &Response{ID: req.ID, Result: res})
+			root.Send(d.reply, d.acquired.respond(req.ID, res, nil))
 			done.result, done.replied = nil, true
 		}
 		root.Send(parent, done)

@@ -19,6 +19,7 @@ type pendingCall struct {
 	sender  *actor.PID
 	refresh string    // the list-cache key this call refreshes
 	hint    cacheHint // what the server said of keeping the list it answered (2026-07-28)
+	got     acquired  // the session the pool last dispatched the call to
 }
 
 // accept takes a request (or a batch's Pin) in: refusals that are not pool policy and cache
@@ -147,7 +148,7 @@ func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *F
 		return
 	}
 	if pc.sender != nil {
-		ctx.Send(pc.sender, &Response{ID: pc.req.ID, Result: result, Failure: f})
+		ctx.Send(pc.sender, pc.got.respond(pc.req.ID, result, f))
 	}
 }
 

@@ -20,6 +20,7 @@ func (s *serverActor) run(ctx actor.Context, effects []pool.Effect) {
 	s.stats.busy.Store(int64(busy))
 	s.stats.idle.Store(int64(idle))
 	s.stats.ready.Store(int64(busy + idle))
+	s.stats.queued.Store(int64(s.pool.Waiting()))
 }
 
 // carry carries out one effect: the only place where a pool decision meets protoactor.
@@ -29,7 +30,11 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		pc := e.Data.(*pendingCall)
 		s.recordAcquire(e)
 		timeout := s.callTimeout(pc.req)
-		d := &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout)}
+		pc.got = acquired{session: e.Session, hit: !e.Miss, wait: e.Wait}
+		if pc.req.TraceParent != "" { // read by the caller's tracing only: no clock otherwise
+			pc.got.at = time.Now()
+		}
+		d := &dispatch{req: pc.req, deadline: pc.req.Deadline, timeout: timeout, maxTime: s.spec.MaxCallTimeFor(timeout), acquired: pc.got}
 		// A tool call's success needs nothing of the server (lists are filtered and cached
 		// here), so the session answers it at once; one that streams progress is answered here,
 		// after its notifications, which come through this actor.

@@ -74,6 +74,25 @@ type Response struct {
 	Failure *Failure
 	Session uint64 // the session that served the call (0 if none did)
 	Hit     bool   // served by a session that was already open
+	// Wait is how long the call waited in the pool for its (last) session. Acquired is when
+	// it got it, set only for a call that carries a TraceParent — its pool acquire is
+	// recorded after the fact from the two — and zero otherwise: no clock read for the rest.
+	Wait     time.Duration
+	Acquired time.Time
+}
+
+// acquired is how the pool gave a call its session (the Response's Session, Hit, Wait and
+// Acquired).
+type acquired struct {
+	session uint64
+	hit     bool
+	wait    time.Duration
+	at      time.Time
+}
+
+// respond answers request id with what the pool said of its session.
+func (a acquired) respond(id uint64, result any, f *Failure) *Response {
+	return &Response{ID: id, Result: result, Failure: f, Session: a.session, Hit: a.hit, Wait: a.wait, Acquired: a.at}
 }
 
 // Progress is a progress notification from the server about request ID, sent to the

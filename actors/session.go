@@ -28,6 +28,7 @@ type (
 		timeout  time.Duration
 		maxTime  time.Duration // max_call_time: the most a call may last, news or not
 		reply    *actor.PID    // answer a success here at once (callworker.go); nil: the server does
+		acquired acquired      // how the pool gave the call its session, for the Response
 	}
 	probe        struct{ methods []string }
 	sessionReady struct {
@@ -181,6 +182,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 		var ready *sessionReady
 		if c != nil {
 			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a}
+			a.stats.settled(c.version, c.session)
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
 				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.ListPages())

@@ -3,6 +3,8 @@ package actors
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // ServerStats are the counters of one server actor. The actor writes them; anyone may read
@@ -17,7 +19,12 @@ type ServerStats struct {
 	cacheHits, cacheMisses            atomic.Int64
 	skippedLines                      atomic.Int64 // lines of stdio servers' stdout that were no MCP message
 	circuit                           atomic.Value // string
+	queued                            atomic.Int64 // calls waiting in the pool for a session
+	protocol                          atomic.Pointer[negotiated]
 }
+
+// negotiated is what the latest handshake with the server settled on.
+type negotiated struct{ protocol, version string }
 
 // StatsSnapshot is a point-in-time copy of a server's counters, in the JSON shape every
 // `--output json` uses.
@@ -37,6 +44,12 @@ type StatsSnapshot struct {
 	// SkippedLines counts the lines the server's sessions wrote to stdout that were no MCP
 	// message (banners, log lines), skipped (stdio servers only).
 	SkippedLines int64 `json:"skipped_lines"`
+	// QueueDepth is how many calls wait in the pool for a session now.
+	QueueDepth int64 `json:"queue_depth"`
+	// Protocol is the protocol version the latest handshake settled on and ServerVersion the
+	// server's own version from it; "" before the first session opens.
+	Protocol      string `json:"protocol,omitempty"`
+	ServerVersion string `json:"server_version,omitempty"`
 }
 
 // SessionCounts counts a server's sessions by state. Ready = Busy + Idle.
@@ -56,6 +69,10 @@ type AcquireWait struct {
 
 // Snapshot copies the counters.
 func (s *ServerStats) Snapshot() StatsSnapshot {
+	var n negotiated
+	if p := s.protocol.Load(); p != nil {
+		n = *p
+	}
 	circuit, _ := s.circuit.Load().(string)
 	if circuit == "" {
 		circuit = "closed"
@@ -76,10 +93,29 @@ func (s *ServerStats) Snapshot() StatsSnapshot {
 			TotalMs: ms(s.waitTotalNs.Load()),
 			MaxMs:   ms(s.waitMaxNs.Load()),
 		},
-		Circuit:      circuit,
-		CacheHits:    s.cacheHits.Load(),
-		CacheMisses:  s.cacheMisses.Load(),
-		SkippedLines: s.skippedLines.Load(),
+		Circuit:       circuit,
+		CacheHits:     s.cacheHits.Load(),
+		CacheMisses:   s.cacheMisses.Load(),
+		SkippedLines:  s.skippedLines.Load(),
+		QueueDepth:    s.queued.Load(),
+		Protocol:      n.protocol,
+		ServerVersion: n.version,
+	}
+}
+
+// settled records what a session's handshake settled on. s may be nil (no counters).
+func (s *ServerStats) settled(protocol string, cs *mcp.ClientSession) {
+	if s == nil {
+		return
+	}
+	n := &negotiated{protocol: protocol}
+	if cs != nil {
+		if init := cs.InitializeResult(); init != nil && init.ServerInfo != nil {
+			n.version = init.ServerInfo.Version
+		}
+	}
+	if cur := s.protocol.Load(); cur == nil || *cur != *n {
+		s.protocol.Store(n)
 	}
 }
 

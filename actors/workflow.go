@@ -49,6 +49,18 @@ type StepEvent struct {
 	Items, ItemsDone int
 }
 
+// StepCall is one answer to a step's upstream call (an attempt; for a for_each step, an
+// item's attempt): the server, what was asked, when it was sent, and the server actor's
+// answer, failure included.
+type StepCall struct {
+	Step     string
+	Server   string
+	Op       Op
+	Target   string
+	Sent     time.Time
+	Response *Response
+}
+
 // String renders the event for people.
 func (e StepEvent) String() string {
 	s := fmt.Sprintf("step %s %s (%s %s attempt=%d elapsed=%s)", e.Step, e.Status, e.Server, e.Target, e.Attempt, e.Elapsed)
@@ -135,7 +147,10 @@ type WorkflowSpec struct {
 	MaxParallel int
 	Deadline    time.Time       // the caller's deadline; zero = none (the workflow's timeout still applies)
 	Progress    func(StepEvent) // called from the actor; must not block; nil = none
-	ReplyTo     *actor.PID      // receives the *RunReport, once
+	Answered    func(StepCall)  // every answer to a step's call, from the actor; must not block; nil = none
+	// TraceParent and TraceState go in every step's request (Request); "" = none.
+	TraceParent, TraceState string
+	ReplyTo                 *actor.PID // receives the *RunReport, once
 	// Journal, when set, records the run (see package journal): the actor flushes it
 	// before it sends any call and after it takes any answer. A journal that fails to
 	// write stops the run: it could not be resumed.

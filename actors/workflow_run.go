@@ -91,6 +91,8 @@ type itemRun struct {
 type call struct {
 	sr   *stepRun
 	item *itemRun
+	op   Op
+	sent time.Time // set only for WorkflowSpec.Answered
 }
 
 // Receive implements actor.Actor.
@@ -113,7 +115,7 @@ func (a *workflowActor) Receive(ctx actor.Context) {
 		case sr == nil:
 		case m.item >= 0 && m.item < len(sr.items) && sr.items[m.item].status == StepRetrying:
 			sr.items[m.item].retry = nil
-			a.queue = append(a.queue, call{sr, sr.items[m.item]})
+			a.queue = append(a.queue, call{sr: sr, item: sr.items[m.item]})
 			a.advance(ctx)
 		case m.item < 0 && sr.status == StepRetrying:
 			sr.retry = nil
@@ -443,7 +445,11 @@ func (a *workflowActor) attempt(ctx actor.Context, sr *stepRun, it *itemRun) {
 	}
 	prev := sr.status
 	a.setStatus(sr, StepRunning)
-	a.inflight[req.ID] = call{sr, it}
+	c := call{sr: sr, item: it, op: req.Op}
+	if a.spec.Answered != nil {
+		c.sent = time.Now()
+	}
+	a.inflight[req.ID] = c
 	a.busy[sr.step.Server]++
 	ctx.Request(pid, req)
 	if it == nil || prev != StepRunning {
@@ -472,7 +478,8 @@ func (a *workflowActor) request(sr *stepRun, it *itemRun) (*Request, error) {
 		it.target = target
 	}
 	sr.target = target
-	req := &Request{ID: a.spec.NextID(), Name: target, Affinity: a.spec.RunID, Deadline: a.deadline}
+	req := &Request{ID: a.spec.NextID(), Name: target, Affinity: a.spec.RunID, Deadline: a.deadline,
+		TraceParent: a.spec.TraceParent, TraceState: a.spec.TraceState}
 	switch s.Kind {
 	case workflows.KindTool:
 		req.Op = OpCallTool
@@ -512,6 +519,13 @@ func (a *workflowActor) answered(ctx actor.Context, m *Response) {
 	sr, it := c.sr, c.item
 	if a.spec.Journal != nil {
 		a.spec.Journal.Add(outcomeRecord(c, m))
+	}
+	if a.spec.Answered != nil {
+		target := sr.target
+		if it != nil {
+			target = it.target
+		}
+		a.spec.Answered(StepCall{Step: sr.step.ID, Server: sr.step.Server, Op: c.op, Target: target, Sent: c.sent, Response: m})
 	}
 	delete(a.inflight, m.ID)
 	a.busy[sr.step.Server]--

@@ -25,6 +25,12 @@ type RunOptions struct {
 	Deadline time.Time
 	// Progress receives step events, called from the actor: it must not block. Default: none.
 	Progress func(StepEvent)
+	// Answered receives every answer to a step's upstream call, called from the actor: it
+	// must not block. Default: none.
+	Answered func(StepCall)
+	// TraceParent and TraceState are the run's W3C trace context, sent in every step's
+	// request (see Request). Default: none.
+	TraceParent, TraceState string
 	// Journal records the run; Resume continues one (see WorkflowSpec). Default: none.
 	Journal Journal
 	Resume  map[string]ResumedStep
@@ -73,6 +79,9 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		MaxParallel: w.MaxParallel,
 		Deadline:    opts.Deadline,
 		Progress:    opts.Progress,
+		Answered:    opts.Answered,
+		TraceParent: opts.TraceParent,
+		TraceState:  opts.TraceState,
 		ReplyTo:     reply,
 		Journal:     opts.Journal,
 		Resume:      opts.Resume,

@@ -141,7 +141,9 @@ func do[T any](ctx context.Context, e *Executor, server string, req *actors.Requ
 	if e.opts.tracer != nil {
 		var span trace.Span
 		ctx, span = e.traceOp(ctx, server, req)
-		defer func() { endOp(span, resp, err) }()
+		defer func() { e.endOp(ctx, span, resp, err) }()
+	} else if e.opts.passContext {
+		e.propagate(ctx, server, req)
 	}
 	resp, err = e.rt.Do(ctx, server, req)
 	if err != nil {

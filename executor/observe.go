@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,14 +119,27 @@ func (s *observers) hook(own EventHook) actors.EventHook {
 func (s *observers) callDone(list []*Observer, server string, req *actors.Request, start time.Time, res any, err error) {
 	rec := CallRecord{Server: server, Op: Op(req.Op.String()), Tool: req.Name, Start: start, Duration: time.Since(start), Err: err}
 	if err != nil {
-		rec.Class = ClassRefused
-		var ce *CallError
-		if errors.As(err, &ce) {
-			rec.Class = ce.Class
-		}
+		rec.Class = classOf(err)
 	} else if r, ok := res.(*mcp.CallToolResult); ok && r != nil {
 		rec.ToolError = r.IsError
 	}
+	tellCall(list, rec)
+}
+
+// stepCallDone tells the observers of one answer to a workflow step's upstream call: a
+// call of its own, which no operation of the executor counted.
+func stepCallDone(list []*Observer, sc actors.StepCall) {
+	rec := CallRecord{Server: sc.Server, Op: Op(sc.Op.String()), Tool: sc.Target, Start: sc.Sent, Duration: time.Since(sc.Sent)}
+	if f := sc.Response.Failure; f != nil {
+		rec.Class = Class(f.Class)
+		rec.Err = &CallError{Server: sc.Server, Op: rec.Op, Tool: sc.Target, Class: rec.Class, Err: f}
+	} else if r, ok := sc.Response.Result.(*mcp.CallToolResult); ok && r != nil {
+		rec.ToolError = r.IsError
+	}
+	tellCall(list, rec)
+}
+
+func tellCall(list []*Observer, rec CallRecord) {
 	for _, o := range list {
 		if o.Calls != nil {
 			o.Calls(rec)
@@ -154,6 +166,13 @@ func (s *observers) runObserved(wf *workflows.Workflow, cfg *runConfig) func(*Ru
 		}
 	}
 	tell(base)
+	answered := cfg.Answered
+	cfg.Answered = func(sc actors.StepCall) {
+		if answered != nil {
+			answered(sc)
+		}
+		stepCallDone(list, sc)
+	}
 	own := cfg.Progress
 	cfg.Progress = func(ae actors.StepEvent) {
 		if own != nil {

@@ -20,6 +20,9 @@ type options struct {
 	identity func(http.Header) string
 	handlers actors.ClientHandlers // handlers.go
 	tracer   trace.Tracer          // nil: no tracing (WithTracerProvider)
+	// passContext: a no-op provider was given: no spans, but a trace context in the
+	// caller's context still goes upstream, as a no-op tracer would pass it on.
+	passContext bool
 }
 
 // WithLogger sends SPINE's logs (and the actor system's warnings) to logger. Default: none.

@@ -1,6 +1,9 @@
 package executor
 
-import "github.com/spine-mcp/spine/actors"
+import (
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/capability"
+)
 
 // Stats is a snapshot of every server's pool counters. It marshals to the JSON shape that
 // every `--output json` of the CLI uses.
@@ -27,6 +30,14 @@ type ServerStats struct {
 	// SkippedLines counts the lines the server's sessions wrote to stdout that were no MCP
 	// message (banners, log lines), skipped (stdio servers only).
 	SkippedLines int64 `json:"skipped_lines"`
+	// QueueDepth is how many calls wait in the pool for a session now.
+	QueueDepth int64 `json:"queue_depth"`
+	// Protocol is the protocol version the latest handshake settled on, Era its era
+	// (legacy, modern) and Version the server's own version from it; "" before the first
+	// session opens.
+	Protocol      string `json:"protocol,omitempty"`
+	Era           string `json:"era,omitempty"`
+	ServerVersion string `json:"server_version,omitempty"`
 }
 
 // SessionCounts counts a server's sessions by state. Ready = Busy + Idle.
@@ -45,7 +56,7 @@ type AcquireWait struct {
 }
 
 func serverStatsOf(s actors.StatsSnapshot) ServerStats {
-	return ServerStats{
+	out := ServerStats{
 		Sessions: SessionCounts{
 			Connecting: s.Sessions.Connecting, Ready: s.Sessions.Ready, Busy: s.Sessions.Busy, Idle: s.Sessions.Idle,
 		},
@@ -61,7 +72,14 @@ func serverStatsOf(s actors.StatsSnapshot) ServerStats {
 		CacheHits:       s.CacheHits,
 		CacheMisses:     s.CacheMisses,
 		SkippedLines:    s.SkippedLines,
+		QueueDepth:      s.QueueDepth,
+		Protocol:        s.Protocol,
+		ServerVersion:   s.ServerVersion,
 	}
+	if s.Protocol != "" {
+		out.Era = string(capability.EraOf(s.Protocol))
+	}
+	return out
 }
 
 // Stats returns a snapshot of every server's pool counters.

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/capability"
@@ -21,21 +23,28 @@ import (
 const tracerName = "github.com/spine-mcp/spine/executor"
 
 // WithTracerProvider traces the executor's operations and workflow runs with tp
-// (OpenTelemetry): a client span per operation, a child of the span in the caller's context
-// (a gateway's downstream request), with the server, the MCP method, the tool and the
-// failure's class; a span per workflow
-// run, with a child per finished step. The operation's trace context is sent upstream in the
-// request's _meta (traceparent, tracestate) and, to HTTP servers, as headers too, so that a
-// server that traces continues the caller's trace. ops.TracerProviderFromEnv builds tp from
-// the standard OTEL_* variables. Default: no tracing, and no cost: an operation then checks
-// one nil field.
+// (OpenTelemetry). Each operation is an "upstream call": a client span, a child of the span
+// in the caller's context (a gateway's downstream request), with the server, the MCP method,
+// the tool, the session that served it and its outcome class, in error when it failed; the
+// time the call waited in the pool for a session is its child "pool acquire", recorded once
+// the call is answered from the pool's own timestamps. A workflow run is a span with a child
+// per finished step, whose upstream calls are the steps' children. The operation's trace
+// context is sent upstream in the request's _meta (traceparent, tracestate) and, to HTTP
+// servers, as headers too, so that a server that traces continues the caller's trace.
+// ops.TracerProviderFromEnv builds tp from the standard OTEL_* variables. Default: no
+// tracing, and no cost: an operation then checks one nil field. A no-op provider
+// (go.opentelemetry.io/otel/trace/noop) records nothing and costs as little: only a trace
+// context already in the caller's context is passed on.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) {
-		if tp == nil {
-			o.tracer = nil
-			return
+		o.tracer, o.passContext = nil, false
+		switch tp.(type) {
+		case nil:
+		case noop.TracerProvider:
+			o.passContext = true
+		default:
+			o.tracer = tp.Tracer(tracerName, trace.WithInstrumentationVersion(actors.Version))
 		}
-		o.tracer = tp.Tracer(tracerName, trace.WithInstrumentationVersion(actors.Version))
 	}
 }
 
@@ -69,38 +78,83 @@ func (e *Executor) traceOp(ctx context.Context, server string, req *actors.Reque
 		attrs = append(attrs, attribute.String("mcp.resource.uri", req.Name))
 	}
 	ctx, span := e.opts.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	carrier := propagation.MapCarrier{}
-	propagation.TraceContext{}.Inject(ctx, carrier)
-	req.TraceParent, req.TraceState = carrier["traceparent"], carrier["tracestate"]
-	if spec, _ := e.rt.Spec(server); spec.Transport != capability.TransportStdio && req.TraceParent != "" {
-		// A copy: the caller's headers (WithHeaders) are the caller's. The identity that
-		// chose the pool was taken from them before.
-		h := http.Header(maps.Clone(req.Headers))
-		if h == nil {
-			h = http.Header{}
-		}
-		propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(h))
-		req.Headers = h
-	}
+	e.propagate(ctx, server, req)
 	return ctx, span
 }
 
-// endOp ends an operation's span with what came of it. The session and pool hit are
-// recorded where the pool reports them in the Response.
-func endOp(span trace.Span, resp *actors.Response, err error) {
+// propagate puts the trace context of ctx's span on the request: in its _meta (TraceParent,
+// TraceState) and, for an HTTP server, in its headers. Nothing when ctx has none.
+func (e *Executor) propagate(ctx context.Context, server string, req *actors.Request) {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return
+	}
+	req.TraceParent, req.TraceState = traceContext(ctx)
+	req.Headers = e.traceHeaders(ctx, server, req.Headers)
+}
+
+// traceContext is the W3C trace context of ctx's span: traceparent and tracestate.
+func traceContext(ctx context.Context) (parent, state string) {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	return carrier["traceparent"], carrier["tracestate"]
+}
+
+// traceHeaders returns headers with ctx's trace context added, for an HTTP server; as they
+// are for a stdio server, which has no headers to carry it.
+func (e *Executor) traceHeaders(ctx context.Context, server string, headers map[string][]string) map[string][]string {
+	if spec, _ := e.rt.Spec(server); spec.Transport == capability.TransportStdio {
+		return headers
+	}
+	// A copy: the caller's headers (WithHeaders) are the caller's. The identity that chose
+	// the pool was taken from them before.
+	h := http.Header(maps.Clone(headers))
+	if h == nil {
+		h = http.Header{}
+	}
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(h))
+	return h
+}
+
+// endOp ends an operation's span with what came of it: the session that served it, the
+// outcome class, and its pool acquire as a child span (ctx is the operation's), recorded now
+// from the pool's timestamps.
+func (e *Executor) endOp(ctx context.Context, span trace.Span, resp *actors.Response, err error) {
+	outcome := "ok"
 	if resp != nil && resp.Session != 0 {
 		span.SetAttributes(attribute.Int64("spine.session", int64(resp.Session)), attribute.Bool("spine.pool.hit", resp.Hit))
+		if !resp.Acquired.IsZero() {
+			_, acq := e.opts.tracer.Start(ctx, "pool acquire", trace.WithTimestamp(resp.Acquired.Add(-resp.Wait)),
+				trace.WithAttributes(attribute.Int64("spine.session", int64(resp.Session)), attribute.Bool("spine.pool.hit", resp.Hit)))
+			acq.End(trace.WithTimestamp(resp.Acquired))
+		}
+	}
+	if r, ok := resultOf(resp).(*mcp.CallToolResult); ok && r != nil && r.IsError {
+		outcome = "tool_error"
 	}
 	if err != nil {
-		class := "refused"
-		var ce *CallError
-		if errors.As(err, &ce) {
-			class = string(ce.Class)
-		}
-		span.SetAttributes(attribute.String("spine.class", class), attribute.String("error.type", class))
+		outcome = string(classOf(err))
+		span.SetAttributes(attribute.String("spine.class", outcome), attribute.String("error.type", outcome))
 		span.SetStatus(codes.Error, err.Error())
 	}
+	span.SetAttributes(attribute.String("spine.outcome", outcome))
 	span.End()
+}
+
+func resultOf(resp *actors.Response) any {
+	if resp == nil {
+		return nil
+	}
+	return resp.Result
+}
+
+// classOf is the class of an operation's error: the CallError's, else refused (the executor
+// refused it before any server saw it).
+func classOf(err error) Class {
+	var ce *CallError
+	if errors.As(err, &ce) {
+		return ce.Class
+	}
+	return ClassRefused
 }
 
 // traceRun starts a workflow run's span and has each finished step recorded as its child;
@@ -114,6 +168,12 @@ func (e *Executor) traceRun(ctx context.Context, wf *workflows.Workflow, cfg *ru
 	}
 	ctx, run := e.opts.tracer.Start(ctx, "workflow "+wf.Name, trace.WithAttributes(
 		attribute.String("spine.workflow", wf.Name), attribute.String("spine.run_id", cfg.RunID)))
+	// The steps' upstream calls carry the run's trace context.
+	cfg.TraceParent, cfg.TraceState = traceContext(ctx)
+	for server, sc := range cfg.Scopes {
+		sc.Headers = e.traceHeaders(ctx, server, sc.Headers)
+		cfg.Scopes[server] = sc
+	}
 	tracer := e.opts.tracer
 	own := cfg.Progress
 	cfg.Progress = func(ae actors.StepEvent) {

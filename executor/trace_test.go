@@ -57,7 +57,8 @@ func (s *traceContextSeen) wrap(next http.Handler) http.Handler {
 // TestTracesOneCallAndPropagates: a call made under a caller's span (a gateway's downstream
 // request) produces a client span that is its child, with the server and tool; the span's trace context reaches an HTTP upstream as a traceparent header and in
 // _meta; a failure is an error span with its class; a
-// workflow run is a span with a child per step.
+// workflow run is a span with a child per step, and its steps' upstream calls carry its trace
+// context.
 func TestTracesOneCallAndPropagates(t *testing.T) {
 	spinetest.NoLeaks(t)
 	var seen traceContextSeen
@@ -125,7 +126,7 @@ func TestTracesOneCallAndPropagates(t *testing.T) {
 		t.Errorf("failed call span: status %v, attributes %v; want an error of class not_sent", failed.Status(), failed.Attributes())
 	}
 
-	wf, err := workflows.Parse("traced.toml", []byte("[[steps]]\nid = \"one\"\nserver = \"demo\"\ntool = \"echo\"\nargs = { text = \"x\" }\n"))
+	wf, err := workflows.Parse("traced.toml", []byte("[[steps]]\nid = \"one\"\nserver = \"web\"\ntool = \"echo\"\nargs = { text = \"x\" }\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +146,14 @@ func TestTracesOneCallAndPropagates(t *testing.T) {
 	if run == nil || step == nil || step.Parent().SpanID() != run.SpanContext().SpanID() ||
 		run.Parent().SpanID() != downstream.SpanContext().SpanID() {
 		t.Fatalf("workflow spans: run %v, step %v; want the step under the run under the caller's span (spans: %v)", run, step, names(rec.Ended()))
+	}
+	// The step's upstream call carries the run's trace context.
+	want = "00-" + run.SpanContext().TraceID().String() + "-" + run.SpanContext().SpanID().String() + "-01"
+	seen.mu.Lock()
+	header, inMeta = seen.header[len(seen.header)-1], seen.inMeta[len(seen.inMeta)-1]
+	seen.mu.Unlock()
+	if header != want || inMeta != want {
+		t.Errorf("the step's upstream saw traceparent header %q and _meta %q, want both %q (the run's)", header, inMeta, want)
 	}
 }
 

@@ -18,7 +18,7 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		args := req.Params.Arguments
 		if t := bytes.TrimSpace(args); len(t) > 0 && !bytes.Equal(t, []byte("null")) && t[0] != '{' {
-			return toolError(fmt.Errorf("arguments of %s must be a JSON object", req.Params.Name)), nil
+			return toolError(ctx, fmt.Errorf("arguments of %s must be a JSON object", req.Params.Name)), nil
 		}
 		if len(bytes.TrimSpace(args)) == 0 || bytes.Equal(bytes.TrimSpace(args), []byte("null")) {
 			args = nil
@@ -32,7 +32,7 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 		if g.isAffinity(target.Server) {
 			handleID, rest, aerr := takeSessionArg(args)
 			if aerr != nil {
-				return toolError(fmt.Errorf("arguments of %s: %w", req.Params.Name, aerr)), nil
+				return toolError(ctx, fmt.Errorf("arguments of %s: %w", req.Params.Name, aerr)), nil
 			}
 			var (
 				set  *affinitySet
@@ -44,7 +44,7 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 				set, serr = g.sessions.affinity(req.Session)
 			}
 			if serr != nil {
-				return toolError(fmt.Errorf("server %q: %w", target.Server, serr)), nil
+				return toolError(ctx, fmt.Errorf("server %q: %w", target.Server, serr)), nil
 			}
 			res, err = set.call(ctx, target.Server, target.Name, rest)
 		} else {
@@ -54,7 +54,7 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 			if ctx.Err() != nil { // the downstream client cancelled: nobody reads the answer
 				return nil, ctx.Err()
 			}
-			return toolError(err), nil
+			return toolError(ctx, err), nil
 		}
 		return res, nil
 	}
@@ -150,8 +150,9 @@ func withProgress(ctx context.Context, req *mcp.CallToolRequest) context.Context
 }
 
 // toolError is a failed call as a tool result with isError: the model reads why, and the
-// downstream session goes on.
-func toolError(err error) *mcp.CallToolResult {
+// downstream session goes on. The failure's class is noted as the request's outcome.
+func toolError(ctx context.Context, err error) *mcp.CallToolResult {
+	noteFailure(ctx, err)
 	msg := err.Error()
 	var ce *executor.CallError
 	if errors.As(err, &ce) {

@@ -20,6 +20,10 @@
 // for legacy clients, a stateless one for 2026-07-28 clients, a classifier in front),
 // answering application/json when nothing streams; ServeStdio serves one session on stdio.
 //
+// Every downstream request is one log line (Options.Log: debug, warn when it failed) and,
+// with Options.TracerProvider, a server span that continues the caller's traceparent (from
+// _meta or the HTTP header) and parents the upstream call's span.
+//
 //	gw, err := gateway.New(ctx, project, gateway.Options{Log: logger})
 //	if err != nil { ... }
 //	defer gw.Close(context.Background())

@@ -61,7 +61,8 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	g.calls, g.stopCalls = context.WithCancel(g.life)
 	g.refresh = newRefresher(g)
 	g.sessions = newSessionTable(g) // before the executor: its events look sessions up
-	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.event))
+	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.event),
+		executor.WithTracerProvider(opts.TracerProvider))
 	if err != nil {
 		g.stop()
 		return nil, err
@@ -102,7 +103,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 			Prompts:   &mcp.PromptCapabilities{ListChanged: true},
 		},
 	})
-	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests))
+	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests), g.observeRequests(opts.TracerProvider))
 	g.cat = newCatalogue(g)
 	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
 		closeProbe()

@@ -118,10 +118,10 @@ func (c *catalogue) addSessionTools(server string) {
 			"Pass it as %q to the server's tools so that they run in that session; clients with an MCP session (Mcp-Session-Id) need not.", server, SessionArg),
 		InputSchema:  map[string]any{"type": "object"},
 		OutputSchema: map[string]any{"type": "object", "properties": map[string]any{SessionArg: map[string]any{"type": "string"}}},
-	}, func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	}, func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		id, err := g.sessions.openHandle()
 		if err != nil {
-			return toolError(err), nil
+			return toolError(ctx, err), nil
 		}
 		return &mcp.CallToolResult{
 			Content:           []mcp.Content{&mcp.TextContent{Text: id}},
@@ -138,7 +138,7 @@ func (c *catalogue) addSessionTools(server string) {
 		_ = json.Unmarshal(req.Params.Arguments, &in)
 		id, _ := in[SessionArg].(string)
 		if !g.sessions.closeHandle(ctx, id) {
-			return toolError(ErrUnknownHandle), nil
+			return toolError(ctx, ErrUnknownHandle), nil
 		}
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "closed"}}}, nil
 	})

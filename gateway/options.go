@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configure a Gateway. The zero value serves every enabled server with prefixed names
@@ -21,8 +22,13 @@ type Options struct {
 	Describe bool
 	// Instructions, when set, are the gateway's instructions (the composed L0 of its servers).
 	Instructions string
-	// Log receives the gateway's logs. Default: none.
+	// Log receives the gateway's logs, with one line per downstream request (debug; warn
+	// when it failed). Default: none.
 	Log zerolog.Logger
+	// TracerProvider traces the downstream requests (a server span each, continuing the
+	// caller's traceparent), their upstream calls and workflow runs (see
+	// executor.WithTracerProvider). Default: none.
+	TracerProvider trace.TracerProvider
 	// ListTimeout bounds listing one server's tools, resources and prompts. Default: 30s.
 	ListTimeout time.Duration
 	// CloseTimeout bounds closing one downstream session's affinity sessions. Default: 5s.

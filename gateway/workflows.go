@@ -121,16 +121,16 @@ func (g *Gateway) workflowHandler(f WorkflowFile) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		wf, err := workflows.Parse(f.File, f.Data)
 		if err != nil {
-			return toolError(err), nil
+			return toolError(ctx, err), nil
 		}
 		inputs := map[string]any{}
 		if len(req.Params.Arguments) > 0 && string(req.Params.Arguments) != "null" {
 			if err := json.Unmarshal(req.Params.Arguments, &inputs); err != nil {
-				return toolError(fmt.Errorf("arguments of %s must be a JSON object: %w", req.Params.Name, err)), nil
+				return toolError(ctx, fmt.Errorf("arguments of %s must be a JSON object: %w", req.Params.Name, err)), nil
 			}
 		}
 		if err := workflows.SetInputs(wf, inputs); err != nil {
-			return toolError(err), nil
+			return toolError(ctx, err), nil
 		}
 		ctx = g.scope(ctx, req.Session, req.Extra)
 		var (
@@ -146,7 +146,7 @@ func (g *Gateway) workflowHandler(f WorkflowFile) mcp.ToolHandler {
 			progress.finish(ctx, rep)
 		}
 		if err != nil {
-			return toolError(err), nil
+			return toolError(ctx, err), nil
 		}
 		text, _ := json.Marshal(rep.Outputs)
 		res := &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(text)}}}

@@ -119,7 +119,7 @@ func TestMetricsAfterKnownCalls(t *testing.T) {
 	if got := value(t, families, "spine_sessions_opened_total", map[string]string{"server": "demo"}); got < 2 {
 		t.Errorf("sessions opened = %v, want at least 2 (one before the crash, one after)", got)
 	}
-	for _, name := range []string{"spine_sessions", "spine_pool_requests_total", "spine_server_info", "go_goroutines", "process_open_fds"} {
+	for _, name := range []string{"spine_sessions", "spine_pool_requests_total", "spine_server_info", "spine_queue_depth", "go_goroutines", "process_open_fds"} {
 		if families[name] == nil {
 			t.Errorf("no %s", name)
 		}

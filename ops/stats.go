@@ -14,7 +14,7 @@ type statsMetrics struct {
 	requests, failures, hits, misses     *prometheus.Desc
 	waits, waitSeconds, waitMax, circuit *prometheus.Desc
 	cacheHits, cacheMisses, skipped      *prometheus.Desc
-	info                                 *prometheus.Desc
+	info, queue                          *prometheus.Desc
 }
 
 func newStatsMetrics() statsMetrics {
@@ -38,14 +38,16 @@ func newStatsMetrics() statsMetrics {
 		cacheMisses: prometheus.NewDesc("spine_list_cache_misses_total", "List requests that asked the server, by server.", server, nil),
 		skipped: prometheus.NewDesc("spine_stdout_skipped_lines_total",
 			"Lines a stdio server wrote to stdout that were no MCP message (banners, logs), by server.", server, nil),
-		info: prometheus.NewDesc("spine_server_info", "Configured upstream servers: always 1, with the server's transport, isolation and protocol setting.",
-			[]string{"server", "transport", "isolation", "protocol"}, nil),
+		info: prometheus.NewDesc("spine_server_info", "Configured upstream servers: always 1, with the server's transport, isolation and protocol setting, "+
+			"and the protocol version its latest handshake settled on with its era (legacy, modern); those two are empty before its first session opens.",
+			[]string{"server", "transport", "isolation", "protocol", "version", "era"}, nil),
+		queue: prometheus.NewDesc("spine_queue_depth", "Calls waiting in a server's pool for a session now, by server.", server, nil),
 	}
 }
 
 func (m statsMetrics) describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.sessions, m.opened, m.closed, m.restarts, m.requests, m.failures, m.hits,
-		m.misses, m.waits, m.waitSeconds, m.waitMax, m.circuit, m.cacheHits, m.cacheMisses, m.skipped, m.info} {
+		m.misses, m.waits, m.waitSeconds, m.waitMax, m.circuit, m.cacheHits, m.cacheMisses, m.skipped, m.info, m.queue} {
 		ch <- d
 	}
 }
@@ -91,6 +93,7 @@ func (m statsMetrics) collect(ch chan<- prometheus.Metric, ex *executor.Executor
 		counter(m.cacheHits, float64(st.CacheHits))
 		counter(m.cacheMisses, float64(st.CacheMisses))
 		counter(m.skipped, float64(st.SkippedLines))
-		gauge(m.info, 1, string(spec.Transport), string(spec.Policy.Isolation), spec.Policy.Protocol)
+		gauge(m.info, 1, string(spec.Transport), string(spec.Policy.Isolation), spec.Policy.Protocol, st.Protocol, st.Era)
+		gauge(m.queue, float64(st.QueueDepth))
 	}
 }

@@ -25,7 +25,8 @@ func (fakeGateway) Collisions() []ops.Collision {
 }
 
 // TestStatusShowsRunsAndGateway: a workflow run (one step answering, one failing) is in
-// /status.json with its steps and in the workflow metrics; the gateway's downstream
+// /status.json with its steps and in the workflow metrics, its steps' upstream calls in
+// spine_calls_total; the gateway's downstream
 // sessions and collisions are in both once registered; the servers are in config order.
 func TestStatusShowsRunsAndGateway(t *testing.T) {
 	spinetest.NoLeaks(t)
@@ -44,6 +45,9 @@ func TestStatusShowsRunsAndGateway(t *testing.T) {
 		t.Fatalf("status before = %+v, want demo and files in config order, no downstream without a gateway", st)
 	}
 
+	// Known tool names: no background list to count among the pool's requests.
+	mon.Collector().SetTools("demo", []string{"echo"})
+	mon.Collector().SetTools("files", []string{"echo", "fail"})
 	wf, err := workflows.Parse("check.toml", []byte(`
 [[steps]]
 id     = "greet"
@@ -99,6 +103,9 @@ needs      = ["greet"]
 		{"spine_downstream_sessions", map[string]string{"transport": "stdio", "era": "2026-07-28"}, 1},
 		{"spine_name_collisions", nil, 1},
 		{"spine_pool_requests_total", map[string]string{"server": "files"}, 1}, // the step, counted by the pool
+		// The steps' upstream calls, counted as calls once each.
+		{"spine_calls_total", map[string]string{"server": "demo", "tool": "echo", "class": "ok"}, 1},
+		{"spine_calls_total", map[string]string{"server": "files", "tool": "fail", "class": "tool_error"}, 1},
 	} {
 		if got := value(t, families, c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
+	"github.com/spine-mcp/spine/ops"
 )
 
 // closeTimeout bounds the drain of in-flight calls when a command ends.
@@ -67,6 +69,7 @@ type env struct {
 	stderr io.Writer
 	log    zerolog.Logger
 	ex     *executor.Executor
+	tp     *sdktrace.TracerProvider // traces, when the OTEL_* variables ask for them (tracing)
 
 	interrupts *interrupts // nil in tests that build an env by hand
 }
@@ -161,7 +164,15 @@ func (e *env) executor() (*executor.Executor, error) {
 }
 
 func (e *env) executorFor(p *capability.Project, extra ...executor.Option) (*executor.Executor, error) {
-	ex, err := executor.New(p, append([]executor.Option{executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log))}, extra...)...)
+	tp, err := e.tracing()
+	if err != nil {
+		return nil, err
+	}
+	opts := []executor.Option{executor.WithLogger(e.log), executor.WithEventLog(logEvents(e.log))}
+	if tp != nil {
+		opts = append(opts, executor.WithTracerProvider(tp))
+	}
+	ex, err := executor.New(p, append(opts, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,18 +188,39 @@ func (e *env) own(ex *executor.Executor) {
 	}
 }
 
+// tracing returns the TracerProvider the standard OTEL_* variables configure
+// (ops.TracerProviderFromEnv), built once; nil when they ask for no traces.
+func (e *env) tracing() (*sdktrace.TracerProvider, error) {
+	if e.tp != nil {
+		return e.tp, nil
+	}
+	tp, err := ops.TracerProviderFromEnv(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	e.tp = tp
+	return tp, nil
+}
+
 // close closes the executor: in-flight calls get closeTimeout to finish, unless a second
-// Ctrl-C asked for an immediate teardown.
+// Ctrl-C asked for an immediate teardown. Then the spans still buffered are sent, within
+// closeTimeout too.
 func (e *env) close() {
-	if e.ex == nil {
-		return
+	if e.ex != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		if e.interrupts != nil && e.interrupts.hurried() {
+			ctx = expired()
+		}
+		_ = e.ex.Close(ctx)
+		cancel()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	if e.interrupts != nil && e.interrupts.hurried() {
-		ctx = expired()
+	if e.tp != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		if err := e.tp.Shutdown(ctx); err != nil {
+			e.log.Warn().Err(err).Msg("sending the last spans")
+		}
+		cancel()
 	}
-	_ = e.ex.Close(ctx)
 }
 
 // newLogger logs to stderr: console lines on a terminal, JSON otherwise (or as [log] says).

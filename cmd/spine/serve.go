@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/executor"
@@ -77,12 +78,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tp, err := e.tracing()
+	if err != nil {
+		return err
+	}
+	var tracer trace.TracerProvider
+	if tp != nil {
+		tracer = tp
+	}
 	gw, err := gateway.New(ctx, p, gateway.Options{
-		Names:     gateway.NameMode(cfg.Names),
-		Workflows: files,
-		Describe:  true,
-		Log:       e.log,
-		Version:   executor.Version(),
+		TracerProvider: tracer,
+		Names:          gateway.NameMode(cfg.Names),
+		Workflows:      files,
+		Describe:       true,
+		Log:            e.log,
+		Version:        executor.Version(),
 	})
 	if err != nil {
 		return badInput(err)
