@@ -22,6 +22,7 @@ import (
 //	raw-sdk/http      the same number of bare go-sdk sessions (bench.Connect), no actors: the
 //	                  share of the SDK and its transport
 //	spine/stdio       session actors over stdio (fewer: each is a server process)
+//	raw-sdk/stdio     the same number of bare go-sdk sessions over CommandTransport
 //
 // The per-runtime cost (actor system, server actor) is measured apart and taken out. Goroutine
 // stacks are not heap: they are reported apart (stack-B/session).
@@ -35,6 +36,7 @@ func BenchmarkIdleSessionHeap(b *testing.B) {
 		{"spine/http", capability.TransportHTTP, 1000, false},
 		{"raw-sdk/http", capability.TransportHTTP, 1000, true},
 		{"spine/stdio", capability.TransportStdio, 100, false},
+		{"raw-sdk/stdio", capability.TransportStdio, 100, true},
 	} {
 		b.Run(fmt.Sprintf("%s/sessions=%d", c.name, c.n), func(b *testing.B) {
 			spec := benchSpec(b, "demo", c.transport)
