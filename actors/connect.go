@@ -284,13 +284,6 @@ func (c *conn) closeSession() {
 	}
 }
 
-// exited is closed when the session's process has exited (nil for HTTP sessions).
-func (c *conn) exited() <-chan struct{} {
-	if c.proc == nil {
-		return nil
-	}
-	return c.proc.exited
-}
 
 // headersKey carries per-call HTTP headers on a call's context to headerTransport.
 type headersKey struct{}

@@ -30,6 +30,10 @@ type process struct {
 	exited  chan struct{} // closed once the process has been reaped
 	waitErr error         // valid after exited is closed
 
+	exitMu   sync.Mutex
+	reaped   bool   // under exitMu: the process has exited and its hook (if any) has run
+	exitHook func() // under exitMu: run by the reaping goroutine once the process has exited
+
 	stderr     *tail
 	stderrDone chan struct{}
 
@@ -78,8 +82,28 @@ func startProcess(spec *capability.ServerSpec, td *teardown, onStderr func(line 
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
+		p.exitMu.Lock()
+		hook := p.exitHook
+		p.reaped, p.exitHook = true, nil
+		p.exitMu.Unlock()
+		if hook != nil {
+			hook()
+		}
 	}()
 	return p, nil
+}
+
+// onExit runs f once the process has exited: on the goroutine that reaps it, or at once if it
+// has been reaped already. One hook per process; a watcher goroutine per session saved.
+func (p *process) onExit(f func()) {
+	p.exitMu.Lock()
+	if !p.reaped {
+		p.exitHook = f
+		p.exitMu.Unlock()
+		return
+	}
+	p.exitMu.Unlock()
+	f()
 }
 
 func startError(command string, err error) error {

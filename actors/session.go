@@ -246,7 +246,7 @@ func (a *sessionActor) connected(ctx actor.Context) {
 }
 
 // watch reports the death of the session: its process exiting, or its connection closing.
-// Both goroutines end when the session is released.
+// The goroutine ends with the connection; the exit hook runs on the process's reaper.
 func (a *sessionActor) watch(c *conn) {
 	gen, root, self := a.gen, a.system.Root, a.self
 	go func() {
@@ -262,16 +262,16 @@ func (a *sessionActor) watch(c *conn) {
 		}
 		root.Send(self, &sessionDied{gen: gen, err: redact(a.spec, err)})
 	}()
-	if ch := c.exited(); ch != nil {
-		go func() {
+	if c.proc != nil {
+		c.proc.onExit(func() {
 			select {
-			case <-ch:
+			case <-c.cancelled(): // released: its teardown stops the process
+			default:
 				a.markDead()
 				// Close our end so that calls in flight fail now rather than at their deadline.
 				c.proc.stdout.Close()
-			case <-c.cancelled():
 			}
-		}()
+		})
 	}
 }
 
