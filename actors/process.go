@@ -125,7 +125,7 @@ func startError(command string, err error) error {
 func (p *process) drainStderr(r *os.File, onLine func(string)) {
 	defer close(p.stderrDone)
 	defer r.Close()
-	buf := make([]byte, 4*1024) // small: one per session, and it lives on the goroutine's stack
+	buf := make([]byte, 1024) // small: one per session, and it lives on the goroutine's stack
 	var partial []byte
 	for {
 		n, err := r.Read(buf)
