@@ -284,7 +284,6 @@ func (c *conn) closeSession() {
 	}
 }
 
-
 // headersKey carries per-call HTTP headers on a call's context to headerTransport.
 type headersKey struct{}
 

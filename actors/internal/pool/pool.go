@@ -31,6 +31,7 @@ type Pool struct {
 	cancelled int  // calls cancelled at the drain deadline
 	stopped   bool
 	runningN  int // calls running on a session
+	waitingN  int // calls waiting under every key (each key's waitQueue keeps it in step)
 
 	out []Effect
 }
@@ -157,6 +158,7 @@ func (p *Pool) keyFor(identity, affinity string) *key {
 	k := p.keys[name]
 	if k == nil {
 		k = &key{name: name, maxSize: p.cfg.MaxSessions, minSize: p.cfg.MinSessions, lastUsed: p.clock.Now()}
+		k.waiting.total = &p.waitingN
 		if name != "" {
 			k.minSize = 0
 			if p.cfg.Isolation == Affinity {
@@ -307,13 +309,7 @@ func (p *Pool) Lookup(id uint64) (data any, session uint64, ok bool) {
 func (p *Pool) Draining() bool { return p.draining }
 
 // Waiting returns how many calls wait in all keys (for tests and stats).
-func (p *Pool) Waiting() int {
-	n := 0
-	for _, k := range p.keys {
-		n += k.waiting.len()
-	}
-	return n
-}
+func (p *Pool) Waiting() int { return p.waitingN }
 
 // Keys returns how many pool keys are kept.
 func (p *Pool) Keys() int { return len(p.keys) }

@@ -12,6 +12,7 @@ type waitQueue struct {
 	special []*call // pins and pinned calls, oldest first
 	n       int     // calls waiting, special included
 	pins    int     // Pin requests waiting: each needs a whole session
+	total   *int    // the pool's count of calls waiting under every key, kept in step with n (nil: none)
 }
 
 func (q *waitQueue) len() int { return q.n }
@@ -21,6 +22,9 @@ func isSpecial(pc *call) bool { return pc.exclusive || pc.only != 0 }
 func (q *waitQueue) push(pc *call) {
 	pc.queued = true
 	q.n++
+	if q.total != nil {
+		*q.total++
+	}
 	if isSpecial(pc) {
 		if pc.exclusive {
 			q.pins++
@@ -39,6 +43,9 @@ func (q *waitQueue) remove(pc *call) {
 	}
 	pc.queued = false
 	q.n--
+	if q.total != nil {
+		*q.total--
+	}
 	if isSpecial(pc) {
 		if pc.exclusive {
 			q.pins--
