@@ -37,10 +37,11 @@ func executorAskers() []executor.Option {
 }
 
 // withAsker has the questions of ctx's calls forwarded to downstream session ss. A question
-// goes to the session, not to one of its requests: on a 2025-11-25 upstream session running
-// several calls of ss at once, any of them may have asked it. It goes on the session's own
-// stream, and is abandoned when the upstream abandons it (which it does when the call that
-// asked ends) or when the downstream session ends.
+// is the session's, not one request's: on a 2025-11-25 upstream session running several
+// calls of ss at once, any of them may have asked it. It goes out in relation to the
+// downstream request of ctx while that request runs (so that, with StreamResponses, it
+// travels on that request's stream), else on the session's GET stream; it is abandoned when
+// the upstream abandons it (as it does when the call that asked ends) or the session ends.
 func withAsker(ctx context.Context, ss *mcp.ServerSession) context.Context {
 	if ss == nil {
 		return ctx
@@ -54,14 +55,29 @@ func withAsker(ctx context.Context, ss *mcp.ServerSession) context.Context {
 		return executor.WithAsker(ctx, a) // declines both
 	}
 	if ip.Capabilities.Elicitation != nil {
-		a.Elicit = func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return ss.Elicit(ctx, req.Params)
+		a.Elicit = func(qctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			qctx, stop := related(ctx, qctx)
+			defer stop()
+			return ss.Elicit(qctx, req.Params)
 		}
 	}
 	if ip.Capabilities.Sampling != nil {
-		a.Sample = func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-			return ss.CreateMessage(ctx, req.Params)
+		a.Sample = func(qctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			qctx, stop := related(ctx, qctx)
+			defer stop()
+			return ss.CreateMessage(qctx, req.Params)
 		}
 	}
 	return executor.WithAsker(ctx, a)
+}
+
+// related returns a context for a question asked on qctx that is related to the downstream
+// request of callCtx while that request runs: its values, qctx's end.
+func related(callCtx, qctx context.Context) (context.Context, func()) {
+	if callCtx.Err() != nil {
+		return qctx, func() {}
+	}
+	c, cancel := context.WithCancel(context.WithoutCancel(callCtx))
+	stop := context.AfterFunc(qctx, cancel)
+	return c, func() { stop(); cancel() }
 }

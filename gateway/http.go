@@ -38,6 +38,11 @@ type HTTPOptions struct {
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
 	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
 	AllowedOrigins []string
+	// StreamResponses answers every legacy POST with an SSE stream, on which the request's
+	// progress notifications and the servers' questions (elicitation, sampling) travel
+	// before its answer. Default: application/json, the answer alone, with those messages
+	// on the session's GET stream — which a client that never opens one does not receive.
+	StreamResponses bool
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -84,13 +89,14 @@ func CheckBind(addr string, opts HTTPOptions) error {
 // stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
 // by a stateless one, which the stateful handler would refuse. The classifier in front routes
 // on the Mcp-Session-Id and MCP-Protocol-Version headers and, for a POST that carries
-// neither, on its method: only initialize opens a session. Both answer application/json when
-// nothing streams.
+// neither, on its method: only initialize opens a session. Both answer application/json
+// (unless StreamResponses): a call's progress notifications and the servers' questions go on
+// the session's GET stream.
 func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 	opts = opts.withDefaults()
 	getServer := func(*http.Request) *mcp.Server { return g.server }
 	stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
-		JSONResponse:        true,
+		JSONResponse:        !opts.StreamResponses,
 		SessionTimeout:      opts.SessionTimeout,
 		MaxRequestBodyBytes: opts.MaxBodyBytes,
 	})
