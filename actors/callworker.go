@@ -54,7 +54,17 @@ func (a *sessionActor) begin(d *dispatch) {
 	a.workers.Schedule(func() {
 		defer a.calls.Done()
 		opCtx, hint := withCacheHint(callCtx)
+		asking := asks(req.Op)
+		if asking { // what the server asks during the call goes to its caller (asks.go)
+			if req.Asker != nil {
+				opCtx = WithAsker(opCtx, req.Asker)
+			}
+			askingStarted(c.session, req.ID, req.Asker)
+		}
 		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
+		if asking {
+			askingEnded(c.session, req.ID)
+		}
 		err = undeclared(err)
 		a.mu.Lock()
 		delete(a.inflight, req.ID)

@@ -34,8 +34,9 @@ func (h ClientHandlers) clientOptions(o *mcp.ClientOptions) {
 	if len(h.Roots) > 0 {
 		o.Capabilities.RootsV2 = &mcp.RootCapabilities{}
 	}
-	o.ElicitationHandler = h.Elicit
-	o.CreateMessageHandler = h.Sample
+	r := h.routed()
+	o.ElicitationHandler = r.Elicit
+	o.CreateMessageHandler = r.Sample
 }
 
 // addRoots gives a client the roots it offers. Without roots, a 2025-11-25 server's

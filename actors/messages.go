@@ -62,6 +62,9 @@ type Request struct {
 	// TraceParent and TraceState are the caller's W3C trace context, sent in the request's
 	// _meta (tool calls, reads, prompts); "" when the caller does not trace.
 	TraceParent, TraceState string
+	// Asker answers what the server asks in the middle of this call (elicitation, sampling)
+	// for its caller; nil: the runtime's ClientHandlers do (see Asker).
+	Asker *Asker
 }
 
 // Response answers a Request. Result holds the go-sdk result type of the operation

@@ -191,6 +191,9 @@ func contextFailure(err error, class Class) *Failure {
 // it registers no process and allocates nothing beyond protoactor's envelope.
 func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any, error) {
 	var progress chan *Progress
+	if req.Asker == nil {
+		req.Asker = askerFrom(ctx)
+	}
 	onProgress := progressFunc(ctx)
 	if onProgress != nil && req.Op == OpCallTool {
 		req.Progress = true

@@ -15,7 +15,10 @@ type ServeConfig struct {
 	SessionTimeout time.Duration // idle downstream sessions close after this (0 = the gateway's default)
 	MaxBodyBytes   int           // request body bound (0 = the gateway's default)
 	MaxSessions    int           // downstream sessions open at once (0 = the gateway's default)
-	Auth           ServeAuth
+	// StreamResponses answers each legacy POST with an SSE stream (progress and questions on
+	// the request's own stream) instead of application/json.
+	StreamResponses bool
+	Auth            ServeAuth
 }
 
 // ServeAuth is the [serve.auth] table.
@@ -32,7 +35,7 @@ type ServeAuth struct {
 	Resource string
 }
 
-var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "auth"}
+var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "stream_responses", "auth"}
 
 // parseServe reads the [serve] table over c.
 func parseServe(t *table, c *ServeConfig) {
@@ -72,6 +75,9 @@ func parseServe(t *table, c *ServeConfig) {
 		} else {
 			c.MaxSessions = v
 		}
+	}
+	if v, ok := t.boolean("stream_responses"); ok {
+		c.StreamResponses = v
 	}
 	if a, ok := t.subTable("auth"); ok {
 		a.checkKeys([]string{"tokens_env", "issuer", "jwks_url", "audience", "resource"}, nil)

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/actors"
 )
 
 // What a server may ask of the program in the middle of a call. A 2025-11-25 server asks with
@@ -31,4 +33,22 @@ func WithSamplingHandler(h func(ctx context.Context, req *mcp.CreateMessageReque
 // may work in). Default: roots are not declared.
 func WithRoots(roots ...*mcp.Root) Option {
 	return func(o *options) { o.handlers.Roots = append(o.handlers.Roots, roots...) }
+}
+
+// Asker answers what a server asks during the calls of one caller (elicitation, sampling),
+// in place of the executor's handlers: a gateway forwards each question to the client whose
+// call caused it. Key names the caller; a nil handler declines that kind of question. The
+// executor must declare the capabilities (WithElicitationHandler, WithSamplingHandler) for
+// servers to ask at all; its own handlers answer the calls made without an Asker.
+//
+// A question a 2025-11-25 server sends on a session while calls of several callers are in
+// flight there is declined: nothing on the wire says whose it is.
+type Asker = actors.Asker
+
+// WithAsker returns a context whose calls' questions go to a.
+func WithAsker(ctx context.Context, a *Asker) context.Context {
+	if a == nil {
+		return ctx
+	}
+	return actors.WithAsker(ctx, a)
 }

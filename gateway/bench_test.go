@@ -3,8 +3,10 @@ package gateway_test
 import (
 	"bufio"
 	"context"
+	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,15 +22,29 @@ import (
 // and p99 with one client, and calls/s with 32 clients, each on its own session.
 //
 //	go test -run '^$' -bench ServeEcho -benchtime 2000x ./gateway/
+//
+// With SPINE_BENCH_TARGETS set (NAME=URL#TOOL, comma-separated), it measures those endpoints
+// instead, in that order, and starts nothing: scripts/bench-peers.sh runs peer gateways so.
 func BenchmarkServeEcho(b *testing.B) {
-	dir := b.TempDir()
-	writeProject(b, dir, demoProject)
-	direct := startURL(b, "", "demo-server", "--http", "127.0.0.1:0")
-	gw := startURL(b, dir, "serve", "--http", "127.0.0.1:0")
-	for _, tc := range []struct{ name, url, tool string }{
-		{"direct", direct, "echo"},
-		{"gateway", gw, "demo__echo"},
-	} {
+	type target struct{ name, url, tool string }
+	var targets []target
+	if env := os.Getenv("SPINE_BENCH_TARGETS"); env != "" {
+		for _, t := range strings.Split(env, ",") {
+			name, rest, ok1 := strings.Cut(t, "=")
+			url, tool, ok2 := strings.Cut(rest, "#")
+			if !ok1 || !ok2 {
+				b.Fatalf("SPINE_BENCH_TARGETS: %q: want NAME=URL#TOOL", t)
+			}
+			targets = append(targets, target{name, url, tool})
+		}
+	} else {
+		dir := b.TempDir()
+		writeProject(b, dir, demoProject)
+		direct := startURL(b, "", "demo-server", "--http", "127.0.0.1:0")
+		gw := startURL(b, dir, "serve", "--http", "127.0.0.1:0")
+		targets = []target{{"direct", direct, "echo"}, {"gateway", gw, "demo__echo"}}
+	}
+	for _, tc := range targets {
 		b.Run(tc.name+"/1", func(b *testing.B) {
 			cs := benchSession(b, tc.url)
 			echo(b, cs, tc.tool, 100) // warm

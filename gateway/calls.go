@@ -125,9 +125,11 @@ func (g *Gateway) templateHandler(server string, prefixed bool) mcp.ResourceHand
 	}
 }
 
-// scope puts the downstream caller's identity on ctx: the authenticated subject, for
-// servers with isolation = "identity". The downstream token itself is never passed on.
-func (g *Gateway) scope(ctx context.Context, _ *mcp.ServerSession, extra *mcp.RequestExtra) context.Context {
+// scope puts the downstream caller on ctx: who answers what a server asks during the call,
+// and the identity — the authenticated subject, for servers with isolation = "identity". The
+// downstream token itself is never passed on.
+func (g *Gateway) scope(ctx context.Context, ss *mcp.ServerSession, extra *mcp.RequestExtra) context.Context {
+	ctx = withAsker(ctx, ss) // asks.go
 	if extra != nil && extra.TokenInfo != nil && extra.TokenInfo.UserID != "" {
 		ctx = executor.WithIdentity(ctx, extra.TokenInfo.UserID)
 	}

@@ -14,11 +14,14 @@
 // affinity servers give each downstream session an upstream session of its own, closed when
 // the downstream session ends (DELETE, idle timeout, stdio EOF). A lost affinity session is
 // reported to its downstream session once (ErrStateLost), never silently replaced. Progress
-// notifications flow up to the downstream client, cancellation down to the upstream.
+// notifications flow up to the downstream client, cancellation down to the upstream. An
+// upstream's elicitation and sampling requests go to the downstream session whose call caused
+// them, or are declined where that cannot be told or the client does not offer them.
 //
 // Handler serves streamable HTTP at /mcp for both protocol eras (a stateful go-sdk handler
 // for legacy clients, a stateless one for 2026-07-28 clients, a classifier in front),
-// answering application/json when nothing streams; ServeStdio serves one session on stdio.
+// answering application/json (HTTPOptions.StreamResponses: SSE); ServeStdio serves one
+// session on stdio.
 //
 // Every downstream request is one log line (Options.Log: debug, warn when it failed) and,
 // with Options.TracerProvider, a server span that continues the caller's traceparent (from

@@ -61,8 +61,8 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	g.calls, g.stopCalls = context.WithCancel(g.life)
 	g.refresh = newRefresher(g)
 	g.sessions = newSessionTable(g) // before the executor: its events look sessions up
-	ex, err := executor.New(project, executor.WithLogger(g.log), executor.WithEvents(g.event),
-		executor.WithTracerProvider(opts.TracerProvider))
+	ex, err := executor.New(project, append(executorAskers(), executor.WithLogger(g.log), executor.WithEvents(g.event),
+		executor.WithTracerProvider(opts.TracerProvider))...)
 	if err != nil {
 		g.stop()
 		return nil, err

@@ -38,6 +38,11 @@ type HTTPOptions struct {
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
 	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
 	AllowedOrigins []string
+	// StreamResponses answers every legacy POST with an SSE stream, on which the request's
+	// progress notifications and the servers' questions (elicitation, sampling) travel
+	// before its answer. Default: application/json, the answer alone, with those messages
+	// on the session's GET stream — which a client that never opens one does not receive.
+	StreamResponses bool
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -84,13 +89,14 @@ func CheckBind(addr string, opts HTTPOptions) error {
 // stateful go-sdk handler; modern clients (2026-07-28: server/discover, stateless requests)
 // by a stateless one, which the stateful handler would refuse. The classifier in front routes
 // on the Mcp-Session-Id and MCP-Protocol-Version headers and, for a POST that carries
-// neither, on its method: only initialize opens a session. Both answer application/json when
-// nothing streams.
+// neither, on its method: only initialize opens a session. Both answer application/json
+// (unless StreamResponses): a call's progress notifications and the servers' questions go on
+// the session's GET stream.
 func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 	opts = opts.withDefaults()
 	getServer := func(*http.Request) *mcp.Server { return g.server }
 	stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
-		JSONResponse:        true,
+		JSONResponse:        !opts.StreamResponses,
 		SessionTimeout:      opts.SessionTimeout,
 		MaxRequestBodyBytes: opts.MaxBodyBytes,
 	})
@@ -155,8 +161,8 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 type peek struct {
 	method string
 	id     json.RawMessage
-	meta   map[string]any
-	single bool // a single JSON-RPC message (not a batch, not malformed)
+	params json.RawMessage // read only when the headers cannot tell the era (meta)
+	single bool            // a single JSON-RPC message (not a batch, not malformed)
 }
 
 // readPeek reads r's body within limit and puts it back.
@@ -165,25 +171,41 @@ func readPeek(r *http.Request, limit int64) (peek, error) {
 	if r.Method != http.MethodPost || r.Body == nil {
 		return p, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return p, err
-	}
-	if int64(len(body)) > limit {
-		return p, &http.MaxBytesError{Limit: limit}
+	var body []byte
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		// The common case: the size is known; read it in one allocation.
+		body = make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return p, err
+		}
+	} else {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, limit+1)); err != nil {
+			return p, err
+		}
+		if int64(len(body)) > limit {
+			return p, &http.MaxBytesError{Limit: limit}
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var msg struct {
 		Method string          `json:"method"`
 		ID     json.RawMessage `json:"id"`
-		Params struct {
-			Meta map[string]any `json:"_meta"`
-		} `json:"params"`
+		Params json.RawMessage `json:"params"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
 		return p, nil // malformed or a batch: go-sdk's handler says what is wrong
 	}
-	return peek{method: msg.Method, id: msg.ID, meta: msg.Params.Meta, single: true}, nil
+	return peek{method: msg.Method, id: msg.ID, params: msg.Params, single: true}, nil
+}
+
+// meta returns the _meta of the message's params.
+func (p peek) meta() map[string]any {
+	var params struct {
+		Meta map[string]any `json:"_meta"`
+	}
+	_ = json.Unmarshal(p.params, &params)
+	return params.Meta
 }
 
 // classify reports whether r is a request of the sessionless era.
@@ -203,7 +225,7 @@ func classify(r *http.Request, p peek) bool {
 	case "server/discover":
 		return true
 	}
-	for k, v := range p.meta {
+	for k, v := range p.meta() {
 		if s, ok := v.(string); ok && strings.HasSuffix(k, "protocolVersion") && s >= modernVersion {
 			return true
 		}

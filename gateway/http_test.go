@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -107,5 +108,20 @@ func TestCheckBind(t *testing.T) {
 	}
 	if err := CheckBind("nonsense", HTTPOptions{}); err == nil {
 		t.Error("nonsense: no error")
+	}
+}
+
+// BenchmarkReadPeek is what the endpoint's classifier costs a tools/call of a session.
+func BenchmarkReadPeek(b *testing.B) {
+	body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"_meta":{"progressToken":"p"},"name":"demo__echo","arguments":{"text":"hi"}}}`
+	r := httptest.NewRequest("POST", "/mcp", nil)
+	r.Header.Set("Mcp-Session-Id", "S")
+	b.ReportAllocs()
+	for range b.N {
+		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+		p, err := readPeek(r, 1<<20)
+		if err != nil || p.method != "tools/call" || classify(r, p) {
+			b.Fatal(err, p)
+		}
 	}
 }

@@ -111,10 +111,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // (exit 2, saying what to set); tokens_env must name a variable that holds tokens.
 func serveHTTPOptions(addr string, cfg capability.ServeConfig) (gateway.HTTPOptions, error) {
 	opts := gateway.HTTPOptions{
-		MaxBodyBytes:   int64(cfg.MaxBodyBytes),
-		SessionTimeout: cfg.SessionTimeout,
-		MaxSessions:    cfg.MaxSessions,
-		AllowedOrigins: cfg.AllowedOrigins,
+		MaxBodyBytes:    int64(cfg.MaxBodyBytes),
+		SessionTimeout:  cfg.SessionTimeout,
+		MaxSessions:     cfg.MaxSessions,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		StreamResponses: cfg.StreamResponses,
 	}
 	if env := cfg.Auth.TokensEnv; env != "" {
 		a, err := gateway.ParseTokens(os.Getenv(env))

@@ -1,0 +1,101 @@
+#!/bin/bash
+# bench-peers.sh: echo through SPINE and through a peer gateway, side by side in one run. A
+# go-sdk client (gateway.BenchmarkServeEcho) calls the demo server's echo tool
+#   direct     on the demo server's own HTTP endpoint (spine demo-server --http),
+#   mcp-proxy  through TBXark/mcp-proxy (streamable HTTP) in front of the stdio demo server,
+#   spine      through spine serve --http in front of the stdio demo server,
+# with 1 client (p50, p99 per call) and 32 clients (calls/s). The rounds interleave the
+# targets, rotating their order, and the medians (min–max) of the rounds are printed, with
+# the load (`uptime`) before each round. Not part of the test suite.
+#
+#   scripts/bench-peers.sh [PATH/TO/mcp-proxy] [ROUNDS=5] [CALLS=2000]
+#
+# Build the peer from its repository (github.com/TBXark/mcp-proxy): go build -o mcp-proxy .
+set -euo pipefail
+peer=${1:-$(command -v mcp-proxy || true)}
+rounds=${2:-5} calls=${3:-2000}
+if [ -z "$peer" ] || [ ! -x "$peer" ]; then
+	echo "bench-peers: skipped: no mcp-proxy binary (give its path, or put it on PATH; build it from github.com/TBXark/mcp-proxy)" >&2
+	exit 0
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+(cd "$root" && go build -o "$out/spine" ./cmd/spine && go test -c -o "$out/gateway.test" ./gateway)
+
+# first_line FILE: waits for the first line a server prints (its URL) and prints it.
+first_line() {
+	for _ in $(seq 1 300); do
+		if [ -s "$1" ]; then head -n1 "$1"; return; fi
+		sleep 0.1
+	done
+	echo "bench-peers: no URL in $1" >&2
+	exit 1
+}
+
+"$out/spine" demo-server --http 127.0.0.1:0 >"$out/direct.url" 2>"$out/direct.log" &
+pids+=($!)
+direct=$(first_line "$out/direct.url")
+
+mkdir -p "$out/project"
+cat >"$out/project/spine.toml" <<TOML
+[servers.demo]
+command = "$out/spine"
+args = ["demo-server"]
+TOML
+(cd "$out/project" && exec "$out/spine" serve --http 127.0.0.1:0 >"$out/spine.url" 2>"$out/spine.log") &
+pids+=($!)
+spine=$(first_line "$out/spine.url")
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$out/mcp-proxy.json" <<JSON
+{
+  "mcpProxy": {"baseURL": "http://127.0.0.1:$port", "addr": "127.0.0.1:$port", "name": "mcp-proxy",
+               "version": "1.0.0", "type": "streamable-http", "options": {"logEnabled": false}},
+  "mcpServers": {"demo": {"command": "$out/spine", "args": ["demo-server"]}}
+}
+JSON
+"$peer" --config "$out/mcp-proxy.json" >"$out/mcp-proxy.log" 2>&1 &
+pids+=($!)
+proxy="http://127.0.0.1:$port/demo/"
+for _ in $(seq 1 300); do
+	grep -q "Handling requests at /demo/" "$out/mcp-proxy.log" && break
+	sleep 0.1
+done
+
+targets=("direct=$direct#echo" "mcp-proxy=$proxy#echo" "spine=$spine#demo__echo")
+for r in $(seq 1 "$rounds"); do
+	n=${#targets[@]} order=()
+	for i in $(seq 0 $((n - 1))); do order+=("${targets[$(((i + r) % n))]}"); done
+	uptime >>"$out/load.txt"
+	SPINE_BENCH_TARGETS=$(IFS=,; echo "${order[*]}") "$out/gateway.test" -test.run '^$' \
+		-test.bench ServeEcho -test.benchtime "${calls}x" >"$out/round-$r.txt"
+done
+
+python3 - "$out" <<'PY'
+import glob, re, statistics as st, sys
+out = sys.argv[1]
+rows = {}
+for f in sorted(glob.glob(f"{out}/round-*.txt")):
+    for line in open(f):
+        m = re.match(r"BenchmarkServeEcho/([\w-]+)/(\d+)\S*\s+\d+\s+\S+ ns/op(.*)", line)
+        if not m:
+            continue
+        for value, unit in re.findall(r"([\d.]+) (\S+)", m.group(3)):
+            rows.setdefault((m.group(1), m.group(2), unit), []).append(float(value))
+def show(v): return f"{st.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
+print(f"{'target':10} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24}")
+for name in ("direct", "mcp-proxy", "spine"):
+    get = lambda c, u: rows.get((name, c, u), [])
+    p50, p99, cps = get("1", "p50-µs"), get("1", "p99-µs"), get("32", "calls/s")
+    if p50:
+        print(f"{name:10} {show(p50):>22} {show(p99):>22} {show(cps):>24}")
+print(f"medians (min–max) of {len(glob.glob(f'{out}/round-*.txt'))} rounds")
+PY
+echo "load before the rounds: $(awk -F'load average: ' '{print $2}' "$out/load.txt" | cut -d, -f1 | sort -n | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /')"
+echo "runs kept in $out"
