@@ -162,6 +162,9 @@ func (g *Gateway) watchDescriptions(servers []string) error {
 	_, err := g.ex.WatchDescriptions(g.life, executor.WatchOptions{
 		Servers:         servers,
 		DescribeOptions: executor.DescribeOptions{Budgets: describe.Budgets{L0: max(l0Budget/max(len(g.ex.Servers()), 1), 128)}},
-	}, g.cat.applyDescription)
+	}, func(r describe.Result) {
+		g.cat.applyDescription(r)
+		g.updateInstructions(r)
+	})
 	return err
 }

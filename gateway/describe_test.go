@@ -54,3 +54,22 @@ func TestServedDescription(t *testing.T) {
 		t.Fatalf("get %s: %v %+v", l2[0], err, pr)
 	}
 }
+
+// TestInstructionsFollowListChanges: a tool a server adds after start-up is in the
+// instructions of a client that initializes (or discovers) later, in both eras.
+func TestInstructionsFollowListChanges(t *testing.T) {
+	spinetest.NoLeaks(t)
+	s := serve(t, project(t, demoProject), nil)
+	cs := connect(t, s.url, legacy, nil)
+	if instr := cs.InitializeResult().Instructions; strings.Contains(instr, "demo__grown_") {
+		t.Fatalf("instructions name a grown tool before any grew:\n%s", instr)
+	}
+	grown, _ := call(t, cs, "demo__grow", nil)
+	for _, opts := range []*mcp.ClientSessionOptions{legacy, nil} {
+		spinetest.Eventually(t, spinetest.Patience, "instructions naming demo__"+grown, func() bool {
+			later := connect(t, s.url, opts, nil)
+			defer later.Close()
+			return strings.Contains(later.InitializeResult().Instructions, "demo__"+grown)
+		})
+	}
+}

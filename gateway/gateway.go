@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -30,6 +31,8 @@ type Gateway struct {
 	cat      *catalogue
 	sessions *sessionTable
 	refresh  *refresher
+	// instructions are composed again when a server's description is (instructions.go).
+	instructions instructions
 
 	monitorsMu sync.Mutex
 	monitors   []*ops.Monitor // one per Handler: closed with the gateway
@@ -84,16 +87,12 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	}
 	defer closeProbe()
 	var descs map[string]describe.Result
+	g.instructions.text, g.instructions.fixed = opts.Instructions, opts.Instructions != ""
 	if opts.Describe {
 		descs = g.describeAll(ctx, probe)
-		if opts.Instructions == "" {
-			instructions, err := composeInstructions(ex.Servers(), descs, opts.Names, opts.Servers)
-			if err != nil {
-				g.log.Warn().Err(err).Msg("composing the servers' instructions")
-			}
-			opts.Instructions = instructions
-			g.opts.Instructions = opts.Instructions
-		}
+		g.updateInstructions(slices.Collect(maps.Values(descs))...)
+		opts.Instructions = g.instructions.current()
+		g.opts.Instructions = opts.Instructions
 	}
 	g.server = mcp.NewServer(&mcp.Implementation{Name: "spine", Title: "SPINE", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: opts.Instructions,
@@ -103,7 +102,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 			Prompts:   &mcp.PromptCapabilities{ListChanged: true},
 		},
 	})
-	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests), g.observeRequests(opts.TracerProvider))
+	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests), g.observeRequests(opts.TracerProvider), g.serveInstructions)
 	g.cat = newCatalogue(g)
 	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
 		closeProbe()
