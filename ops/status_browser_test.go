@@ -127,6 +127,11 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if mark, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__spineMark === true`)); err != nil || !mark {
 		t.Fatalf("the page reloaded to show the call (mark %v, err %v): it should update in place", mark, err)
 	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.querySelector("#servers tbody").textContent.includes("legacy")`,
+		chromedp.WithPollingTimeout(spinetest.Patience))); err != nil {
+		t.Errorf("the servers table does not show the era demo's session settled on: %v", err)
+	}
 	if text, err := chromedp.Run(ctx, chromedp.Text(`#servers tbody`)); err != nil || !strings.Contains(text, "closed") {
 		t.Errorf("servers table after a call = %q (%v), want demo's circuit shown closed", text, err)
 	}
