@@ -39,7 +39,7 @@ function factory(onGrow) {
     structuredContent: { sum: a + b },
   }));
   server.registerTool("steps", {
-    description: "Counts to steps, reporting progress at each step.",
+    description: "Counts to steps, 100 ms a step, reporting progress at each step.",
     inputSchema: z.object({ steps: z.number().int().min(1).max(20) }),
   }, async ({ steps }, ctx) => {
     const token = ctx.mcpReq._meta?.progressToken;
@@ -47,6 +47,7 @@ function factory(onGrow) {
       if (token !== undefined) {
         await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: i, total: steps } });
       }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return { content: [{ type: "text", text: `done after ${steps} steps` }] };
   });
