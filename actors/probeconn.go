@@ -22,9 +22,10 @@ import (
 // probeIDPrefix marks the ids of SPINE's own requests; go-sdk numbers its requests.
 const probeIDPrefix = "spine-probe-"
 
-// probeTransport is a transport whose connection can send SPINE's own discover.
+// probeTransport is a transport whose connection can send SPINE's own discover and listen.
 type probeTransport struct {
 	inner mcp.Transport
+	ended func() // a change stream ended (see probelisten.go); nil: nobody to tell
 	conn  atomic.Pointer[probeConn]
 }
 
@@ -33,17 +34,21 @@ func (t *probeTransport) Connect(ctx context.Context) (mcp.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}}
+	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}, listens: map[jsonrpc.ID]json.RawMessage{}, ended: t.ended}
 	t.conn.Store(pc)
 	return pc, nil
 }
 
-// probeConn passes everything through but the answers to its own requests.
+// probeConn passes everything through but the answers to its own requests, and watches the
+// change streams (probelisten.go).
 type probeConn struct {
 	mcp.Connection
 	next    atomic.Uint64
+	ended   func()
 	mu      sync.Mutex
 	waiting map[string]chan *jsonrpc.Response
+	listens map[jsonrpc.ID]json.RawMessage // the open change streams: their params
+	reopen  json.RawMessage                // the params of the stream that ended last (nil: none has)
 }
 
 func (c *probeConn) Read(ctx context.Context) (jsonrpc.Message, error) {
@@ -56,6 +61,7 @@ func (c *probeConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		if !ok {
 			return msg, nil
 		}
+		c.listenAnswered(r.ID)
 		id, ok := r.ID.Raw().(string)
 		if !ok || !strings.HasPrefix(id, probeIDPrefix) {
 			return msg, nil
