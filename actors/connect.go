@@ -45,6 +45,7 @@ type dialOptions struct {
 	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
 	links   *linkTable        // HTTP: the sessions shared in the 2026-07-28 era (nil: none)
 	notify  func(kind string) // a server's list changed (seen by re-listing); nil: nobody to tell
+	noRoots bool              // the client offers no roots: refuse a 2026-07-28 server's roots question (roots.go)
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -122,14 +123,19 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
 		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
 		c.keeper = newListenKeeper(c.life, spec)
-		c.probe = &probeTransport{inner: &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, ended: c.keeper.streamEnded}
+		c.probe = &probeTransport{inner: &mcp.IOTransport{Reader: p.frames, Writer: p.stdin, MaxLineLength: -1}, ended: c.keeper.streamEnded,
+			noRoots: opts.noRoots}
 		return c.probe, nil
 	case capability.TransportSSE:
 		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
 		c.keeper = newListenKeeper(c.life, spec)
-		c.status = &statusRecorder{base: listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}}
+		var base http.RoundTripper = listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}
+		if opts.noRoots {
+			base = rootsRefuser{base: base}
+		}
+		c.status = &statusRecorder{base: base}
 		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }

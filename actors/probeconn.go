@@ -24,9 +24,10 @@ const probeIDPrefix = "spine-probe-"
 
 // probeTransport is a transport whose connection can send SPINE's own discover and listen.
 type probeTransport struct {
-	inner mcp.Transport
-	ended func() // a change stream ended (see probelisten.go); nil: nobody to tell
-	conn  atomic.Pointer[probeConn]
+	inner   mcp.Transport
+	ended   func() // a change stream ended (see probelisten.go); nil: nobody to tell
+	noRoots bool   // the client offers no roots: a roots question is refused (roots.go)
+	conn    atomic.Pointer[probeConn]
 }
 
 func (t *probeTransport) Connect(ctx context.Context) (mcp.Connection, error) {
@@ -34,7 +35,7 @@ func (t *probeTransport) Connect(ctx context.Context) (mcp.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}, listens: map[jsonrpc.ID]json.RawMessage{}, ended: t.ended}
+	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}, listens: map[jsonrpc.ID]json.RawMessage{}, ended: t.ended, noRoots: t.noRoots}
 	t.conn.Store(pc)
 	return pc, nil
 }
@@ -45,6 +46,7 @@ type probeConn struct {
 	mcp.Connection
 	next    atomic.Uint64
 	ended   func()
+	noRoots bool
 	mu      sync.Mutex
 	waiting map[string]chan *jsonrpc.Response
 	listens map[jsonrpc.ID]json.RawMessage // the open change streams: their params
@@ -64,6 +66,9 @@ func (c *probeConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		c.listenAnswered(r.ID)
 		id, ok := r.ID.Raw().(string)
 		if !ok || !strings.HasPrefix(id, probeIDPrefix) {
+			if c.noRoots {
+				return refuseRoots(r), nil
+			}
 			return msg, nil
 		}
 		c.mu.Lock()

@@ -221,7 +221,8 @@ func (s *serverActor) start(ctx actor.Context) {
 	if s.eras == nil {
 		s.eras = newEraMemory()
 	}
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras, mailboxes: s.mailboxes}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras, mailboxes: s.mailboxes,
+		noRoots: len(s.handlers.Roots) == 0}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
