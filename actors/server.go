@@ -63,6 +63,7 @@ type serverActor struct {
 	eras      *eraMemory
 	handlers  ClientHandlers
 	mailboxes *runners
+	upstream  upstream // the sessions (or links) its session actors hold: sessions_created/closed
 
 	self   *actor.PID
 	client *mcp.Client
@@ -345,6 +346,7 @@ func (s *serverActor) forget(ctx actor.Context, id uint64) {
 	}
 	delete(s.pids, id)
 	delete(s.starts, id)
+	s.upstreamClosed(id)
 	s.emit(Event{Kind: EventSessionEnded, Server: s.spec.Name, Session: id})
 	s.run(ctx, s.pool.Terminated(id))
 }

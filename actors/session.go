@@ -36,6 +36,7 @@ type (
 		tools     []*mcp.Tool // listed right after the handshake when the pool asked for it
 		toolsErr  error
 		calls     *sessionActor // starts the session's calls without its mailbox (callworker.go)
+		link      *link         // the shared link the session is on; nil: a session of its own
 	}
 	sessionLost struct {
 		session uint64
@@ -181,7 +182,7 @@ func (a *sessionActor) start(ctx actor.Context) {
 			notify: a.listsChanged(root), noRoots: a.noRoots})
 		var ready *sessionReady
 		if c != nil {
-			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a}
+			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a, link: c.link}
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)
 				res, lerr := runOp(lctx, c.session, &Request{Op: OpListTools}, a.spec.ListPages())
