@@ -18,7 +18,8 @@ import (
 // TestEverythingEras runs server-everything (TypeScript SDK v1: 2025-11-25 only) over each of
 // its transports — stdio, streamable HTTP, SSE — with protocol = "auto": SPINE settles on the
 // session era, and remembers it, so that the next session of the same server asks for
-// 2025-11-25 at once (over HTTP, a proxy counts the server/discover probes: one). Calls,
+// 2025-11-25 at once (a proxy over HTTP, a wrapper reading stdin over stdio counts the
+// server/discover probes: one for two sessions). Calls,
 // lists, a resource, a prompt, progress, and a resource list change seen through
 // list_changed (gzip-file-as-resource adds a resource to the session) are checked in each.
 func TestEverythingEras(t *testing.T) {
@@ -35,10 +36,15 @@ func TestEverythingEras(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			spinetest.NoLeaks(t)
 			spec := serverSpec(t, direct, "everything", everything)
-			var probes *discoverCounter
+			var probes interface{ count() int64 }
 			if c.serve != "" {
-				probes = newDiscoverCounter(t, everythingHTTP(t, c.serve))
-				spec.Transport, spec.Command, spec.Args, spec.URL = c.transport, "", nil, probes.url
+				counter := newDiscoverCounter(t, everythingHTTP(t, c.serve))
+				spec.Transport, spec.Command, spec.Args, spec.URL = c.transport, "", nil, counter.url
+				probes = counter
+			} else {
+				counter := newStdinDiscoverCounter(t)
+				spec.Args = append([]string{counter.script, counter.file}, spec.Args...)
+				probes = counter
 			}
 			spec.Protocol = capability.ProtocolAuto
 			spec.MaxSessions, spec.MaxInflight = 2, 1 // two calls at once open a second session
@@ -71,8 +77,8 @@ func TestEverythingEras(t *testing.T) {
 			if st.SessionsCreated != 2 {
 				t.Errorf("sessions created = %d, want 2 (two calls at once, one call in flight per session)", st.SessionsCreated)
 			}
-			if probes != nil && probes.discovers.Load() != 1 {
-				t.Errorf("%d server/discover probes for %d sessions, want one: the first session probes, the era is remembered", probes.discovers.Load(), st.SessionsCreated)
+			if n := probes.count(); n != 1 {
+				t.Errorf("%d server/discover probes for %d sessions, want one: the first session probes, the era is remembered", n, st.SessionsCreated)
 			}
 		})
 	}

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,6 +148,51 @@ func newDiscoverCounter(t *testing.T, target string) *discoverCounter {
 	})
 	c.url = srv.URL + u.RequestURI()
 	return c
+}
+
+func (c *discoverCounter) count() int64 { return c.discovers.Load() }
+
+// stdinDiscoverCounter counts the server/discover probes stdio servers receive: script runs
+// as `node SCRIPT FILE ENTRY ARG...`, appends a line to FILE for every probe it sees on stdin,
+// and runs ENTRY in its own process, as if started as `node ENTRY ARG...`.
+type stdinDiscoverCounter struct {
+	script, file string
+}
+
+const countDiscovers = `import { appendFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [file, entry, ...args] = process.argv.slice(2);
+// The server's own reading sees every chunk first-hand: the chunks are watched on their way to
+// its listeners (a listener of this script's own would start the flow before the server reads).
+let tail = "";
+const emit = process.stdin.emit.bind(process.stdin);
+process.stdin.emit = (event, ...args) => {
+  if (event === "data") {
+    const lines = (tail + args[0].toString("utf8")).split("\n");
+    tail = lines.pop();
+    for (const line of lines) {
+      if (line.includes('"server/discover"')) appendFileSync(file, "discover\n");
+    }
+  }
+  return emit(event, ...args);
+};
+process.argv = [process.argv[0], entry, ...args];
+await import(pathToFileURL(entry).href);
+`
+
+func newStdinDiscoverCounter(t *testing.T) *stdinDiscoverCounter {
+	t.Helper()
+	dir := t.TempDir()
+	c := &stdinDiscoverCounter{script: filepath.Join(dir, "count-discovers.mjs"), file: filepath.Join(dir, "discovers")}
+	if err := os.WriteFile(c.script, []byte(countDiscovers), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *stdinDiscoverCounter) count() int64 {
+	data, _ := os.ReadFile(c.file)
+	return int64(bytes.Count(data, []byte("discover\n")))
 }
 
 // events collects an executor's list_changed events, by server and kind.
