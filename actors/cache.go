@@ -16,8 +16,10 @@ import (
 // server is never taken to have zero tools because one list failed.
 //
 // How long a list is kept is the server's to say where it can (docs/design.md, "Protocol
-// eras"): a 2026-07-28 server's ttlMs (0: not kept at all), else tools_cache_ttl. A list the
-// server marks cacheScope "private" is kept for the identity that asked only.
+// eras"): a 2026-07-28 server's ttlMs (0: not kept at all), else tools_cache_ttl. Reads
+// (resources/read) are kept here too, per URI, as long as a 2026-07-28 server's ttlMs says,
+// and not at all otherwise. A result the server marks cacheScope "private" is kept for the
+// identity that asked only.
 type listCache struct {
 	entries    map[string]cacheEntry
 	refreshing map[string][]*pendingCall
@@ -32,13 +34,31 @@ func newListCache() listCache {
 	return listCache{entries: map[string]cacheEntry{}, refreshing: map[string][]*pendingCall{}}
 }
 
-// cacheKey scopes lists per pool key where isolation is per identity (an upstream may show
-// each identity different tools), and per server otherwise.
-func (s *serverActor) cacheKey(op Op, poolKey string) string {
-	if s.spec.Isolation == capability.IsolationIdentity {
-		return op.String() + "|" + poolKey
+// cacheKey scopes lists and reads per pool key where isolation is per identity (an upstream
+// may show each identity different tools), and per server otherwise; a read is kept per URI.
+func (s *serverActor) cacheKey(req *Request, poolKey string) string {
+	key := req.Op.String()
+	if req.Op == OpReadResource {
+		key += "|" + req.Name
 	}
-	return op.String()
+	if s.spec.Isolation == capability.IsolationIdentity {
+		return key + "|" + poolKey
+	}
+	return key
+}
+
+// cacheable says whether an operation's results go through the cache: lists, and reads (kept
+// only as long as a 2026-07-28 server's ttlMs says: a 2025-11-25 server says nothing of how
+// long a resource stays as read).
+func cacheable(op Op) bool { return op.isList() || op == OpReadResource }
+
+// defaultTTL is how long a result is kept when its server gave no hint: tools_cache_ttl for a
+// list, nothing for a read.
+func (s *serverActor) defaultTTL(op Op) time.Duration {
+	if op == OpReadResource {
+		return 0
+	}
+	return s.spec.ToolsCacheTTL
 }
 
 // privateKey is where a list the server marked private is kept: under the identity that asked.
@@ -137,9 +157,9 @@ func withCacheHint(ctx context.Context) (context.Context, *cacheHint) {
 
 // cacheHints is the client middleware that reads ttlMs and cacheScope off every result of a
 // 2026-07-28 session into the operation's cacheHint. It also keeps go-sdk's own per-session
-// cache out: SPINE's list cache is the one place lists are kept — it knows identities, and a
-// session cache shared by callers of several identities would hand one's private list to the
-// next — and a read the server marks private is never kept for a session either.
+// cache out: SPINE's cache is the one place lists and reads are kept — it knows identities,
+// and a session cache shared by callers of several identities would hand one's private result
+// to the next.
 func cacheHints() mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
@@ -148,7 +168,6 @@ func cacheHints() mcp.Middleware {
 				return res, err
 			}
 			var c *mcp.Cacheable
-			list := true
 			switch r := res.(type) {
 			case *mcp.ListToolsResult:
 				c = &r.Cacheable
@@ -159,7 +178,7 @@ func cacheHints() mcp.Middleware {
 			case *mcp.ListResourceTemplatesResult:
 				c = &r.Cacheable
 			case *mcp.ReadResourceResult:
-				c, list = &r.Cacheable, false
+				c = &r.Cacheable
 			default:
 				return res, err
 			}
@@ -174,9 +193,7 @@ func cacheHints() mcp.Middleware {
 				}
 				h.known, h.private = true, h.private || private
 			}
-			if list || private {
-				c.TTLMs = 0 // go-sdk keeps a result only while its ttlMs runs
-			}
+			c.TTLMs = 0 // go-sdk keeps a result only while its ttlMs runs
 			return res, err
 		}
 	}

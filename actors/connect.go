@@ -30,9 +30,9 @@ type conn struct {
 	handshake time.Duration
 	version   string          // the protocol version the handshake settled on
 	link      *link           // set when the session is shared (linkTable); close gives up a reference
-	keeper    *listenKeeper   // HTTP: re-opens the change stream, re-lists at the TTL (run by a link's dialler)
+	keeper    *listenKeeper   // re-opens the change stream, re-lists at the TTL (2026-07-28: a link's dialler, a stdio session)
 	kept      chan struct{}   // closed when the keeper's loop has ended; nil if it never ran
-	probe     *probeTransport // stdio: sends SPINE's own server/discover (liveness, 2026-07-28)
+	probe     *probeTransport // stdio: SPINE's own server/discover (liveness) and subscriptions/listen (2026-07-28)
 }
 
 // dialOptions are what a session brings to its dial besides the spec: hooks for what a stdio
@@ -45,6 +45,7 @@ type dialOptions struct {
 	eras    *eraMemory        // what protocol = "auto" learned of this server (nil: nothing)
 	links   *linkTable        // HTTP: the sessions shared in the 2026-07-28 era (nil: none)
 	notify  func(kind string) // a server's list changed (seen by re-listing); nil: nobody to tell
+	noRoots bool              // the client offers no roots: refuse a 2026-07-28 server's roots question (roots.go)
 }
 
 func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, opts dialOptions) (*conn, error) {
@@ -105,6 +106,9 @@ func dial(ctx context.Context, spec *capability.ServerSpec, client *mcp.Client, 
 			opts.links.abandon(pending)
 		}
 	}
+	if c.probe != nil && capability.EraOf(c.version) == capability.EraModern {
+		c.keepStdio(opts.notify)
+	}
 	return c, nil
 }
 
@@ -118,14 +122,20 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 		c.proc = p
 		// The filter skips what is not a message and enforces the SDK's line limit itself.
 		p.frames = newStdoutFilter(p.stdout, secretsOf(spec), opts.skipped)
-		c.probe = &probeTransport{inner: &stdioTransport{frames: p.frames, stdin: p.stdin}}
+		c.keeper = newListenKeeper(c.life, spec)
+		c.probe = &probeTransport{inner: &stdioTransport{frames: p.frames, stdin: p.stdin}, ended: c.keeper.streamEnded,
+			noRoots: opts.noRoots}
 		return c.probe, nil
 	case capability.TransportSSE:
 		c.status = &statusRecorder{base: c.httpBase(opts)}
 		return &mcp.SSEClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	default:
 		c.keeper = newListenKeeper(c.life, spec)
-		c.status = &statusRecorder{base: listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}}
+		var base http.RoundTripper = listenWatch{base: c.httpBase(opts), ended: c.keeper.streamEnded}
+		if opts.noRoots {
+			base = rootsRefuser{base: base}
+		}
+		c.status = &statusRecorder{base: base}
 		return &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: httpClient(spec, c.status)}, nil
 	}
 }
@@ -213,15 +223,35 @@ func (c *conn) close() {
 func (c *conn) keep(spec *capability.ServerSpec, client *mcp.Client, notify func(kind string)) {
 	k := c.keeper
 	k.main, k.notify = c.session, notify
-	k.dial = func(ctx context.Context) (*mcp.ClientSession, error) {
+	k.reopen = func(ctx context.Context) (func(), error) { // a listen-only session, its streams hooked
 		hc := httpClient(spec, &statusRecorder{base: listenWatch{base: c.http, ended: k.streamEnded}})
-		return client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc},
+		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc},
 			&mcp.ClientSessionOptions{ProtocolVersion: c.version})
+		if err != nil {
+			return nil, err
+		}
+		return func() { _ = cs.Close() }, nil
 	}
+	c.runKeeper()
+}
+
+// keepStdio starts the keeper of a 2026-07-28 stdio session: SPINE owns the pipes, so the
+// probe transport sees the change stream end (the server answers the listen request) and
+// re-opens it with a listen request of its own, whose notifications go-sdk handles like its
+// own stream's.
+func (c *conn) keepStdio(notify func(kind string)) {
+	k := c.keeper
+	k.main, k.notify = c.session, notify
+	k.reopen = func(ctx context.Context) (func(), error) { return nil, c.probe.listen(ctx) }
+	c.runKeeper()
+}
+
+// runKeeper runs the session's keeper until the session's life ends (closeSession waits).
+func (c *conn) runKeeper() {
 	c.kept = make(chan struct{})
 	go func() {
 		defer close(c.kept)
-		k.run()
+		c.keeper.run()
 	}()
 }
 

@@ -17,8 +17,8 @@ type pendingCall struct {
 	req     *Request
 	pin     *Pin // set for a batch's session reservation instead of a call
 	sender  *actor.PID
-	refresh string    // the list-cache key this call refreshes
-	hint    cacheHint // what the server said of keeping the list it answered (2026-07-28)
+	refresh string    // the cache key this call refreshes (a list or a read)
+	hint    cacheHint // what the server said of keeping the result it answered (2026-07-28)
 	got     acquired  // the session the pool last dispatched the call to
 }
 
@@ -40,17 +40,17 @@ func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 		}
 		s.stats.calls.Add(1)
 		in.ID, in.Identity, in.Affinity, in.Deadline, in.Only, in.Headers = req.ID, req.Identity, req.Affinity, req.Deadline, req.Session, req.Headers
-		if req.Op.isList() && s.cached(ctx, pc, s.pool.KeyOf(req.Identity, req.Affinity)) {
+		if cacheable(req.Op) && s.cached(ctx, pc, s.pool.KeyOf(req.Identity, req.Affinity)) {
 			return
 		}
 	}
 	s.run(ctx, s.pool.Arrive(in))
 }
 
-// cached answers a list from the cache, or joins the refresh under way; otherwise pc becomes
-// the refresh of its key.
+// cached answers a list or a read from the cache, or joins the refresh under way; otherwise pc
+// becomes the refresh of its key.
 func (s *serverActor) cached(ctx actor.Context, pc *pendingCall, poolKey string) bool {
-	key := s.cacheKey(pc.req.Op, poolKey)
+	key := s.cacheKey(pc.req, poolKey)
 	if res, ok := s.cache.lookup(key, pc.req.Identity, time.Now()); ok {
 		s.stats.cacheHits.Add(1)
 		s.reply(ctx, pc, res, nil)
@@ -123,13 +123,13 @@ func (s *serverActor) idempotent(req *Request) bool {
 	return t != nil && t.Annotations != nil && (t.Annotations.ReadOnlyHint || t.Annotations.IdempotentHint)
 }
 
-// reply answers a caller, and the callers that waited for the same list refresh.
+// reply answers a caller, and the callers that waited for the same refresh.
 func (s *serverActor) reply(ctx actor.Context, pc *pendingCall, result any, f *Failure) {
 	if f != nil {
 		s.stats.errors.Add(1)
 	}
 	if pc.refresh != "" {
-		waiters, again := s.cache.settleList(pc, result, f != nil, pc.hint, s.spec.ToolsCacheTTL, time.Now())
+		waiters, again := s.cache.settleList(pc, result, f != nil, pc.hint, s.defaultTTL(pc.req.Op), time.Now())
 		for _, w := range again { // a private list is not theirs: they ask for their own
 			w.refresh = ""
 			s.accept(ctx, w)

@@ -102,12 +102,14 @@ func (s *serverActor) happened(e *pool.Effect) {
 	ev := Event{Server: s.spec.Name, Session: e.Session, Pool: e.Key, Err: e.Err}
 	switch e.Kind {
 	case pool.Opened:
+		var l *link
 		if m := s.ready; m != nil {
 			if m.toolsErr == nil && m.tools != nil {
 				s.learnTools(m.tools)
 			}
-			ev.Duration = m.handshake
+			ev.Duration, l = m.handshake, m.link
 		}
+		s.upstreamOpened(e.Session, l)
 		ev.Kind = EventSessionOpened
 	case pool.Closed:
 		ev.Kind, ev.Reason = EventSessionClosed, e.Reason

@@ -41,8 +41,8 @@ func (h ClientHandlers) clientOptions(o *mcp.ClientOptions) {
 
 // addRoots gives a client the roots it offers. Without roots, a 2025-11-25 server's
 // roots/list is refused like an undeclared elicitation (go-sdk would answer an empty list
-// whatever was declared); a 2026-07-28 server's roots input request still gets go-sdk's empty
-// list, which SPINE cannot intercept.
+// whatever was declared); a 2026-07-28 server's roots input request, which go-sdk answers
+// inside its own middleware, is refused on its way in (roots.go).
 func (h ClientHandlers) addRoots(c *mcp.Client) {
 	if len(h.Roots) > 0 {
 		c.AddRoots(slices.Clone(h.Roots)...)

@@ -14,13 +14,14 @@ import (
 	"github.com/spine-mcp/spine/capability"
 )
 
-// The change notifications of a 2026-07-28 HTTP server arrive on one long-lived response, the
+// The change notifications of a 2026-07-28 server arrive on one long-lived request, the
 // subscriptions/listen stream, which go-sdk opens once at connect and never watches: when the
-// stream ends (a proxy's idle timeout, a redeploy, a dropped connection) list_changed stops
-// without a word. listenKeeper keeps the news coming for a server's shared session (one per
-// link): it re-opens the stream when it ends, and it re-lists at the lists' TTL whatever the
-// stream does, telling the server actor of any change, so that a changed list is never missed
-// for longer than its TTL.
+// stream ends (over HTTP a proxy's idle timeout, a redeploy, a dropped connection; over stdio
+// the server answering the request) list_changed stops without a word. listenKeeper keeps the
+// news coming for an HTTP server's shared session (one per link) and for each stdio session:
+// it re-opens the stream when it ends, and it re-lists at the lists' TTL whatever the stream
+// does, telling the server actor of any change, so that a changed list is never missed for
+// longer than its TTL.
 
 const (
 	// relistenFirst and relistenMost bound the wait before re-opening a stream that ended:
@@ -35,17 +36,17 @@ const (
 	relistFloor = 100 * time.Millisecond
 )
 
-// listenKeeper re-opens the subscriptions/listen stream of one 2026-07-28 HTTP session and
+// listenKeeper re-opens the subscriptions/listen stream of one 2026-07-28 session and
 // re-lists at the TTL. Its goroutine ends with the session's life.
 type listenKeeper struct {
-	spec    *capability.ServerSpec
-	life    context.Context
-	dial    func(ctx context.Context) (*mcp.ClientSession, error) // a listen-only session, streams hooked
-	main    *mcp.ClientSession                                    // the session lists are read on
-	notify  func(kind string)                                     // a list changed; nil: nobody to tell
-	ended   chan struct{}                                         // a stream ended (coalesced)
-	opened  time.Time                                             // when the current stream was asked for
-	current *mcp.ClientSession                                    // the listen-only session, once one was needed
+	spec   *capability.ServerSpec
+	life   context.Context
+	reopen func(ctx context.Context) (stop func(), err error) // opens another stream; stop ends it (nil: nothing to end)
+	main   *mcp.ClientSession                                 // the session lists are read on
+	notify func(kind string)                                  // a list changed; nil: nobody to tell
+	ended  chan struct{}                                      // a stream ended (coalesced)
+	opened time.Time                                          // when the current stream was asked for
+	stop   func()                                             // ends the stream reopen opened last (nil: none)
 }
 
 func newListenKeeper(life context.Context, spec *capability.ServerSpec) *listenKeeper {
@@ -63,8 +64,8 @@ func (k *listenKeeper) streamEnded() {
 // run is the keeper's loop until life ends.
 func (k *listenKeeper) run() {
 	defer func() {
-		if k.current != nil {
-			_ = k.current.Close()
+		if k.stop != nil {
+			k.stop()
 		}
 	}()
 	wait := relistenFirst
@@ -86,15 +87,15 @@ func (k *listenKeeper) run() {
 		case <-redial:
 			redial = nil
 			k.opened = time.Now()
-			cs, err := k.dial(k.life)
+			stop, err := k.reopen(k.life)
 			if err != nil {
 				k.streamEnded() // try again, later
 				continue
 			}
-			if k.current != nil {
-				_ = k.current.Close()
+			if k.stop != nil {
+				k.stop()
 			}
-			k.current = cs
+			k.stop = stop
 			// What changed while no stream was open is news that never came.
 			k.relist(seen, relist)
 		case <-relist.C:

@@ -22,10 +22,12 @@ import (
 // probeIDPrefix marks the ids of SPINE's own requests; go-sdk numbers its requests.
 const probeIDPrefix = "spine-probe-"
 
-// probeTransport is a transport whose connection can send SPINE's own discover.
+// probeTransport is a transport whose connection can send SPINE's own discover and listen.
 type probeTransport struct {
-	inner mcp.Transport
-	conn  atomic.Pointer[probeConn]
+	inner   mcp.Transport
+	ended   func() // a change stream ended (see probelisten.go); nil: nobody to tell
+	noRoots bool   // the client offers no roots: a roots question is refused (roots.go)
+	conn    atomic.Pointer[probeConn]
 }
 
 func (t *probeTransport) Connect(ctx context.Context) (mcp.Connection, error) {
@@ -33,17 +35,22 @@ func (t *probeTransport) Connect(ctx context.Context) (mcp.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}}
+	pc := &probeConn{Connection: c, waiting: map[string]chan *jsonrpc.Response{}, listens: map[jsonrpc.ID]json.RawMessage{}, ended: t.ended, noRoots: t.noRoots}
 	t.conn.Store(pc)
 	return pc, nil
 }
 
-// probeConn passes everything through but the answers to its own requests.
+// probeConn passes everything through but the answers to its own requests, and watches the
+// change streams (probelisten.go).
 type probeConn struct {
 	mcp.Connection
 	next    atomic.Uint64
+	ended   func()
+	noRoots bool
 	mu      sync.Mutex
 	waiting map[string]chan *jsonrpc.Response
+	listens map[jsonrpc.ID]json.RawMessage // the open change streams: their params
+	reopen  json.RawMessage                // the params of the stream that ended last (nil: none has)
 }
 
 func (c *probeConn) Read(ctx context.Context) (jsonrpc.Message, error) {
@@ -56,8 +63,12 @@ func (c *probeConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		if !ok {
 			return msg, nil
 		}
+		c.listenAnswered(r.ID)
 		id, ok := r.ID.Raw().(string)
 		if !ok || !strings.HasPrefix(id, probeIDPrefix) {
+			if c.noRoots {
+				return refuseRoots(r), nil
+			}
 			return msg, nil
 		}
 		c.mu.Lock()

@@ -63,6 +63,7 @@ type serverActor struct {
 	eras      *eraMemory
 	handlers  ClientHandlers
 	mailboxes *runners
+	upstream  upstream // the sessions (or links) its session actors hold: sessions_created/closed
 
 	self   *actor.PID
 	client *mcp.Client
@@ -221,7 +222,8 @@ func (s *serverActor) start(ctx actor.Context) {
 	if s.eras == nil {
 		s.eras = newEraMemory()
 	}
-	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras, mailboxes: s.mailboxes}
+	s.deps = &sessionDeps{spec: s.spec, client: s.client, log: s.log, teardown: s.teardown, stats: s.stats, eras: s.eras, mailboxes: s.mailboxes,
+		noRoots: len(s.handlers.Roots) == 0}
 	if s.spec.Transport != capability.TransportStdio {
 		s.deps.http = newHTTPTransport()
 	}
@@ -344,6 +346,7 @@ func (s *serverActor) forget(ctx actor.Context, id uint64) {
 	}
 	delete(s.pids, id)
 	delete(s.starts, id)
+	s.upstreamClosed(id)
 	s.emit(Event{Kind: EventSessionEnded, Server: s.spec.Name, Session: id})
 	s.run(ctx, s.pool.Terminated(id))
 }

@@ -37,6 +37,7 @@ type (
 		tools     []*mcp.Tool // listed right after the handshake when the pool asked for it
 		toolsErr  error
 		calls     *sessionActor // starts the session's calls without its mailbox (callworker.go)
+		link      *link         // the shared link the session is on; nil: a session of its own
 	}
 	sessionLost struct {
 		session uint64
@@ -114,6 +115,7 @@ type sessionDeps struct {
 	hints     hintsOnce       // installs cacheHints on client
 	links     linkTable       // HTTP, 2026-07-28: the client sessions the server's session actors share
 	mailboxes *runners        // runs the sessions' mailboxes; nil: protoactor's own
+	noRoots   bool            // the client offers no roots (roots.go)
 }
 
 func newSessionProps(id uint64, deps *sessionDeps, listTools bool, headers map[string][]string) *actor.Props {
@@ -178,10 +180,10 @@ func (a *sessionActor) start(ctx actor.Context) {
 	go func() {
 		defer close(a.dialDone)
 		c, err := dial(dialCtx, a.spec, a.client, dialOptions{stderr: a.stderrLine, skipped: a.skippedLine, http: a.http, eras: a.eras, links: &a.links,
-			notify: a.listsChanged(root)})
+			notify: a.listsChanged(root), noRoots: a.noRoots})
 		var ready *sessionReady
 		if c != nil {
-			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a}
+			ready = &sessionReady{session: a.id, handshake: c.handshake, calls: a, link: c.link}
 			a.stats.settled(c.version, c.session)
 			if a.listTools { // the pool needs tool annotations for its retry policy
 				lctx, cancel := context.WithTimeout(dialCtx, a.spec.ConnectTimeout)

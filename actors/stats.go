@@ -135,16 +135,14 @@ func (s *ServerStats) recordWait(d time.Duration) {
 // count updates the lifecycle counters from an event (serverActor.emit), so that what the
 // counters say and what the hooks saw cannot disagree. The per-call counters (calls, errors,
 // hits, misses, waits, cache) are written where the call is handled: a call is no event, and
-// an event per call would cost the hot path a hook call.
+// an event per call would cost the hot path a hook call. sessions_created and sessions_closed
+// count upstream sessions, which session actors may share (upstream.go).
 func (s *ServerStats) count(e Event) {
 	switch e.Kind {
 	case EventSessionStarted:
-		s.created.Add(1)
 		if e.Reason == "restart" {
 			s.restarts.Add(1)
 		}
-	case EventSessionEnded:
-		s.closed.Add(1)
 	case EventCircuitOpened:
 		s.circuit.Store("open")
 	case EventCircuitClosed:

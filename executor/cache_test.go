@@ -1,7 +1,11 @@
 package executor_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,4 +50,56 @@ func TestListsFollowTheServersCacheHints(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadsFollowTheServersCacheHints: SPINE keeps a 2026-07-28 server's resources/read
+// results as long as its ttlMs says, for the asking identity only when cacheScope is "private",
+// and a 2025-11-25 server's not at all (it says nothing of how long a resource stays as read).
+// Each case reads as two identities, and the first one again; the server counts the reads it
+// answered.
+func TestReadsFollowTheServersCacheHints(t *testing.T) {
+	spinetest.NoLeaks(t)
+	for _, c := range []struct {
+		name     string
+		opts     demoserver.Options
+		protocol string
+		reads    int // answered by the server
+	}{
+		{"ttl an hour, public: one read for all", demoserver.Options{ListTTL: time.Hour}, "2026-07-28", 1},
+		{"ttl 0: never kept", demoserver.Options{}, "2026-07-28", 3},
+		{"private: kept per identity", demoserver.Options{ListTTL: time.Hour, PrivateLists: true}, "2026-07-28", 2},
+		{"2025-11-25: not kept", demoserver.Options{ListTTL: time.Hour}, "2025-11-25", 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			reads := &readCounter{}
+			spec := httpDemo(t, "demo", statelessDemo(t, c.opts, reads.wrap))
+			spec.Protocol = c.protocol
+			ex := newExecutor(t, spec)
+			for _, who := range []string{"alice", "bob", "alice"} {
+				ctx, cancel := context.WithTimeout(executor.WithIdentity(context.Background(), who), spinetest.Patience)
+				rr, err := ex.ReadResource(ctx, "demo", demoserver.ReadmeURI)
+				cancel()
+				if err != nil || len(rr.Contents) != 1 {
+					t.Fatalf("ReadResource as %s = %+v, %v", who, rr, err)
+				}
+			}
+			if got := reads.n.Load(); got != int64(c.reads) {
+				t.Errorf("the server answered %d reads, want %d", got, c.reads)
+			}
+		})
+	}
+}
+
+// readCounter counts the resources/read requests an HTTP server receives, in either era.
+type readCounter struct{ n atomic.Int64 }
+
+func (c *readCounter) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"resources/read"`)) {
+			c.n.Add(1)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
 }

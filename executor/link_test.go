@@ -72,10 +72,14 @@ func TestModernHTTPSessionsShareOneLink(t *testing.T) {
 	}
 	wg.Wait()
 	st := ex.Stats().Servers["demo"]
-	if st.SessionsCreated < 2 {
-		t.Fatalf("%d sessions created, want the pool to have grown (max_inflight 1, 4 calls at once)", st.SessionsCreated)
+	if st.Sessions.Ready < 2 {
+		t.Fatalf("%d sessions ready, want the pool to have grown (max_inflight 1, 4 calls at once)", st.Sessions.Ready)
 	}
 	if d, l, c := counter.count("server/discover"), counter.count("subscriptions/listen"), counter.count("tools/call"); d != 1 || l != 1 || c != 4 {
-		t.Errorf("%d sessions: %d discover, %d listen, %d calls; want 1, 1, 4", st.SessionsCreated, d, l, c)
+		t.Errorf("%d sessions: %d discover, %d listen, %d calls; want 1, 1, 4", st.Sessions.Ready, d, l, c)
+	}
+	// What was opened upstream is the one link they share.
+	if st.SessionsCreated != 1 || st.SessionsClosed != 0 {
+		t.Errorf("sessions created %d, closed %d; want the one link, open", st.SessionsCreated, st.SessionsClosed)
 	}
 }

@@ -128,3 +128,33 @@ func TestListenStreamCut(t *testing.T) {
 		})
 	}
 }
+
+// TestListenStreamEndsStdio: a 2026-07-28 stdio server (a real process) that ends every
+// subscriptions/listen stream at once still has its list change seen within the lists' TTL:
+// SPINE re-lists at the TTL the server gives its lists, whatever the stream does.
+func TestListenStreamEndsStdio(t *testing.T) {
+	spinetest.NoLeaks(t)
+	const ttl = time.Second
+	spec := spinetest.Demo(t, "demo")
+	spec.Args = append(spec.Args, "--listen-for", "1ms", "--list-ttl", ttl.String())
+	spec.Protocol, spec.ToolsCacheTTL = "2026-07-28", time.Hour
+	changes := &listChanges{seen: map[string]int{}}
+	ex, err := executor.New(spinetest.Project(spec), executor.WithEvents(changes.hook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ex.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	call(t, ex, "demo", "echo", map[string]any{"text": "hi"})
+	grew := time.Now()
+	call(t, ex, "demo", "grow", nil)
+	spinetest.Eventually(t, spinetest.Patience, "tools list_changed", func() bool { return changes.count("demo") > 0 })
+	if took := time.Since(grew); took > ttl+spinetest.Slack {
+		t.Errorf("the change was seen %s after it happened; the lists' TTL is %s", took, ttl)
+	}
+}

@@ -16,8 +16,8 @@ type Stats struct {
 // and misses.
 type ServerStats struct {
 	Sessions        SessionCounts `json:"sessions"`
-	SessionsCreated int64         `json:"sessions_created"`
-	SessionsClosed  int64         `json:"sessions_closed"`
+	SessionsCreated int64         `json:"sessions_created"` // upstream client sessions opened (the session actors of a 2026-07-28 HTTP server share one)
+	SessionsClosed  int64         `json:"sessions_closed"`  // and closed again; a failed connect is neither
 	Restarts        int64         `json:"restarts"`
 	Calls           int64         `json:"calls"`
 	Errors          int64         `json:"errors"`

@@ -42,7 +42,7 @@ func commands() []command {
 		{"describe", "describe [SERVER...|--server NAME] [--mode standalone|delegated] [--output markdown|json] [--out DIR | --compose | --scaffold DIR [--force]]", "write the 4-layer self-description of one or every server", runDescribe},
 		{"describe-builder", "describe-builder", "serve the self-description builder over stdio (for describe --mode delegated)", runDescribeBuilder},
 		{"serve", "serve [--http ADDR] [--stdio] [--workflows GLOB]... [--print-names [--output text|json]]", "serve every enabled server as one MCP server, over stdio and/or streamable HTTP", runServe},
-		{"demo-server", "demo-server [--http 127.0.0.1:PORT [--stateless]]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
+		{"demo-server", "demo-server [--http 127.0.0.1:PORT [--stateless]] [--list-ttl D] [--listen-for D]", "serve the shipped demo MCP server (stdio by default)", runDemoServer},
 		{"version", "version", "print SPINE's version", runVersion},
 		{"help", "help [COMMAND]", "print this usage, or a command's usage and flags", runHelp},
 	}

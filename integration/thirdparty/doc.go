@@ -28,6 +28,13 @@
 //     sessionless), both pinned in package.json, in front of the demo server and
 //     server-everything: list, calls, an affinity server (a handle for v2), resources, the
 //     served L0/L1, prompts, cancellation, list_changed after grow.
+//   - both protocol eras: server-everything (2025-11-25 only) over stdio, streamable HTTP and
+//     SSE under protocol = "auto", which settles on 2025-11-25 with one server/discover probe
+//     per server (a proxy over HTTP, a wrapper reading stdin over stdio count them), with
+//     calls, lists, a resource, a prompt, progress and a resources list_changed; and
+//     tsserver2.mjs, a small server written with the TypeScript SDK v2
+//     (@modelcontextprotocol/server 2.4.0, pinned), over stdio (its serveStdio entry) and HTTP
+//     (its createMcpHandler on node:http) in each era and under "auto".
 //   - examples/thirdparty-chain.toml, a workflow chaining everything and memory, in process
 //     and with `spine run`; its servers run through pinned.mjs, which starts the pinned
 //     install only (without it, the servers fail saying to run npm ci) and keeps the memory

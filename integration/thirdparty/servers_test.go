@@ -26,6 +26,7 @@ const (
 	everything = "server-everything"
 	memory     = "server-memory"
 	filesystem = "server-filesystem"
+	tsServer2  = "server" // the TypeScript SDK v2 server library, which tsserver2.mjs serves with
 )
 
 // testTimeout bounds each test's calls. A Node server starts in well under a second, npx
@@ -88,7 +89,7 @@ func checkInstall(dir string) string {
 	if err != nil {
 		return fmt.Sprintf("package.json: %v", err)
 	}
-	for _, pkg := range []string{everything, memory, filesystem} {
+	for _, pkg := range []string{everything, memory, filesystem, tsServer2} {
 		name := "@modelcontextprotocol/" + pkg
 		var installed struct {
 			Version string `json:"version"`

@@ -75,6 +75,21 @@ func endCallsWith(life context.Context) mcp.Middleware {
 	}
 }
 
+// endListensAfter ends every subscriptions/listen stream d after it was opened: its handler's
+// context ends, and the server answers the request, which ends the stream.
+func endListensAfter(d time.Duration) mcp.Middleware {
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if method != "subscriptions/listen" {
+				return next(ctx, method, req)
+			}
+			ctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			return next(ctx, method, req)
+		}
+	}
+}
+
 // ServeHTTP serves the demo server over streamable HTTP at path /mcp on addr
 // (HOST:PORT) until ctx ends. HOST must be a loopback IP address or
 // "localhost" (which means 127.0.0.1); anything else fails with

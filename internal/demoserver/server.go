@@ -51,6 +51,11 @@ type Options struct {
 	// long they may keep them. If zero, 0 (they should not keep them).
 	ListTTL time.Duration
 
+	// ListenFor ends every subscriptions/listen stream (2026-07-28) this long after it was
+	// opened, as a server or a proxy that bounds its streams does: a client that wants the
+	// news must open another. If zero, streams stay open until the client ends them.
+	ListenFor time.Duration
+
 	// PrivateLists marks lists and reads cacheScope "private": a client may keep them only
 	// for the user who asked. If false, "public".
 	PrivateLists bool
@@ -107,6 +112,9 @@ func New(opts Options) *mcp.Server {
 			}
 		},
 	})
+	if opts.ListenFor > 0 {
+		s.AddReceivingMiddleware(endListensAfter(opts.ListenFor))
+	}
 	addTools(s, opts)
 	addReadme(s, opts.Greeting)
 	addSummarizePrompt(s)
