@@ -43,12 +43,19 @@ func WithRoots(roots ...*mcp.Root) Option {
 //
 // A question a 2025-11-25 server sends on a session while calls of several callers are in
 // flight there is declined: nothing on the wire says whose it is.
-type Asker = actors.Asker
+type Asker struct {
+	// Key names the caller: calls with one Key are one caller's.
+	Key string
+	// Elicit answers elicitation/create; nil: declined (the caller cannot ask its user).
+	Elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)
+	// Sample answers sampling/createMessage; nil: declined (the caller has no model to offer).
+	Sample func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error)
+}
 
 // WithAsker returns a context whose calls' questions go to a.
 func WithAsker(ctx context.Context, a *Asker) context.Context {
 	if a == nil {
 		return ctx
 	}
-	return actors.WithAsker(ctx, a)
+	return actors.WithAsker(ctx, &actors.Asker{Key: a.Key, Elicit: a.Elicit, Sample: a.Sample})
 }
