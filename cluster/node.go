@@ -60,10 +60,11 @@ type Node struct {
 	sub    *eventstream.Subscription
 	actors []*actor.PID // the owner and relay actors
 
-	handler atomic.Pointer[http.Handler] // serves forwarded requests; nil: 503
-	seq     atomic.Uint64
-	leaving atomic.Bool
-	stats   stats
+	handler     atomic.Pointer[http.Handler]           // serves forwarded requests; nil: 503
+	sessionFree atomic.Pointer[func(tool string) bool] // tools any node may serve
+	seq         atomic.Uint64
+	leaving     atomic.Bool
+	stats       stats
 
 	mu      sync.Mutex
 	pending map[string]*relay             // requests this node forwarded, by id
@@ -153,9 +154,23 @@ func (n *Node) Peers() []string {
 // gateway's Options.NewSessionID.
 func (n *Node) NewSessionID() string { return n.signer.Mint(n.self) }
 
-// SetHandler sets the handler that serves the requests peers forward to this node: the
-// gateway's whole HTTP handler, auth included. Until it is set they get 503.
-func (n *Node) SetHandler(h http.Handler) { n.handler.Store(&h) }
+// SetHandler sets the handler that serves the requests peers forward to this node — the
+// gateway's whole HTTP handler, auth included; until it is set they get 503 — and the tools
+// whose calls need nothing of a session (gateway's SessionFree): this node serves those
+// itself, whichever node owns the session.
+func (n *Node) SetHandler(h http.Handler, sessionFree func(tool string) bool) {
+	n.handler.Store(&h)
+	if sessionFree != nil {
+		n.sessionFree.Store(&sessionFree)
+	}
+}
+
+// servesHere reports whether a call of tool may be served by this node for a session of
+// another.
+func (n *Node) servesHere(tool string) bool {
+	f := n.sessionFree.Load()
+	return f != nil && tool != "" && (*f)(tool)
+}
 
 // Drain is the node's graceful leave: new sessions are refused (503: the load balancer
 // retries elsewhere), forwarded streams (GET) end — their clients re-open them, through a

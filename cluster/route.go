@@ -49,11 +49,10 @@ func (n *Node) Route(path string, next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		method, tool, rpcID, handleID := peekRequest(body)
 		handle := false
 		if id == "" {
-			var method string
-			method, rpcID, id = peekHandle(body)
-			handle = id != ""
+			id, handle = handleID, handleID != ""
 			if method == "initialize" && n.leaving.Load() {
 				http.Error(w, "this node is leaving the cluster: initialize on another node", http.StatusServiceUnavailable)
 				return
@@ -77,6 +76,15 @@ func (n *Node) Route(path string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if !handle && method == "tools/call" && n.servesHere(tool) {
+			// A shared server's call: served here, without the session (which lives on its
+			// owner), as a sessionless request; the answer is the same.
+			n.stats.sharedHere.Add(1)
+			r.Header.Del(sessionHeader)
+			r.Header.Del("Mcp-Protocol-Version")
+			next.ServeHTTP(w, r)
+			return
+		}
 		if !n.isDown(owner) && n.forward(w, r, owner, body) {
 			return
 		}
@@ -89,23 +97,25 @@ func (n *Node) Route(path string, next http.Handler) http.Handler {
 	})
 }
 
-// peekHandle returns a single JSON-RPC request's method and id, and for a tools/call its
-// spine_session argument.
-func peekHandle(body []byte) (method string, id json.RawMessage, handle string) {
+// peekRequest returns a single JSON-RPC request's method and id, and for a tools/call the
+// tool's name and its spine_session argument.
+func peekRequest(body []byte) (method, tool string, id json.RawMessage, handle string) {
 	var msg struct {
 		Method string          `json:"method"`
 		ID     json.RawMessage `json:"id"`
 		Params struct {
+			Name      string                     `json:"name"`
 			Arguments map[string]json.RawMessage `json:"arguments"`
 		} `json:"params"`
 	}
 	if len(body) == 0 || json.Unmarshal(body, &msg) != nil {
-		return "", nil, ""
+		return "", "", nil, ""
 	}
 	if msg.Method == "tools/call" {
+		tool = msg.Params.Name
 		_ = json.Unmarshal(msg.Params.Arguments[handleArg], &handle)
 	}
-	return msg.Method, msg.ID, handle
+	return msg.Method, tool, msg.ID, handle
 }
 
 // ErrStaleHandle: a spine_session handle whose node is gone, and its upstream state with it.

@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // modernVersion is the first protocol version without sessions (server/discover, stateless
@@ -38,6 +39,9 @@ type HTTPOptions struct {
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed besides the
 	// endpoint's own. A request with any other Origin gets 403 (DNS rebinding).
 	AllowedOrigins []string
+	// Metrics are served on /metrics besides the gateway's own (a cluster node's routing
+	// counts). Default: none.
+	Metrics []prometheus.Collector
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -131,7 +135,7 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", endpoint)
-	g.monitor(opts.Auth).Mount(mux)
+	g.monitor(opts.Auth, opts.Metrics).Mount(mux)
 	names := g.namesJSON()
 	if opts.Auth != nil {
 		names = opts.Auth.middleware(names)

@@ -227,9 +227,12 @@ func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, node *clus
 		if err != nil {
 			return badInput(fmt.Errorf("--http %s: %w", f.http, err))
 		}
+		if node != nil {
+			httpOpts.Metrics = append(httpOpts.Metrics, node)
+		}
 		h := gw.Handler(httpOpts)
 		if node != nil { // verify session ids first; forward other nodes' sessions to them
-			node.SetHandler(h)
+			node.SetHandler(h, gw.SessionFree)
 			h = node.Route("/mcp", h)
 		}
 		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

@@ -1,0 +1,234 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/cluster"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// legacy makes a go-sdk client speak 2025-11-25: initialize, Mcp-Session-Id, the GET stream.
+var legacy = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
+
+// downstream is one client session behind the load balancer and what its counter said.
+type downstream struct {
+	cs    *mcp.ClientSession
+	owner string
+	count []string
+}
+
+// TestClusterSessions: 20 legacy sessions behind a round-robin balancer over three nodes
+// count 1,2,3 on an affinity server with their requests landing on every node; shared-server
+// calls are served by whichever node receives them. When the owner of some sessions is
+// killed, those get 404 on their next request and start over on a live node; the others are
+// untouched. Forged and altered ids are refused and never routed.
+func TestClusterSessions(t *testing.T) {
+	spinetest.NoLeaks(t)
+	bin := spinetest.Binary(t)
+	t.Cleanup(func() {
+		spinetest.Eventually(t, spinetest.Patience, "demo server processes to exit", func() bool {
+			return len(spinetest.Processes(bin+"\x00demo-server")) == 0
+		})
+	})
+	nodes := startCluster(t, projectDir(t, clusterProject))
+	lb := newBalancer(t, nodes)
+	front := httptest.NewServer(lb)
+	t.Cleanup(front.Close)
+	signer, err := cluster.NewSigner([]byte(testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]int{}
+	for i, n := range nodes {
+		owners[n.addr] = i
+	}
+
+	sessions := make([]*downstream, 20)
+	for i := range sessions {
+		lb.steer(i % len(nodes)) // the initialize lands on node i%3, which owns the session
+		cs := connect(t, front.URL+"/mcp", legacy)
+		owner, err := signer.Owner(cs.ID())
+		if err != nil || owner != nodes[i%len(nodes)].addr {
+			t.Fatalf("session %d: id %q names owner %q (%v), want the node that initialized it, %s", i, cs.ID(), owner, err, nodes[i%len(nodes)].addr)
+		}
+		sessions[i] = &downstream{cs: cs, owner: owner}
+	}
+	for range 3 {
+		eachSession(t, sessions, func(d *downstream) error {
+			got, err := callText(d.cs, "aff__counter", nil)
+			d.count = append(d.count, got)
+			if err != nil {
+				return err
+			}
+			if echo, err := callText(d.cs, "demo__echo", map[string]any{"text": "hi"}); err != nil || echo != "hi" {
+				return fmt.Errorf("demo__echo = %q, %v; want hi", echo, err)
+			}
+			return nil
+		})
+	}
+	for i, d := range sessions {
+		if got := strings.Join(d.count, ","); got != "1,2,3" {
+			t.Errorf("session %d (owner %s) counted %s, want 1,2,3", i, d.owner, got)
+		}
+	}
+	for i, n := range nodes {
+		if lb.hits[i].Load() == 0 {
+			t.Errorf("node %d received no request", i)
+		}
+		if n.metric(t, "spine_cluster_requests_total", `route="forwarded"`) == 0 {
+			t.Errorf("node %d forwarded no request to an owner", i)
+		}
+		if n.metric(t, "spine_cluster_requests_total", `route="served_for_peer"`) == 0 {
+			t.Errorf("node %d served no request for a peer", i)
+		}
+		// Each node served shared calls itself, those of other nodes' sessions included.
+		if n.metric(t, "spine_calls_total", `server="demo"`) == 0 || n.metric(t, "spine_cluster_requests_total", `route="shared_here"`) == 0 {
+			t.Errorf("node %d served no shared-server call of another node's session", i)
+		}
+	}
+
+	t.Run("forged ids", func(t *testing.T) { forgedIDs(t, nodes, sessions[1].cs.ID()) })
+
+	// The owner of sessions 0, 3, 6... dies; the balancer's health check takes it out.
+	lb.remove(0)
+	nodes[0].kill(t)
+	eachSession(t, sessions, func(d *downstream) error {
+		got, err := callText(d.cs, "aff__counter", nil)
+		if d.owner != nodes[0].addr {
+			if err != nil || got != "4" {
+				return fmt.Errorf("a session of a live node: counter = %q, %v; want 4", got, err)
+			}
+			return nil
+		}
+		if !errors.Is(err, mcp.ErrSessionMissing) {
+			return fmt.Errorf("a session of the killed node: counter = %q, %v; want the session missing (404)", got, err)
+		}
+		_ = d.cs.Close()
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).
+			Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: front.URL + "/mcp"}, legacy)
+		if err != nil {
+			return fmt.Errorf("initialize again: %w", err)
+		}
+		d.cs = cs
+		if d.owner, err = signer.Owner(cs.ID()); err != nil || d.owner == nodes[0].addr {
+			return fmt.Errorf("the new session is owned by %q (%v), want a live node", d.owner, err)
+		}
+		if got, err := callText(cs, "aff__counter", nil); err != nil || got != "1" {
+			return fmt.Errorf("the new session: counter = %q, %v; want a new sequence, 1", got, err)
+		}
+		return nil
+	})
+	for _, d := range sessions {
+		_ = d.cs.Close()
+	}
+	if lost := nodes[1].metric(t, "spine_cluster_requests_total", `route="owner_lost"`) + nodes[2].metric(t, "spine_cluster_requests_total", `route="owner_lost"`); lost == 0 {
+		t.Error("no request was counted as owner_lost")
+	}
+}
+
+// forgedIDs: an id not minted by the cluster, or one whose owner was altered, gets 404 from
+// every node and is not forwarded.
+func forgedIDs(t *testing.T, nodes []*node, real string) {
+	parts := strings.Split(real, ".")
+	if len(parts) != 3 {
+		t.Fatalf("session id %q: want RANDOM.OWNER.MAC", real)
+	}
+	other := strings.Replace(real, parts[1], "MTI3LjAuMC4xOjE", 1) // another owner, same MAC
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aff__counter"}}`
+	for i, n := range nodes {
+		before := n.metric(t, "spine_cluster_requests_total", `route="forwarded"`)
+		rejected := n.metric(t, "spine_cluster_requests_total", `route="rejected"`)
+		for _, id := range []string{"forged", parts[0] + "." + parts[1] + ".AAAAAAAAAAAAAAAAAAAAAA", other} {
+			req, _ := http.NewRequest(http.MethodPost, n.url, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Session-Id", id)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("node %d, session id %q: status %d, want 404", i, id, resp.StatusCode)
+			}
+		}
+		handle := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"aff__counter","arguments":{"spine_session":"h-` + other + `"}}}`
+		resp, err := http.Post(n.url, "application/json", strings.NewReader(handle))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("node %d, altered handle: status %d, want 404", i, resp.StatusCode)
+		}
+		if got := n.metric(t, "spine_cluster_requests_total", `route="forwarded"`); got != before {
+			t.Errorf("node %d forwarded a forged id (%v forwarded, was %v)", i, got, before)
+		}
+		if got := n.metric(t, "spine_cluster_requests_total", `route="rejected"`); got != rejected+4 {
+			t.Errorf("node %d rejected %v ids, want %v", i, got-rejected, 4)
+		}
+	}
+}
+
+// connect opens a go-sdk client session to url; it closes with the test.
+func connect(t *testing.T, url string, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer cancel()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).
+		Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url}, opts)
+	if err != nil {
+		t.Fatalf("connect %s: %v", url, err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs
+}
+
+// callText calls tool and returns the result's text; a tool error is an error.
+func callText(cs *mcp.ClientSession, tool string, args map[string]any) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	if res.IsError {
+		return b.String(), fmt.Errorf("tool error: %s", b.String())
+	}
+	return b.String(), nil
+}
+
+// eachSession runs f for every session at once and fails the test with their errors.
+func eachSession(t *testing.T, sessions []*downstream, f func(*downstream) error) {
+	t.Helper()
+	errs := make([]error, len(sessions))
+	var wg sync.WaitGroup
+	for i, d := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(d)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("session %d: %v", i, err)
+		}
+	}
+}
