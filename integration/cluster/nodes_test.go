@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,7 +204,7 @@ func (n *node) metric(t *testing.T, name string, labels ...string) float64 {
 // operator puts in front of a cluster: it knows nothing of sessions.
 type balancer struct {
 	mu       sync.Mutex
-	backends []*httputil.ReverseProxy
+	backends []string // base URLs
 	in       []bool
 	next     int
 	hits     []atomic.Int64
@@ -215,13 +213,7 @@ type balancer struct {
 func newBalancer(t *testing.T, nodes []*node) *balancer {
 	b := &balancer{hits: make([]atomic.Int64, len(nodes))}
 	for _, n := range nodes {
-		u, err := url.Parse(strings.TrimSuffix(n.url, "/mcp"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := httputil.NewSingleHostReverseProxy(u)
-		// ReverseProxy flushes text/event-stream answers at once by itself.
-		b.backends = append(b.backends, p)
+		b.backends = append(b.backends, strings.TrimSuffix(n.url, "/mcp"))
 		b.in = append(b.in, true)
 	}
 	return b
@@ -244,7 +236,43 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.next = i + 1
 	b.mu.Unlock()
 	b.hits[i].Add(1)
-	b.backends[i].ServeHTTP(w, r)
+	proxy(w, r, b.backends[i])
+}
+
+// proxy relays r to base and the answer back, flushing as it arrives (SSE streams).
+func proxy(w http.ResponseWriter, r *http.Request, base string) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	out.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			_, _ = w.Write(buf[:n])
+			w.(http.Flusher).Flush()
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for a process's writes and a test's reads.
