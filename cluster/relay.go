@@ -131,9 +131,6 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, owner string, bod
 			if r.Context().Err() != nil { // the client went away: the owner need not go on
 				n.system.Root.Send(ownerPID, &wire.Cancel{Id: id, ReplyAddress: n.self})
 			}
-			if errors.Is(err, errOwnerLost) {
-				n.stats.ownerLost.Add(1)
-			}
 			return wroteHead
 		}
 		switch m := m.(type) {

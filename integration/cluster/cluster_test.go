@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -98,9 +100,40 @@ func TestClusterSessions(t *testing.T) {
 
 	t.Run("forged ids", func(t *testing.T) { forgedIDs(t, nodes, sessions[1].cs.ID()) })
 
+	// A sessionless (2026-07-28) client's handles, one opened on each node, count through
+	// every node too.
+	modern := connect(t, front.URL+"/mcp", nil)
+	handles := make([]string, len(nodes))
+	for i := range nodes {
+		lb.steer(i)
+		res, err := modern.CallTool(context.Background(), &mcp.CallToolParams{Name: "aff__open_session"})
+		if err != nil || res.IsError {
+			t.Fatalf("open_session: %v %v", err, res)
+		}
+		handles[i], _ = res.StructuredContent.(map[string]any)["spine_session"].(string)
+		if owner, err := signer.Owner(strings.TrimPrefix(handles[i], "h-")); err != nil || owner != nodes[i].addr {
+			t.Fatalf("handle %q names %q (%v), want %s", handles[i], owner, err, nodes[i].addr)
+		}
+	}
+	for round := 1; round <= 3; round++ {
+		for i, h := range handles {
+			if got, err := callText(modern, "aff__counter", map[string]any{"spine_session": h}); err != nil || got != fmt.Sprint(round) {
+				t.Errorf("handle of node %d: counter = %q, %v; want %d", i, got, err, round)
+			}
+		}
+	}
+
 	// The owner of sessions 0, 3, 6... dies; the balancer's health check takes it out.
 	lb.remove(0)
 	nodes[0].kill(t)
+	if got, err := callText(modern, "aff__counter", map[string]any{"spine_session": handles[0]}); err == nil || !strings.Contains(got, "node is gone") {
+		t.Errorf("the killed node's handle: counter = %q, %v; want a tool error saying its node is gone", got, err)
+	}
+	for i, h := range handles[1:] {
+		if got, err := callText(modern, "aff__counter", map[string]any{"spine_session": h}); err != nil || got != "4" {
+			t.Errorf("handle of node %d: counter = %q, %v; want 4", i+1, got, err)
+		}
+	}
 	eachSession(t, sessions, func(d *downstream) error {
 		got, err := callText(d.cs, "aff__counter", nil)
 		if d.owner != nodes[0].addr {
@@ -132,6 +165,32 @@ func TestClusterSessions(t *testing.T) {
 	}
 	if lost := nodes[1].metric(t, "spine_cluster_requests_total", `route="owner_lost"`) + nodes[2].metric(t, "spine_cluster_requests_total", `route="owner_lost"`); lost == 0 {
 		t.Error("no request was counted as owner_lost")
+	}
+}
+
+// TestClusterConfigErrors: a cluster without its signing key, or peers without this node's
+// address, exits 2 saying what to set.
+func TestClusterConfigErrors(t *testing.T) {
+	dir := projectDir(t, clusterProject)
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"no key", []string{"SPINE_CLUSTER_KEY="}, []string{"--cluster-address", "127.0.0.1:7801", "--cluster-peers", "127.0.0.1:7801,127.0.0.1:7802"}, "SPINE_CLUSTER_KEY is not set"},
+		{"no address", []string{"SPINE_CLUSTER_KEY=" + testKey}, []string{"--cluster-peers", "127.0.0.1:7801"}, "[cluster] address"},
+		{"short key", []string{"SPINE_CLUSTER_KEY=short"}, []string{"--cluster-address", "127.0.0.1:7801"}, "at least 32 bytes"},
+		{"bad peer", []string{"SPINE_CLUSTER_KEY=" + testKey}, []string{"--cluster-address", "127.0.0.1:7801", "--cluster-peers", "nohost"}, `peer "nohost"`},
+	} {
+		cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, tc.args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), tc.env...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: %v\n%s\nwant exit 2 saying %q", tc.name, err, out, tc.want)
+		}
 	}
 }
 
