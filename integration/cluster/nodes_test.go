@@ -37,7 +37,7 @@ isolation = "affinity"
 `
 
 // projectDir writes a spine.toml of config (with @SPINE@ the binary under test).
-func projectDir(t *testing.T, config string) string {
+func projectDir(t testing.TB, config string) string {
 	t.Helper()
 	dir := t.TempDir()
 	config = strings.ReplaceAll(config, "@SPINE@", spinetest.Binary(t))
@@ -48,7 +48,7 @@ func projectDir(t *testing.T, config string) string {
 }
 
 // freeAddrs returns n loopback addresses with ports free now.
-func freeAddrs(t *testing.T, n int) []string {
+func freeAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	var out []string
 	var lns []net.Listener
@@ -78,7 +78,7 @@ type node struct {
 
 // startNode starts `spine serve --http 127.0.0.1:0 args...` in dir and waits for its URL.
 // The test's cleanup stops it (SIGTERM) unless it has exited.
-func startNode(t *testing.T, dir string, env []string, args ...string) *node {
+func startNode(t testing.TB, dir string, env []string, args ...string) *node {
 	t.Helper()
 	cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
@@ -120,7 +120,7 @@ func startNode(t *testing.T, dir string, env []string, args ...string) *node {
 }
 
 // startCluster starts three nodes of one cluster in dir.
-func startCluster(t *testing.T, dir string) []*node {
+func startCluster(t testing.TB, dir string) []*node {
 	t.Helper()
 	addrs := freeAddrs(t, 3)
 	env := []string{"SPINE_CLUSTER_KEY=" + testKey}
@@ -141,7 +141,7 @@ func startCluster(t *testing.T, dir string) []*node {
 }
 
 // stop sends SIGTERM and waits for the exit (130, as every interrupted spine command).
-func (n *node) stop(t *testing.T) {
+func (n *node) stop(t testing.TB) {
 	t.Helper()
 	select {
 	case <-n.done:
