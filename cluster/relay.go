@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -104,7 +106,10 @@ func (n *Node) receiveRelay(ctx actor.Context) {
 // forward sends r (whose body is body) to owner and relays the answer to w. It reports
 // false, having written nothing, when the owner is gone before answering.
 func (n *Node) forward(w http.ResponseWriter, r *http.Request, owner string, body []byte) bool {
-	id := strconv.FormatUint(n.seq.Add(1), 36)
+	// Random as well as unique: only the owner should be able to answer it.
+	var r8 [8]byte
+	_, _ = rand.Read(r8[:]) // never fails (crypto/rand)
+	id := strconv.FormatUint(n.seq.Add(1), 36) + "-" + hex.EncodeToString(r8[:])
 	rl := &relay{owner: owner, stream: r.Method == http.MethodGet, notify: make(chan struct{}, 1)}
 	n.mu.Lock()
 	n.pending[id] = rl

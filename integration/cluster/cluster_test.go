@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -99,6 +101,7 @@ func TestClusterSessions(t *testing.T) {
 	}
 
 	t.Run("forged ids", func(t *testing.T) { forgedIDs(t, nodes, sessions[1].cs.ID()) })
+	t.Run("progress relayed", func(t *testing.T) { progressRelayed(t, nodes) })
 
 	// A sessionless (2026-07-28) client's handles, one opened on each node, count through
 	// every node too.
@@ -165,6 +168,71 @@ func TestClusterSessions(t *testing.T) {
 	}
 	if lost := nodes[1].metric(t, "spine_cluster_requests_total", `route="owner_lost"`) + nodes[2].metric(t, "spine_cluster_requests_total", `route="owner_lost"`); lost == 0 {
 		t.Error("no request was counted as owner_lost")
+	}
+}
+
+// progressRelayed: a call in a session of node 0 whose requests all land on node 1 gets the
+// upstream's progress notifications streamed back through the forwarding hop while it runs,
+// and its cancellation reaches the owner.
+func progressRelayed(t *testing.T, nodes []*node) {
+	owner, other := strings.TrimSuffix(nodes[0].url, "/mcp"), strings.TrimSuffix(nodes[1].url, "/mcp")
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		to := other
+		if bytes.Contains(body, []byte(`"method":"initialize"`)) {
+			to = owner
+		}
+		proxy(w, r, to)
+	}))
+	defer front.Close()
+	var mu sync.Mutex
+	var progress []string
+	copts := &mcp.ClientOptions{ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+		mu.Lock()
+		progress = append(progress, req.Params.Message)
+		mu.Unlock()
+	}}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, copts).
+		Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: front.URL + "/mcp"}, legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	forwarded := nodes[1].metric(t, "spine_cluster_requests_total", `route="forwarded"`)
+	// The sleep outlasts the test: its first progress notification can only arrive streamed,
+	// while the call runs; then the call is cancelled, through the hop.
+	params := &mcp.CallToolParams{Name: "aff__sleep", Arguments: map[string]any{"ms": 3_600_000}}
+	params.SetProgressToken("p1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // before cs.Close, which waits for the call
+	done := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(ctx, params)
+		done <- err
+	}()
+	spinetest.Eventually(t, spinetest.Patience, "the first progress notification, while the call runs", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(progress) > 0
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the call ended before it was cancelled: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the cancelled call succeeded")
+	}
+	mu.Lock()
+	got := strings.Join(progress, ",")
+	mu.Unlock()
+	if got != "falling asleep" {
+		t.Errorf("progress: %q, want falling asleep", got)
+	}
+	if nodes[1].metric(t, "spine_cluster_requests_total", `route="forwarded"`) <= forwarded {
+		t.Error("node 1 forwarded nothing: the call did not cross the hop")
 	}
 }
 
