@@ -143,6 +143,7 @@ func TestClusterSessions(t *testing.T) {
 			if err != nil || got != "4" {
 				return fmt.Errorf("a session of a live node: counter = %q, %v; want 4", got, err)
 			}
+			d.count = append(d.count, got)
 			return nil
 		}
 		if !errors.Is(err, mcp.ErrSessionMissing) {
@@ -161,13 +162,33 @@ func TestClusterSessions(t *testing.T) {
 		if got, err := callText(cs, "aff__counter", nil); err != nil || got != "1" {
 			return fmt.Errorf("the new session: counter = %q, %v; want a new sequence, 1", got, err)
 		}
+		d.count = []string{"1"}
+		return nil
+	})
+	if lost := nodes[1].metric(t, "spine_cluster_requests_total", `route="owner_lost"`) + nodes[2].metric(t, "spine_cluster_requests_total", `route="owner_lost"`); lost == 0 {
+		t.Error("no request was counted as owner_lost")
+	}
+
+	// Node 1 leaves (SIGTERM: it drains and exits 130): its sessions end with it, node 2's
+	// go on.
+	lb.remove(1)
+	nodes[1].stop(t)
+	eachSession(t, sessions, func(d *downstream) error {
+		want := len(d.count) + 1
+		got, err := callText(d.cs, "aff__counter", nil)
+		if d.owner == nodes[1].addr {
+			if !errors.Is(err, mcp.ErrSessionMissing) {
+				return fmt.Errorf("a session of the node that left: counter = %q, %v; want the session missing (404)", got, err)
+			}
+			return nil
+		}
+		if err != nil || got != fmt.Sprint(want) {
+			return fmt.Errorf("a session of the remaining node: counter = %q, %v; want %d", got, err, want)
+		}
 		return nil
 	})
 	for _, d := range sessions {
 		_ = d.cs.Close()
-	}
-	if lost := nodes[1].metric(t, "spine_cluster_requests_total", `route="owner_lost"`) + nodes[2].metric(t, "spine_cluster_requests_total", `route="owner_lost"`); lost == 0 {
-		t.Error("no request was counted as owner_lost")
 	}
 }
 
