@@ -58,5 +58,8 @@ func CheckHostPort(addr string) string {
 	if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
 		return "want a port from 1 to 65535"
 	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return host + " names no node: the address is the node's identity, so give the one its peers reach it at"
+	}
 	return ""
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/capability"
 )
 
 // The names of a node's two actors: every node has them, so a peer reaches them by address.
@@ -82,11 +84,11 @@ func Start(cfg Config) (*Node, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = mcp.DefaultMaxRequestBodyBytes
 	}
-	host, portText, err := net.SplitHostPort(cfg.Address)
-	port, perr := strconv.Atoi(portText)
-	if err != nil || perr != nil || host == "" || port <= 0 {
-		return nil, fmt.Errorf("address %q: want HOST:PORT with a port, e.g. 10.0.0.5:7800", cfg.Address)
+	if msg := capability.CheckHostPort(cfg.Address); msg != "" {
+		return nil, fmt.Errorf("address %q: %s", cfg.Address, msg)
 	}
+	host, portText, _ := net.SplitHostPort(cfg.Address)
+	port, _ := strconv.Atoi(portText)
 	signer, err := NewSigner(cfg.Key)
 	if err != nil {
 		return nil, err
@@ -94,8 +96,8 @@ func Start(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, signer: signer, self: cfg.Address, peers: map[string]bool{},
 		pending: map[string]*relay{}, serving: map[string]context.CancelFunc{}, down: map[string]time.Time{}}
 	for _, p := range cfg.Peers {
-		if _, _, err := net.SplitHostPort(p); err != nil {
-			return nil, fmt.Errorf("peer %q: want HOST:PORT", p)
+		if msg := capability.CheckHostPort(p); msg != "" {
+			return nil, fmt.Errorf("peer %q: %s", p, msg)
 		}
 		if p != n.self {
 			n.peers[p] = true

@@ -111,6 +111,7 @@ func TestStartBadConfig(t *testing.T) {
 	}{
 		{"no port", Config{Address: "127.0.0.1", Key: key}, "HOST:PORT"},
 		{"bad peer", Config{Address: "127.0.0.1:7", Peers: []string{"nope"}, Key: key}, `peer "nope"`},
+		{"unspecified address", Config{Address: "0.0.0.0:7", Key: key}, "names no node"},
 		{"short key", Config{Address: "127.0.0.1:7", Key: []byte("k")}, "32 bytes"},
 	} {
 		if _, err := Start(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
