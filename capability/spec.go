@@ -237,6 +237,7 @@ type Project struct {
 	Defaults Policy
 	Describe DescribeConfig
 	Serve    ServeConfig
+	Cluster  ClusterConfig
 	Servers  []ServerSpec
 }
 

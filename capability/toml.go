@@ -17,7 +17,7 @@ import (
 )
 
 // topKeys are the top-level tables of spine.toml.
-var topKeys = []string{"log", "defaults", "servers", "describe", "serve"}
+var topKeys = []string{"log", "defaults", "servers", "describe", "serve", "cluster"}
 
 // Parse reads a spine.toml document. file names the document in messages, and relative
 // paths (cwd) resolve against its directory; nothing is read from disk. Parse does not read
@@ -45,6 +45,9 @@ func Parse(file string, data []byte) (*Project, error) {
 	}
 	if t, ok := root.subTable("serve"); ok {
 		parseServe(t, &p.Serve)
+	}
+	if t, ok := root.subTable("cluster"); ok {
+		parseCluster(t, &p.Cluster)
 	}
 	p.Servers = doc.servers(root, func(name string) ServerSpec { return newServer(name, p.Defaults) })
 	if err := errs.err(); err != nil {

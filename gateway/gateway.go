@@ -96,6 +96,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	}
 	g.server = mcp.NewServer(&mcp.Implementation{Name: "spine", Title: "SPINE", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: opts.Instructions,
+		GetSessionID: opts.NewSessionID,
 		Capabilities: &mcp.ServerCapabilities{
 			Tools:     &mcp.ToolCapabilities{ListChanged: true},
 			Resources: &mcp.ResourceCapabilities{ListChanged: true},

@@ -18,6 +18,9 @@ import (
 // own arguments, and the call runs in that handle's upstream session.
 const SessionArg = "spine_session"
 
+// handlePrefix starts every spine_session handle, telling it from a session id.
+const handlePrefix = "h-"
+
 // ErrUnknownHandle: a spine_session handle that was never given, was closed, or expired.
 var ErrUnknownHandle = errors.New("unknown or expired spine_session handle: open a new one with <server>__open_session (its state is gone)")
 
@@ -29,9 +32,7 @@ type handle struct {
 
 // openHandle starts an affinity set for a new handle.
 func (t *sessionTable) openHandle() (string, error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	id := "h-" + hex.EncodeToString(b[:])
+	id := handlePrefix + t.g.opts.NewSessionID()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -55,6 +56,13 @@ func (t *sessionTable) byHandle(id string) (*affinitySet, error) {
 	}
 	h.lastUsed = time.Now()
 	return h.set, nil
+}
+
+// randomID is Options.NewSessionID's default: 128 random bits in hex.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
 
 // closeHandle closes handle id; false when there is none.

@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // modernVersion is the first protocol version without sessions (server/discover, stateless
@@ -43,6 +44,9 @@ type HTTPOptions struct {
 	// before its answer. Default: application/json, the answer alone, with those messages
 	// on the session's GET stream — which a client that never opens one does not receive.
 	StreamResponses bool
+	// Metrics are served on /metrics besides the gateway's own (a cluster node's routing
+	// counts). Default: none.
+	Metrics []prometheus.Collector
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -137,7 +141,7 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", endpoint)
-	g.monitor(opts.Auth).Mount(mux)
+	g.monitor(opts.Auth, opts.Metrics).Mount(mux)
 	names := g.namesJSON()
 	if opts.Auth != nil {
 		names = opts.Auth.middleware(names)

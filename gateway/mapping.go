@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+
+	"github.com/spine-mcp/spine/capability"
 )
 
 // Mapping is what the gateway advertises and where each name leads: what
@@ -59,4 +61,19 @@ func entries(ns *namespace, names map[string][]byte) []Entry {
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+// SessionFree reports whether a call of the advertised tool needs nothing of a downstream
+// session — a tool of a shared or identity server — so that any node of a cluster may serve
+// it, without the session. A workflow's tool or an affinity server's needs the session's own
+// node; so does a name not advertised (the owner answers it).
+func (g *Gateway) SessionFree(tool string) bool {
+	g.cat.mu.Lock()
+	t, ok := g.cat.tools.lookup(tool)
+	g.cat.mu.Unlock()
+	if !ok || t.Server == workflowServer {
+		return false
+	}
+	s, ok := g.project.Server(t.Server)
+	return ok && s.Isolation != capability.IsolationAffinity
 }

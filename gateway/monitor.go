@@ -4,14 +4,17 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/spine-mcp/spine/ops"
 )
 
 // monitor serves the operations endpoints (/metrics, /healthz, /readyz, /status,
 // /status.json) of the gateway's executor, with the gateway's downstream sessions and name
-// collisions as extra sources, behind auth (nil: open). The gateway closes it.
-func (g *Gateway) monitor(auth *Auth) *ops.Monitor {
-	opts := ops.Options{}
+// collisions as extra sources and metrics besides, behind auth (nil: open). The gateway
+// closes it.
+func (g *Gateway) monitor(auth *Auth, metrics []prometheus.Collector) *ops.Monitor {
+	opts := ops.Options{Collectors: metrics}
 	if auth != nil {
 		opts.Auth = auth.middleware
 	}

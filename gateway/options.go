@@ -38,6 +38,10 @@ type Options struct {
 	HandleTimeout time.Duration
 	// Version is the version the gateway reports in its server info. Default: "dev".
 	Version string
+	// NewSessionID mints the ids of legacy downstream sessions (Mcp-Session-Id) and of
+	// spine_session handles: a cluster node's ids name it and are signed (package cluster).
+	// Default: 128 random bits.
+	NewSessionID func() string
 }
 
 // withDefaults fills in the documented defaults: the one place they are set.
@@ -53,6 +57,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HandleTimeout <= 0 {
 		o.HandleTimeout = 30 * time.Minute
+	}
+	if o.NewSessionID == nil {
+		o.NewSessionID = randomID
 	}
 	if o.Version == "" {
 		o.Version = "dev"

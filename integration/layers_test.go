@@ -71,8 +71,13 @@ func listPackages(t *testing.T) map[string]*goPackage {
 // mechanism reports whether p is the actor system: actors and its internal sub-packages.
 func mechanism(p string) bool { return p == "actors" || strings.HasPrefix(p, "actors/") }
 
+// clusterPkg reports whether p is package cluster (or its wire messages): the other user of
+// protoactor, for its remote alone — nodes exchange messages, no actor of the runtime.
+func clusterPkg(p string) bool { return p == "cluster" || strings.HasPrefix(p, "cluster/") }
+
 // TestImportsFlowOneWay: cmd/spine → executor → actors → {capability, workflows, describe}.
-// The actor system (protoactor) is imported by package actors alone; the CLI reaches the
+// The actor system (protoactor) is imported by package actors (and, for its remote, by
+// package cluster, which sits beside the gateway and knows nothing of the runtime); the CLI reaches the
 // actors only through the executor; the lower packages know nothing of the higher ones; and
 // the executor's public tests and examples use no internal package.
 func TestImportsFlowOneWay(t *testing.T) {
@@ -80,8 +85,8 @@ func TestImportsFlowOneWay(t *testing.T) {
 	for _, p := range pkgs {
 		for _, imports := range [][]string{p.Imports, p.TestImports, p.XTestImports} {
 			for _, imp := range imports {
-				if strings.HasPrefix(imp, "github.com/asynkron/protoactor-go") && !mechanism(p.ImportPath) {
-					t.Errorf("%s imports %s: only actors may use the actor system", p.ImportPath, imp)
+				if strings.HasPrefix(imp, "github.com/asynkron/protoactor-go") && !mechanism(p.ImportPath) && !clusterPkg(p.ImportPath) {
+					t.Errorf("%s imports %s: only actors (and cluster, for remote) may use the actor system", p.ImportPath, imp)
 				}
 				if mechanism(imp) && !mechanism(p.ImportPath) && !(p.ImportPath == "executor" && !slices.Contains(p.XTestImports, imp)) {
 					t.Errorf("%s imports %s: only the executor uses actors (and not in its public tests and examples)", p.ImportPath, imp)
@@ -122,6 +127,7 @@ func TestImportsFlowOneWay(t *testing.T) {
 		"workflows/journal":   {"actors", "executor", "cmd/spine", "describe"},
 		"describe":            {"actors", "executor", "cmd/spine", "workflows"},
 		"internal/demoserver": {"actors", "executor", "cmd/spine"},
+		"cluster":             {"actors", "executor", "gateway", "cmd/spine"},
 	}
 	for p, forbidden := range above {
 		if pkgs[p] == nil {

@@ -27,6 +27,9 @@ type Options struct {
 	// Registry is the registry /metrics serves. Default: a new one with the Collector, and
 	// the Go runtime's and the process's collectors.
 	Registry *prometheus.Registry
+	// Collectors are registered on /metrics besides the executor's (a cluster node's
+	// routing counts). Default: none.
+	Collectors []prometheus.Collector
 }
 
 // defaultRecent is Options.Recent's default: a screenful.
@@ -56,6 +59,7 @@ func NewMonitor(ex *executor.Executor, opts Options) *Monitor {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m.registry.MustRegister(m.collector)
+	m.registry.MustRegister(opts.Collectors...)
 	m.stop = ex.Observe(executor.Observer{Calls: m.history.call, Runs: m.history.run})
 	return m
 }

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/cluster"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/gateway"
 	"github.com/spine-mcp/spine/workflows"
@@ -33,6 +34,7 @@ type serveFlags struct {
 	workflows  listFlag
 	printNames bool
 	output     string
+	cluster    clusterFlags
 }
 
 // runServe is `spine serve`: every enabled server as one MCP server, over stdio and/or
@@ -44,6 +46,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fs.BoolVar(&f.stdio, "stdio", false, "serve one MCP session on stdin/stdout (for a host that launches spine)")
 		fs.Var(&f.workflows, "workflows", "serve the workflow files matching GLOB as tools workflow__<name> (repeatable; default "+defaultServeWorkflows+")")
 		fs.BoolVar(&f.printNames, "print-names", false, "print the advertised names and where each leads, then exit")
+		fs.StringVar(&f.cluster.address, "cluster-address", "", "join a cluster of spine serve nodes: this node's HOST:PORT for its peers (or [cluster] address)")
+		fs.StringVar(&f.cluster.peers, "cluster-peers", "", "the cluster's nodes, HOST:PORT,... (or [cluster] peers); the key that signs session ids is read from $SPINE_CLUSTER_KEY ([cluster] key_env)")
 		outputFlag(fs, &f.output, "text", "json")
 	})
 	if err != nil {
@@ -86,14 +90,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if tp != nil {
 		tracer = tp
 	}
-	gw, err := gateway.New(ctx, p, gateway.Options{
+	var node *cluster.Node
+	if !f.printNames {
+		if node, err = startCluster(e, f.cluster, p.Cluster, httpOpts.MaxBodyBytes); err != nil {
+			return err
+		}
+	}
+	gopts := gateway.Options{
 		TracerProvider: tracer,
 		Names:          gateway.NameMode(cfg.Names),
 		Workflows:      files,
 		Describe:       true,
 		Log:            e.log,
 		Version:        executor.Version(),
-	})
+	}
+	if node != nil {
+		defer node.Close() // after the gateway has closed: peers' requests are served until then
+		gopts.NewSessionID = node.NewSessionID
+	}
+	gw, err := gateway.New(ctx, p, gopts)
 	if err != nil {
 		return badInput(err)
 	}
@@ -104,7 +119,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if f.printNames {
 		return printNames(e, f.output, gw.Names())
 	}
-	return serveUntilDone(ctx, e, gw, f, httpOpts)
+	return serveUntilDone(ctx, e, gw, node, f, httpOpts)
 }
 
 // serveHTTPOptions checks the HTTP settings: a bind that is not loopback needs auth
@@ -212,7 +227,7 @@ func printNames(e *env, output string, m gateway.Mapping) error {
 
 // serveUntilDone serves until ctx ends (a signal) or, with --stdio, until the host closes
 // stdin; then the listener stops and the gateway closes.
-func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, f serveFlags, httpOpts gateway.HTTPOptions) error {
+func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, node *cluster.Node, f serveFlags, httpOpts gateway.HTTPOptions) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	errs := make(chan error, 2)
@@ -223,7 +238,15 @@ func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, f serveFla
 		if err != nil {
 			return badInput(fmt.Errorf("--http %s: %w", f.http, err))
 		}
-		srv = &http.Server{Handler: gw.Handler(httpOpts), ReadHeaderTimeout: 10 * time.Second}
+		if node != nil {
+			httpOpts.Metrics = append(httpOpts.Metrics, node)
+		}
+		h := gw.Handler(httpOpts)
+		if node != nil { // verify session ids first; forward other nodes' sessions to them
+			node.SetHandler(h, gw.SessionFree)
+			h = node.Route("/mcp", h)
+		}
+		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		url := "http://" + ln.Addr().String() + "/mcp"
 		if f.stdio { // stdout carries the stdio session's frames
 			fmt.Fprintln(e.stderr, url)
@@ -264,6 +287,9 @@ func serveUntilDone(ctx context.Context, e *env, gw *gateway.Gateway, f serveFla
 			_ = srv.Shutdown(dctx)
 		}
 	}()
+	if node != nil { // forwarded streams end, forwarded calls finish
+		node.Drain(dctx)
+	}
 	gw.Drain(dctx)
 	<-shut
 	for ; running > 0; running-- {
