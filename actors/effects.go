@@ -9,18 +9,20 @@ import (
 	"github.com/spine-mcp/spine/actors/internal/pool"
 )
 
-// run carries out the effects the pool decided for one input, then publishes the session
-// gauges. docs/design.md, "The pool state machine".
+// run publishes the session gauges as the pool stands after one input, then carries out the
+// effects it decided: first, because a dispatched call may be answered (by its session,
+// straight to the caller) before the carrying is over, and a caller that then reads Stats
+// must find the queue it left. docs/design.md, "The pool state machine".
 func (s *serverActor) run(ctx actor.Context, effects []pool.Effect) {
-	for i := range effects {
-		s.carry(ctx, &effects[i])
-	}
 	connecting, busy, idle := s.pool.Gauges()
 	s.stats.connecting.Store(int64(connecting))
 	s.stats.busy.Store(int64(busy))
 	s.stats.idle.Store(int64(idle))
 	s.stats.ready.Store(int64(busy + idle))
 	s.stats.queued.Store(int64(s.pool.Waiting()))
+	for i := range effects {
+		s.carry(ctx, &effects[i])
+	}
 }
 
 // carry carries out one effect: the only place where a pool decision meets protoactor.

@@ -23,6 +23,11 @@ var (
 	// it was not replayed because the retry policy forbids it (the tool is not annotated
 	// readOnlyHint or idempotentHint, nor listed in idempotent_tools).
 	ErrSessionLost = outcome.ErrSessionLost
+	// ErrStateLost: the session of an affinity key (isolation = "affinity") ended — it died,
+	// idled out or was recycled — and the state it held for its caller with it. The first
+	// call of the key after that fails with it (not sent), or the call it was running fails
+	// with ErrSessionLost; the next call opens a new session.
+	ErrStateLost = outcome.ErrStateLost
 	// ErrNotSent: the call certainly never reached the server (no session could be had, or
 	// the session was already dead); retries, if any, ran out.
 	ErrNotSent = outcome.ErrNotSent

@@ -36,6 +36,7 @@ type Reason = outcome.Reason
 // The reasons of failures (actors/internal/outcome documents each).
 const (
 	ReasonSessionLost   = outcome.ReasonSessionLost
+	ReasonStateLost     = outcome.ReasonStateLost
 	ReasonConnect       = outcome.ReasonConnect
 	ReasonConnectTime   = outcome.ReasonConnectTime
 	ReasonTransport     = outcome.ReasonTransport

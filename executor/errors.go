@@ -19,6 +19,11 @@ var (
 	// ErrSessionLost: the session died during a call that may have run and is not safe to
 	// replay (class maybe_ran).
 	ErrSessionLost = actors.ErrSessionLost
+	// ErrStateLost: the dedicated session of an affinity key (WithAffinity) ended — it died,
+	// idled out or was recycled — and the state it held with it. The key's first call after
+	// that fails with it (class not_sent), unless a call running on the session already
+	// failed with the loss; the next call opens a new session. Never hidden, never twice.
+	ErrStateLost = actors.ErrStateLost
 	// ErrNotSent: the call certainly never reached the server (class not_sent): it is safe to
 	// try again.
 	ErrNotSent = actors.ErrNotSent

@@ -18,7 +18,7 @@ var ErrNoSession = errors.New("this server keeps state per session (isolation = 
 
 // ErrStateLost: the upstream session of an affinity server that served this downstream
 // session ended, and the state it held with it. Reported once; the next call opens a new one.
-var ErrStateLost = errors.New("the server's state was lost: its session ended; the next call opens a new session, starting from scratch")
+var ErrStateLost = executor.ErrStateLost
 
 // sessionTable holds the downstream sessions that called an affinity server, each with its
 // own affinity set. A downstream session that ends (DELETE, idle timeout, stdio EOF,
@@ -125,37 +125,28 @@ func (t *sessionTable) live() int {
 
 // affinitySet is one downstream session's upstream sessions of the affinity servers: the
 // sessions of its key (the downstream session id, or a handle) in the gateway's executor,
-// whose affinity pools give each key sessions of its own. It tracks which upstream session
-// serves each server, so that a lost one is reported, once, instead of being silently
-// replaced by a fresh one that knows nothing.
+// whose affinity pools give each key sessions of its own. The pool tells a lost one, once,
+// instead of silently replacing it with a fresh one that knows nothing (ErrStateLost).
 type affinitySet struct {
-	key   string
-	ex    *executor.Executor // the gateway's executor, shared by every set
-	mu    sync.Mutex
-	using map[string]uint64 // server -> the upstream session serving this downstream session
-	lost  map[string]bool   // servers whose session ended since the last call
-	once  sync.Once
-	err   error
+	key  string
+	ex   *executor.Executor // the gateway's executor, shared by every set
+	once sync.Once
+	err  error
 }
 
 // newAffinitySet returns the affinity set of downstream session (or handle) key. Its
 // sessions start with its first call.
 func (g *Gateway) newAffinitySet(key string) (*affinitySet, error) {
-	return &affinitySet{key: key, ex: g.ex, using: map[string]uint64{}, lost: map[string]bool{}}, nil
+	return &affinitySet{key: key, ex: g.ex}, nil
 }
 
-// affinityEvent hands an affinity server's event to the set whose key it concerns.
+// affinityEvent hands an affinity server's list change to the set whose key it concerns.
 func (g *Gateway) affinityEvent(e executor.Event) {
 	key, ok := strings.CutPrefix(e.Pool, "affinity:")
-	if !ok {
+	if !ok || e.Kind != executor.EventListChanged {
 		return
 	}
-	set := g.sessions.lookup(key)
-	if set == nil {
-		return
-	}
-	set.event(e)
-	if e.Kind == executor.EventListChanged {
+	if set := g.sessions.lookup(key); set != nil {
 		g.refresh.request(e.Server, set)
 	}
 }
@@ -165,40 +156,12 @@ func (s *affinitySet) scope(ctx context.Context) context.Context {
 	return executor.WithAffinity(ctx, s.key)
 }
 
-// event follows which upstream session serves each server. It runs on actor goroutines.
-func (s *affinitySet) event(e executor.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch e.Kind {
-	case executor.EventSessionOpened:
-		s.using[e.Server] = e.Session
-	case executor.EventSessionLost, executor.EventHealthFailed, executor.EventSessionClosed, executor.EventRecycled:
-		if e.Session != 0 && s.using[e.Server] == e.Session {
-			delete(s.using, e.Server)
-			s.lost[e.Server] = true
-		}
-	}
-}
-
-// call calls tool on server in this downstream session's own upstream session. A session
-// lost since the last call fails this call, once, with ErrStateLost; a session lost during
-// the call is reported by the call's own error.
+// call calls tool on server in this downstream session's own upstream session. The pool
+// tells the end of that session once: on the call it was running (ErrSessionLost, which
+// the error here adds ErrStateLost to), or on the key's next call (ErrStateLost).
 func (s *affinitySet) call(ctx context.Context, server, tool string, args any) (*mcp.CallToolResult, error) {
-	s.mu.Lock()
-	if s.lost[server] {
-		delete(s.lost, server)
-		s.mu.Unlock()
-		return nil, fmt.Errorf("server %q: %w", server, ErrStateLost)
-	}
-	s.mu.Unlock()
 	res, err := s.ex.CallTool(s.scope(ctx), server, tool, args)
 	if err != nil && errors.Is(err, executor.ErrSessionLost) {
-		// This error is the report: the event of the same loss, before or after it, is not
-		// reported again.
-		s.mu.Lock()
-		delete(s.lost, server)
-		delete(s.using, server)
-		s.mu.Unlock()
 		err = fmt.Errorf("%w; %w", err, ErrStateLost)
 	}
 	return res, err

@@ -35,6 +35,7 @@ type Reason string
 // The reasons of failures.
 const (
 	ReasonSessionLost   Reason = "session_lost"    // the session died (before or during the call)
+	ReasonStateLost     Reason = "state_lost"      // an affinity key's session ended: its caller's state is gone
 	ReasonConnect       Reason = "connect_failed"  // no session could be opened
 	ReasonConnectTime   Reason = "connect_timeout" // no session opened within connect_timeout
 	ReasonTransport     Reason = "transport"       // an HTTP transport error
@@ -59,6 +60,7 @@ var (
 	ErrPoolExhausted = errors.New("pool exhausted")
 	ErrCircuitOpen   = errors.New("circuit open")
 	ErrSessionLost   = errors.New("session lost")
+	ErrStateLost     = errors.New("the server's state was lost: its session ended; the next call opens a new session, starting from scratch")
 	ErrNotSent       = errors.New("not sent")
 	ErrMaybeRan      = errors.New("may have run")
 	ErrClosed        = errors.New("closed")
@@ -93,6 +95,8 @@ func (f *Failure) Is(target error) bool {
 		return f.Class == ClassNotSent
 	case ErrSessionLost:
 		return f.Class == ClassMaybeRan && f.Reason == ReasonSessionLost
+	case ErrStateLost:
+		return f.Reason == ReasonStateLost
 	case ErrMaybeRan:
 		return f.Class == ClassMaybeRan || f.Class == ClassTimeout
 	case context.DeadlineExceeded:

@@ -26,6 +26,9 @@ func (p *Pool) Arrive(in Call) []Effect {
 	c.enqueued = now
 	c.key = p.keyFor(in.Identity, in.Affinity)
 	p.touch(c.key)
+	if p.toldStateLost(c) {
+		return p.out
+	}
 	if p.circuit.rejects(now) && c.key.pick(p.cfg.MaxInflight, c.only, c.exclusive) == nil {
 		p.reply(c, p.circuitError(now))
 		return p.out
@@ -182,6 +185,7 @@ func (p *Pool) settle(c *call, s *session, f *outcome.Failure) {
 		p.emit(Effect{Kind: Arm, Timer: Timer{Kind: RetryTimer, Call: c.ID}, After: RetryBackoff.Delay(c.attempts)})
 		return
 	}
+	p.lossTold(c, f)
 	if f.Reason == outcome.ReasonSessionLost {
 		f.Message = lostMessage(c, f)
 	}
@@ -194,6 +198,9 @@ func (p *Pool) settle(c *call, s *session, f *outcome.Failure) {
 func (p *Pool) mayRetry(c *call, f *outcome.Failure) bool {
 	if c.attempts > p.cfg.Retries || c.only != 0 || p.draining || f.Class == outcome.ClassTimeout {
 		return false
+	}
+	if f.Reason == outcome.ReasonSessionLost && p.holdsState(c.key) {
+		return false // another session would not hold the caller's state (stateloss.go)
 	}
 	if d := c.Deadline; !d.IsZero() && p.clock.Now().After(d) {
 		return false

@@ -25,7 +25,9 @@ func (p *Pool) maintain() {
 			}
 		}
 		p.replenish(k, false)
-		if name != "" && len(k.sessions) == 0 && !k.busy() && now.Sub(k.lastUsed) > p.cfg.IdleTimeout {
+		// A key whose caller is still to be told of its lost state is kept (stateloss.go):
+		// only the bound on keys forgets it.
+		if name != "" && len(k.sessions) == 0 && !k.busy() && !k.stateLost && now.Sub(k.lastUsed) > p.cfg.IdleTimeout {
 			p.forgetKey(k)
 		}
 	}

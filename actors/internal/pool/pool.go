@@ -58,6 +58,7 @@ type session struct {
 	created  time.Time
 	lastUsed time.Time // last call finished (or ready)
 	reason   string    // why it is retiring
+	lossTold bool      // a call failed with its loss (affinity: its key's caller knows)
 }
 
 func (s *session) live() bool { return s.state != dead && s.state != retiring }
@@ -72,6 +73,11 @@ type key struct {
 	use      *list.Element // its place in Pool.byUse
 	maxSize  int
 	minSize  int
+	// stateLost: the key holds one caller's state (affinity) and its session ended other
+	// than by Release — died, idled out, recycled — since a call of the key last learned of
+	// it. The next call is failed once with ErrStateLost rather than run silently on a new
+	// session that knows nothing (stateloss.go).
+	stateLost bool
 }
 
 // Call is a call (or a batch's reservation) arriving at the pool.

@@ -2,6 +2,10 @@ package pool
 
 import "github.com/spine-mcp/spine/actors/internal/outcome"
 
+// reasonReleased is the retire reason of Release: the only end of an affinity key's session
+// its caller asked for, so the only one not told to the key's next call.
+const reasonReleased = "released"
+
 // Release ends an isolation key's sessions because their owner is gone (a gateway's
 // downstream session ended): the calls of the key still waiting are refused with
 // ErrReleased, idle sessions stop now, busy ones once their calls are done, and the key is
@@ -20,7 +24,7 @@ func (p *Pool) Release(identity, affinity string) ([]Effect, int) {
 	n := 0
 	for _, s := range append([]*session(nil), k.sessions...) {
 		if s.live() {
-			p.retire(s, "released")
+			p.retire(s, reasonReleased)
 			n++
 		}
 	}

@@ -156,6 +156,7 @@ func (p *Pool) sessionFailed(s *session, err error) {
 	p.streak++
 	p.emit(Effect{Kind: Lost, Session: s.id, Key: s.key.name, Err: err})
 	p.emit(Effect{Kind: Stop, Session: s.id})
+	p.sessionEnded(s)
 	for _, c := range append([]*call(nil), s.key.waiting.special...) {
 		if c.only == s.id {
 			p.reply(c, outcome.New(outcome.ClassNotSent, outcome.ReasonSessionLost, fmt.Errorf("the pinned session died: %v", err)))
@@ -178,6 +179,9 @@ func (p *Pool) retire(s *session, reason string) {
 	s.key.remove(s)
 	p.emit(Effect{Kind: Closed, Session: s.id, Key: s.key.name, Reason: reason})
 	p.emit(Effect{Kind: Stop, Session: s.id, Reason: reason})
+	if reason != reasonReleased {
+		p.sessionEnded(s)
+	}
 }
 
 // Terminated forgets a session whose actor has stopped, whatever stopped it: its slot is free.
@@ -197,6 +201,7 @@ func (p *Pool) Terminated(sessionID uint64) []Effect {
 		s.key.remove(s)
 		p.emit(Effect{Kind: Restarted, Session: s.id, Key: s.key.name})
 		p.streak++
+		p.sessionEnded(s)
 		p.replenish(s.key, false)
 	}
 	return p.out
