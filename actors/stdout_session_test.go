@@ -1,11 +1,9 @@
 package actors_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,23 +24,6 @@ func shServer(t *testing.T, script string) capability.ServerSpec {
 	return spec
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestBannerOnStdoutIsSkipped: a server that prints a banner on stdout before its first
 // message works; the line is counted, and logged at debug level with its secrets redacted.
 func TestBannerOnStdoutIsSkipped(t *testing.T) {
@@ -50,7 +31,7 @@ func TestBannerOnStdoutIsSkipped(t *testing.T) {
 	const token = "tok-5f1e2d3c4b"
 	spec := shServer(t, `echo "Demo MCP server running on stdio (token $DEMO_TOKEN)"; exec "$0" demo-server`)
 	spec.Env = map[string]string{"DEMO_TOKEN": token}
-	var logs syncBuffer
+	var logs spinetest.Buffer
 	rt, err := actors.Start(spinetest.Project(spec), actors.RuntimeOptions{Log: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,10 @@
 package executor_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/spine-mcp/spine/capability"
@@ -14,30 +12,12 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// lockedBuffer is a bytes.Buffer that the actors' goroutines may write to while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestWithSlog: a program that logs with log/slog gets SPINE's logs in its own handler, each
 // record with its level, message and fields — a server that cannot start is a connect_failed
 // warning naming the server and the error — and none of the levels its handler leaves out.
 func TestWithSlog(t *testing.T) {
 	spinetest.NoLeaks(t)
-	var out lockedBuffer
+	var out spinetest.Buffer
 	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	spec := capability.ServerSpec{Name: "missing", Transport: capability.TransportStdio, Enabled: true,
 		Command: "/nonexistent/spine-slog-test", Policy: capability.DefaultPolicy()}

@@ -144,7 +144,7 @@ func TestAsksForwardedStdio(t *testing.T) {
 	dir := project(t, asksProject)
 	cmd := exec.Command(spinetest.Binary(t), "serve", "--stdio")
 	cmd.Dir = dir
-	stderr := &syncBuffer{}
+	stderr := &spinetest.Buffer{}
 	cmd.Stderr = stderr
 	a := &asker{who: "grace"}
 	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,7 +64,7 @@ isolation = "affinity"
 type serving struct {
 	url    string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *spinetest.Buffer
 	done   chan struct{}
 	err    error
 }
@@ -77,7 +76,7 @@ func serve(t *testing.T, dir string, env []string, args ...string) *serving {
 	cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	s := &serving{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	s := &serving{cmd: cmd, stderr: &spinetest.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -179,24 +178,6 @@ func text(res *mcp.CallToolResult) string {
 // demoServers counts the demo server processes started from the binary under test.
 func demoServers(t *testing.T) int {
 	return len(spinetest.Processes(spinetest.Binary(t) + "\x00demo-server"))
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and a test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // upstream is an MCP server in the test process, served over streamable HTTP on loopback:

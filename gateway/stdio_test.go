@@ -53,7 +53,7 @@ func TestServeStdio(t *testing.T) {
 	}
 	cmd := exec.Command(spinetest.Binary(t), "serve", "--stdio")
 	cmd.Dir = dir
-	stderr := &syncBuffer{}
+	stderr := &spinetest.Buffer{}
 	cmd.Stderr = stderr
 	var mu sync.Mutex
 	var steps []string

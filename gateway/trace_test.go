@@ -100,7 +100,7 @@ func TestDownstreamTraceAndLog(t *testing.T) {
 
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	var logs syncBuffer
+	var logs spinetest.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
 	gw, err := gateway.New(ctx, spinetest.Project(web), gateway.Options{TracerProvider: tp,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/spine-mcp/spine/internal/spinetest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestProgressForEachItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, live := range []bool{false, true} {
-		var out syncBuffer
+		var out spinetest.Buffer
 		p := newProgress(&out, wf, live)
 		t0 := time.Now()
 		ev := func(st executor.StepStatus, attempts, done int, elapsed time.Duration) {

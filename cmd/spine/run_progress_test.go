@@ -1,33 +1,14 @@
 package main
 
 import (
-	"bytes"
+	"github.com/spine-mcp/spine/internal/spinetest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/workflows"
 )
-
-// syncBuffer is a bytes.Buffer safe for the progress goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func progressWorkflow(t *testing.T) *workflows.Workflow {
 	t.Helper()
@@ -72,7 +53,7 @@ func feed(p *progress) {
 }
 
 func TestProgressLines(t *testing.T) {
-	var out syncBuffer
+	var out spinetest.Buffer
 	p := newProgress(&out, progressWorkflow(t), false)
 	feed(p)
 	p.close()
@@ -88,7 +69,7 @@ func TestProgressLines(t *testing.T) {
 }
 
 func TestProgressLiveTable(t *testing.T) {
-	var out syncBuffer
+	var out spinetest.Buffer
 	p := newProgress(&out, progressWorkflow(t), true)
 	feed(p)
 	p.close()

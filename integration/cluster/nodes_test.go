@@ -71,7 +71,7 @@ type node struct {
 	addr   string // its cluster address
 	url    string // its MCP endpoint
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *spinetest.Buffer
 	done   chan struct{}
 	err    error
 }
@@ -83,7 +83,7 @@ func startNode(t testing.TB, dir string, env []string, args ...string) *node {
 	cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	n := &node{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	n := &node{cmd: cmd, stderr: &spinetest.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = n.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -273,24 +273,6 @@ func proxy(w http.ResponseWriter, r *http.Request, base string) {
 			return
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and a test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // steer makes node i the balancer's next pick.

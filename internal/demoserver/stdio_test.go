@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,35 +17,16 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// syncBuffer collects a child's stderr; exec copies into it from its own
-// goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // demoProcess returns a command that runs this test binary as a stdio demo
 // server (see TestMain), killed at the latest when the test ends.
-func demoProcess(t *testing.T, greeting string) (*exec.Cmd, *syncBuffer) {
+func demoProcess(t *testing.T, greeting string) (*exec.Cmd, *spinetest.Buffer) {
 	t.Helper()
 	cmd := exec.CommandContext(testContext(t), os.Args[0])
 	// Under -race the child would otherwise linger a second after exiting,
 	// hiding a slow shutdown.
 	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 	cmd.Env = append(os.Environ(), helperEnv+"=stdio", "DEMO_GREETING="+greeting, "GORACE="+gorace)
-	stderr := &syncBuffer{}
+	stderr := &spinetest.Buffer{}
 	cmd.Stderr = stderr
 	return cmd, stderr
 }
@@ -117,7 +97,7 @@ func TestStdioProcessCrash(t *testing.T) {
 type rawPeer struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *spinetest.Buffer
 	stdin  io.WriteCloser
 	lines  *bufio.Scanner
 }

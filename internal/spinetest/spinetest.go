@@ -190,3 +190,23 @@ func Processes(substr string) []int {
 	}
 	return pids
 }
+
+// Buffer is a bytes.Buffer safe for concurrent writes (a child process's output copied in by
+// exec, goroutines' logs) and a test's reads.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
