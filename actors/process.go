@@ -31,7 +31,7 @@ type process struct {
 	waitErr error         // valid after exited is closed
 
 	exitMu   sync.Mutex
-	reaped   bool   // under exitMu: the process has exited and its hook (if any) has run
+	reaped   bool   // under exitMu: the leader is reaped; its pid (the group's id) is not ours any more
 	exitHook func() // under exitMu: run by the reaping goroutine once the process has exited
 
 	stderr     *tail
@@ -79,18 +79,46 @@ func startProcess(spec *capability.ServerSpec, td *teardown, onStderr func(line 
 		td: td,
 	}
 	go p.drainStderr(errR, onStderr)
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-		p.exitMu.Lock()
-		hook := p.exitHook
-		p.reaped, p.exitHook = true, nil
-		p.exitMu.Unlock()
-		if hook != nil {
-			hook()
-		}
-	}()
+	go p.reap()
 	return p, nil
+}
+
+// reap waits for the process to exit, ends what it forked, reaps it and runs its exit hook.
+//
+// A process group is signalled by its id, which is its leader's pid; once the leader is
+// reaped, that pid may be given to another process (pids wrap at pid_max, 32,768 by
+// default, within minutes on a busy machine), and a kill(-pid) would reach whatever group
+// leader has it then — another server, a shell, a test run. So the group is signalled only
+// while the leader is unreaped: on Linux the exit is awaited without reaping (awaitExit),
+// the group is killed, and only then the leader is reaped; signalGroup sends nothing after.
+func (p *process) reap() {
+	zombie := awaitExit(p.pid())
+	if zombie {
+		p.exitMu.Lock()
+		_ = syscall.Kill(-p.pid(), syscall.SIGKILL) // the leader is gone: what it forked goes too
+	}
+	err := p.cmd.Wait()
+	if !zombie {
+		p.exitMu.Lock()
+	}
+	p.waitErr = err
+	hook := p.exitHook
+	p.reaped, p.exitHook = true, nil
+	p.exitMu.Unlock()
+	close(p.exited)
+	if hook != nil {
+		hook()
+	}
+}
+
+// signalGroup sends sig to every process of the server's group, unless the leader has been
+// reaped: its pid may be another process's now (see reap).
+func (p *process) signalGroup(sig syscall.Signal) {
+	p.exitMu.Lock()
+	defer p.exitMu.Unlock()
+	if !p.reaped {
+		_ = syscall.Kill(-p.pid(), sig)
+	}
 }
 
 // onExit runs f once the process has exited: on the goroutine that reaps it, or at once if it
@@ -189,13 +217,13 @@ func (p *process) terminate(hurry <-chan struct{}) {
 	defer p.released.Do(p.td.released)
 	p.stdin.Close()
 	if !p.waitExit(exitGrace, hurry) {
-		_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
+		p.signalGroup(syscall.SIGTERM)
 		// A stopped process (SIGSTOP, a debugger, a suspended job) would hold SIGTERM pending
 		// for the whole grace.
-		_ = syscall.Kill(-p.pid(), syscall.SIGCONT)
+		p.signalGroup(syscall.SIGCONT)
 		p.waitExit(termGrace, hurry)
 	}
-	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+	p.signalGroup(syscall.SIGKILL) // once reaped, reap has killed the group already
 	<-p.exited
 	waitGroupGone(p.pid(), killGrace)
 	p.stdout.Close()

@@ -6,7 +6,23 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
+
+// awaitExit blocks until process pid has exited, and leaves it unreaped (WNOWAIT): until it
+// is reaped, its pid — its process group's id — is not given to another process. It reports
+// whether it could wait so (false: the caller reaps at once, and the group is not signalled
+// after the exit).
+func awaitExit(pid int) bool {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return err == nil
+		}
+	}
+}
 
 // sysProcAttr starts a server in a process group of its own, and has the kernel SIGKILL it
 // when SPINE dies without a teardown (SIGKILL, a crash, the OOM killer), so that no direct

@@ -117,19 +117,19 @@ func (s *RawSession) Pid() int {
 	return s.cmd.Process.Pid
 }
 
-// Close ends the session as go-sdk does (calls still in flight must be done first: it waits
-// for them). For stdio that closes the server's stdin and waits for it to exit, then sends
-// SIGTERM, then SIGKILL (go-sdk's CommandTransport, terminateGrace apart); then whatever the
-// server's process group still holds (processes it forked) is killed. An HTTP session's idle
-// connections are closed.
+// Close ends the session. For stdio the server's process group (the server and whatever it
+// forked) is killed first, while go-sdk has not reaped the server yet — after that its pid,
+// the group's id, may belong to another process — and then go-sdk's Close reaps it (calls
+// still in flight must be done first: it waits for them). An HTTP session's idle connections
+// are closed.
 func (s *RawSession) Close() {
+	if pid := s.Pid(); pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGKILL) // ESRCH: the group is gone already
+	}
 	if s.session != nil {
 		_ = s.session.Close()
 	}
 	s.cancel()
-	if pid := s.Pid(); pid > 0 {
-		_ = syscall.Kill(-pid, syscall.SIGKILL) // ESRCH: the group is gone already
-	}
 	if s.http != nil {
 		s.http.CloseIdleConnections()
 	}
