@@ -76,6 +76,9 @@ func (a *sessionActor) begin(d *dispatch) {
 			// The server no longer speaks what this session settled on: the next session
 			// probes again. The call is answered with the server's error, not re-run.
 			a.eras.forget(a.spec)
+			// Dead at once, not when the session actor reads sessionDied: a call dispatched
+			// here meanwhile is refused unsent and goes to a session that probes again.
+			a.markDead()
 			root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
 		}
 		if err != nil {
