@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/spine-mcp/spine/capability"
+	"github.com/spine-mcp/spine/cluster/wire"
 )
 
 // The names of a node's two actors: every node has them, so a peer reaches them by address.
@@ -175,16 +176,18 @@ func (n *Node) servesHere(tool string) bool {
 }
 
 // Drain is the node's graceful leave: new sessions are refused (503: the load balancer
-// retries elsewhere), forwarded streams (GET) end — their clients re-open them, through a
-// live node, to the owner —, and forwarded requests in flight get until ctx ends to finish;
-// then the rest are ended too. Requests forwarded to this node are still served until Close.
+// retries elsewhere), forwarded streams (GET) are ended by their owners — so that when the
+// client sees its stream end and re-opens it through a live node, the owner has let go of
+// the old one (go-sdk refuses a second stream of a session with 409, and the client then
+// gives the session up) —, and forwarded requests in flight get until ctx ends to finish;
+// then the rest are ended here. Requests forwarded to this node are still served until Close.
 func (n *Node) Drain(ctx context.Context) {
 	n.leaving.Store(true)
 	errLeaving := errors.New("this node is leaving the cluster")
 	n.mu.Lock()
-	for _, r := range n.pending {
+	for id, r := range n.pending {
 		if r.stream {
-			r.fail(errLeaving)
+			n.system.Root.Send(actor.NewPID(r.owner, ownerActor), &wire.Cancel{Id: id, ReplyAddress: n.self})
 		}
 	}
 	n.mu.Unlock()

@@ -133,9 +133,10 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, owner string, bod
 	for {
 		m, err := rl.next(r.Context())
 		if err != nil {
-			if r.Context().Err() != nil { // the client went away: the owner need not go on
-				n.system.Root.Send(ownerPID, &wire.Cancel{Id: id, ReplyAddress: n.self})
-			}
+			// The client went away, or this node ends the relay: the owner need not go on
+			// (and a stream it holds would refuse the client's next one). A gone owner
+			// never reads it.
+			n.system.Root.Send(ownerPID, &wire.Cancel{Id: id, ReplyAddress: n.self})
 			return wroteHead
 		}
 		switch m := m.(type) {
