@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -87,7 +88,9 @@ func (rt *Runtime) StartWorkflow(w *workflows.Workflow, opts RunOptions) (*Workf
 		Resume:      opts.Resume,
 		NameError:   rt.nameError,
 	})
-	pid, err := rt.spawnWork(props, "workflow-"+id)
+	// The name is unique even when a run id comes back (a resume): the actor of the run that
+	// ended may still be registered while it stops.
+	pid, err := rt.spawnWork(props, "workflow-"+id+"-"+strconv.FormatUint(rt.NextID(), 10))
 	if err != nil {
 		rt.system.ProcessRegistry.Remove(reply)
 		return nil, fmt.Errorf("workflow %q: run %q: %w", w.Name, id, err)
