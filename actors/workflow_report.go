@@ -24,6 +24,14 @@ func (a *workflowActor) finish(ctx actor.Context) {
 	if reason == nil { // only a workflow built by hand can leave steps that never became ready
 		reason = errors.New("its dependencies never finished")
 	}
+	// A call still in flight here was cut short by the runtime closing (the actor was stopped
+	// from outside): it fails with ErrClosed, as a direct call would, rather than reading as
+	// a cancellation the caller asked for. The server's own ErrClosed answer may be queued
+	// behind the stop.
+	cut := StepCancelled
+	if a.leaving && errors.Is(reason, ErrClosed) {
+		cut = StepFailed
+	}
 	for _, sr := range a.steps {
 		if sr.retry != nil {
 			sr.retry.Stop()
@@ -33,14 +41,18 @@ func (a *workflowActor) finish(ctx actor.Context) {
 				it.retry.Stop()
 			}
 			switch it.status {
-			case StepRunning, StepRetrying:
+			case StepRunning:
+				a.itemSettle(sr, it, cut, reason)
+			case StepRetrying:
 				a.itemSettle(sr, it, StepCancelled, reason)
 			case StepPending:
 				a.itemSettle(sr, it, StepSkipped, fmt.Errorf("not run: %w", reason))
 			}
 		}
 		switch sr.status {
-		case StepRunning, StepRetrying: // only when the actor is stopped from outside
+		case StepRunning: // only when the actor is stopped from outside
+			a.settle(sr, cut, reason)
+		case StepRetrying:
 			a.settle(sr, StepCancelled, reason)
 		case StepPending:
 			a.skip(sr, fmt.Errorf("not run: %w", reason))

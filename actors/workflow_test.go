@@ -360,6 +360,45 @@ retries = 2
 	}
 }
 
+// TestWorkflowStoppedFromOutside: a run whose actor is stopped while calls are in flight
+// (the runtime closing, before the server's own ErrClosed answer is read) reports those
+// calls failed with ErrClosed, not cancelled as if the caller had asked, and never retried.
+func TestWorkflowStoppedFromOutside(t *testing.T) {
+	r := startFake(t, `
+[[steps]]
+id = "slow"
+server = "fake"
+tool = "hang"
+retries = 2
+
+[[steps]]
+id = "each"
+server = "fake"
+tool = "hang"
+for_each = ["a", "b"]
+retries = 2
+`)
+	r.waitEvent("slow", StepRunning)
+	r.waitEvent("each", StepRunning)
+	_ = r.system.Root.StopFuture(r.pid).Wait()
+	rep := r.wait()
+	if s := r.step(rep, "slow"); s.Status != StepFailed || !errors.Is(s.Err, ErrClosed) || s.Attempts != 1 {
+		t.Errorf("slow: %s after %d attempts, %v: want failed with ErrClosed, not retried", s.Status, s.Attempts, s.Err)
+	}
+	each := r.step(rep, "each")
+	if each.Status != StepFailed || !errors.Is(each.Err, ErrClosed) {
+		t.Errorf("each: %s, %v: want failed with ErrClosed", each.Status, each.Err)
+	}
+	for _, it := range each.Items { // in flight: failed once; not started yet: skipped
+		if !(it.Status == StepFailed && it.Attempts == 1) && !(it.Status == StepSkipped && it.Attempts == 0) {
+			t.Errorf("each item %d: %s after %d attempts (%s): want failed once or skipped", it.Index, it.Status, it.Attempts, it.Error)
+		}
+	}
+	if rep.OK || !errors.Is(rep.Err, ErrClosed) {
+		t.Errorf("run ok=%v err=%v, want failed with ErrClosed", rep.OK, rep.Err)
+	}
+}
+
 func TestWorkflowRenderFailure(t *testing.T) {
 	r := startFake(t, `
 [[steps]]

@@ -21,7 +21,7 @@ const (
 	StepOK        StepStatus = "ok"        // answered; a tool result without isError
 	StepFailed    StepStatus = "failed"    // the last attempt failed, or the tool answered with isError
 	StepSkipped   StepStatus = "skipped"   // never started: a dependency did not succeed, or the run stopped first
-	StepCancelled StepStatus = "cancelled" // in flight or waiting to retry when the run stopped
+	StepCancelled StepStatus = "cancelled" // in flight or waiting to retry when the run was cancelled (a call cut by Close fails with ErrClosed)
 )
 
 // Finished reports whether the status is final.
