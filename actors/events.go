@@ -80,23 +80,28 @@ func LogEvents(logger zerolog.Logger) EventHook {
 		default:
 			ev = logger.Debug()
 		}
-		ev = ev.Str("event", string(e.Kind)).Str("server", e.Server)
-		if e.Session != 0 {
-			ev = ev.Uint64("session", e.Session)
-		}
-		if e.Pool != "" {
-			ev = ev.Str("pool", e.Pool)
-		}
-		if e.Duration != 0 {
-			ev = ev.Dur("duration", e.Duration)
-		}
-		if e.Reason != "" {
-			ev = ev.Str("reason", e.Reason)
-		}
-		if e.Err != nil {
-			ev = ev.Err(e.Err)
-		}
-		ev.Msg(string(e.Kind))
+		ev.EmbedObject(e).Msg(string(e.Kind))
+	}
+}
+
+// MarshalZerologObject writes the event's structured fields (event, server, and session,
+// pool, duration, reason and error when set) to a log line: logger.Warn().EmbedObject(e).
+func (e Event) MarshalZerologObject(ev *zerolog.Event) {
+	ev.Str("event", string(e.Kind)).Str("server", e.Server)
+	if e.Session != 0 {
+		ev.Uint64("session", e.Session)
+	}
+	if e.Pool != "" {
+		ev.Str("pool", e.Pool)
+	}
+	if e.Duration != 0 {
+		ev.Dur("duration", e.Duration)
+	}
+	if e.Reason != "" {
+		ev.Str("reason", e.Reason)
+	}
+	if e.Err != nil {
+		ev.Err(e.Err)
 	}
 }
 

@@ -44,6 +44,11 @@ type Event struct {
 // String renders the event for people.
 func (e Event) String() string { return e.actors().String() }
 
+// MarshalZerologObject writes the event's structured fields (event, server, and session,
+// pool, duration, reason and error when set), the ones LogEvents writes, to a log line:
+// logger.Debug().EmbedObject(e).Msg(string(e.Kind)).
+func (e Event) MarshalZerologObject(ev *zerolog.Event) { e.actors().MarshalZerologObject(ev) }
+
 // EventHook receives pool and lifecycle events. It is called from the actors' goroutines and
 // must not block.
 type EventHook func(Event)

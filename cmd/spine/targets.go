@@ -99,22 +99,6 @@ func logEvents(log zerolog.Logger) executor.EventHook {
 			logged(e)
 			return
 		}
-		ev := log.Debug().Str("event", string(e.Kind)).Str("server", e.Server)
-		if e.Session != 0 {
-			ev = ev.Uint64("session", e.Session)
-		}
-		if e.Pool != "" {
-			ev = ev.Str("pool", e.Pool)
-		}
-		if e.Duration != 0 {
-			ev = ev.Dur("duration", e.Duration)
-		}
-		if e.Reason != "" {
-			ev = ev.Str("reason", e.Reason)
-		}
-		if e.Err != nil {
-			ev = ev.Err(e.Err)
-		}
-		ev.Msg(string(e.Kind))
+		log.Debug().EmbedObject(e).Msg(string(e.Kind))
 	}
 }
