@@ -22,7 +22,7 @@ import (
 //	go test -run '^$' -bench ForwardHop -benchtime 2000x -count 5 ./integration/cluster/
 func BenchmarkForwardHop(b *testing.B) {
 	nodes := startCluster(b, projectDir(b, clusterProject))
-	a, other := strings.TrimSuffix(nodes[0].url, "/mcp"), strings.TrimSuffix(nodes[1].url, "/mcp")
+	a, other := strings.TrimSuffix(nodes[0].URL, "/mcp"), strings.TrimSuffix(nodes[1].URL, "/mcp")
 	for _, tc := range []struct{ name, rest string }{{"owner", a}, {"forwarded", other}} {
 		b.Run(tc.name, func(b *testing.B) {
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -128,7 +128,7 @@ func TestClusterSessions(t *testing.T) {
 
 	// The owner of sessions 0, 3, 6... dies; the balancer's health check takes it out.
 	lb.remove(0)
-	nodes[0].kill(t)
+	nodes[0].Kill()
 	if got, err := callText(modern, "aff__counter", map[string]any{"spine_session": handles[0]}); err == nil || !strings.Contains(got, "node is gone") {
 		t.Errorf("the killed node's handle: counter = %q, %v; want a tool error saying its node is gone", got, err)
 	}
@@ -172,7 +172,7 @@ func TestClusterSessions(t *testing.T) {
 	// Node 1 leaves (SIGTERM: it drains and exits 130): its sessions end with it, node 2's
 	// go on.
 	lb.remove(1)
-	nodes[1].stop(t)
+	nodes[1].Stop(t)
 	eachSession(t, sessions, func(d *downstream) error {
 		want := len(d.count) + 1
 		got, err := callText(d.cs, "aff__counter", nil)
@@ -196,7 +196,7 @@ func TestClusterSessions(t *testing.T) {
 // upstream's progress notifications streamed back through the forwarding hop while it runs,
 // and its cancellation reaches the owner.
 func progressRelayed(t *testing.T, nodes []*node) {
-	owner, other := strings.TrimSuffix(nodes[0].url, "/mcp"), strings.TrimSuffix(nodes[1].url, "/mcp")
+	owner, other := strings.TrimSuffix(nodes[0].URL, "/mcp"), strings.TrimSuffix(nodes[1].URL, "/mcp")
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -296,7 +296,7 @@ func forgedIDs(t *testing.T, nodes []*node, real string) {
 		before := n.metric(t, "spine_cluster_requests_total", `route="forwarded"`)
 		rejected := n.metric(t, "spine_cluster_requests_total", `route="rejected"`)
 		for _, id := range []string{"forged", parts[0] + "." + parts[1] + ".AAAAAAAAAAAAAAAAAAAAAA", other} {
-			req, _ := http.NewRequest(http.MethodPost, n.url, strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, n.URL, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
 			req.Header.Set("Mcp-Session-Id", id)
@@ -310,7 +310,7 @@ func forgedIDs(t *testing.T, nodes []*node, real string) {
 			}
 		}
 		handle := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"aff__counter","arguments":{"spine_session":"h-` + other + `"}}}`
-		resp, err := http.Post(n.url, "application/json", strings.NewReader(handle))
+		resp, err := http.Post(n.URL, "application/json", strings.NewReader(handle))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,12 +25,12 @@ func BenchmarkSessionFootprint(b *testing.B) {
 	for range b.N {
 		nodes := startCluster(b, projectDir(b, clusterProject))
 		n := nodes[0]
-		pid := n.cmd.Process.Pid
+		pid := n.Cmd.Process.Pid
 		rss0, fds0 := rssKiB(b, pid), fdCount(b, pid)
 		var open []*mcp.ClientSession
 		for range sessions {
 			cs, err := mcp.NewClient(&mcp.Implementation{Name: "footprint", Version: "1"}, nil).
-				Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: n.url}, legacy)
+				Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: n.URL}, legacy)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -60,7 +60,7 @@ func BenchmarkSessionFootprint(b *testing.B) {
 			_ = cs.Close()
 		}
 		for _, nd := range nodes {
-			nd.stop(b)
+			nd.Stop(b)
 		}
 	}
 }

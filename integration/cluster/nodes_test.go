@@ -1,22 +1,17 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
@@ -68,55 +63,8 @@ func freeAddrs(t testing.TB, n int) []string {
 
 // node is one running `spine serve --http` of the cluster.
 type node struct {
-	addr   string // its cluster address
-	url    string // its MCP endpoint
-	cmd    *exec.Cmd
-	stderr *spinetest.Buffer
-	done   chan struct{}
-	err    error
-}
-
-// startNode starts `spine serve --http 127.0.0.1:0 args...` in dir and waits for its URL.
-// The test's cleanup stops it (SIGTERM) unless it has exited.
-func startNode(t testing.TB, dir string, env []string, args ...string) *node {
-	t.Helper()
-	cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	n := &node{cmd: cmd, stderr: &spinetest.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr = n.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() { // ends when the process's stdout closes
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		n.err = cmd.Wait()
-		close(n.done)
-	}()
-	t.Cleanup(func() { n.stop(t) })
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			<-n.done
-			t.Fatalf("spine serve printed no URL: %v\nstderr:\n%s", n.err, n.stderr)
-		}
-		n.url = line
-	case <-time.After(spinetest.Patience):
-		t.Fatalf("spine serve printed no URL within %s\nstderr:\n%s", spinetest.Patience, n.stderr)
-	}
-	return n
+	*spinetest.Serving
+	addr string // its cluster address
 }
 
 // startCluster starts three nodes of one cluster in dir.
@@ -126,55 +74,24 @@ func startCluster(t testing.TB, dir string) []*node {
 	env := []string{"SPINE_CLUSTER_KEY=" + testKey}
 	var nodes []*node
 	for _, a := range addrs {
-		n := startNode(t, dir, env, "--cluster-address", a, "--cluster-peers", strings.Join(addrs, ","))
-		n.addr = a
+		n := &node{Serving: spinetest.Serve(t, dir, env, "--cluster-address", a, "--cluster-peers", strings.Join(addrs, ",")), addr: a}
 		nodes = append(nodes, n)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for i, n := range nodes {
-				t.Logf("node %d (%s) stderr:\n%s", i, n.addr, n.stderr)
+				t.Logf("node %d (%s) stderr:\n%s", i, n.addr, n.Stderr)
 			}
 		}
 	})
 	return nodes
 }
 
-// stop sends SIGTERM and waits for the exit (130, as every interrupted spine command).
-func (n *node) stop(t testing.TB) {
-	t.Helper()
-	select {
-	case <-n.done:
-		return
-	default:
-	}
-	_ = n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.done:
-	case <-time.After(spinetest.Patience):
-		_ = n.cmd.Process.Kill()
-		<-n.done
-		t.Errorf("spine serve did not exit within %s of SIGTERM\nstderr:\n%s", spinetest.Patience, n.stderr)
-		return
-	}
-	var exit *exec.ExitError
-	if !errors.As(n.err, &exit) || exit.ExitCode() != 130 {
-		t.Errorf("spine serve after SIGTERM: %v, want exit 130\nstderr:\n%s", n.err, n.stderr)
-	}
-}
-
-// kill kills the node (SIGKILL) and waits for it to be gone.
-func (n *node) kill(t *testing.T) {
-	t.Helper()
-	_ = n.cmd.Process.Kill()
-	<-n.done
-}
-
 // metric returns the sum of the node's /metrics samples of name whose labels contain every
 // one of labels (`server="demo"`).
 func (n *node) metric(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
-	resp, err := http.Get(strings.TrimSuffix(n.url, "/mcp") + "/metrics")
+	resp, err := http.Get(strings.TrimSuffix(n.URL, "/mcp") + "/metrics")
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}
@@ -213,7 +130,7 @@ type balancer struct {
 func newBalancer(t *testing.T, nodes []*node) *balancer {
 	b := &balancer{hits: make([]atomic.Int64, len(nodes))}
 	for _, n := range nodes {
-		b.backends = append(b.backends, strings.TrimSuffix(n.url, "/mcp"))
+		b.backends = append(b.backends, strings.TrimSuffix(n.URL, "/mcp"))
 		b.in = append(b.in, true)
 	}
 	return b
