@@ -271,6 +271,12 @@ func recordHeaders(t *testing.T, target string) (string, func() (auth, versions 
 		auth = append(auth, r.Header.Get("Authorization"))
 		versions = append(versions, r.Header.Get("X-Api-Version"))
 		mu.Unlock()
+		// Without full duplex, Go's HTTP/1 server closes the request body when the answer
+		// starts, and the proxy's transport may then drop its upstream connection in the
+		// middle of a large answer (golang/go#40747; README, "Behind a proxy").
+		if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+			t.Errorf("enable full duplex: %v", err)
+		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {
