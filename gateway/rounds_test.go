@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/spine-mcp/spine/gateway"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
@@ -173,4 +175,58 @@ input_timeout = "300ms"
 	})
 	res, err := nextRound(cs, "demo__ask", states[0], accept("late"))
 	refused(t, "an expired requestState", res, err, callAgain)
+}
+
+// TestRoundsCancelled: a sessionless client that offers elicitation and cancels its call
+// while no question is parked cancels the upstream call, as without rounds.
+func TestRoundsCancelled(t *testing.T) {
+	spinetest.NoLeaks(t)
+	// Only the cancellation can end the call within the test's patience.
+	s := serve(t, project(t, demoProject+`
+[servers.patient]
+command = "@SPINE@"
+args = ["demo-server"]
+call_timeout = "10m"
+`), nil)
+	a := &asker{who: "ada"}
+	cs := sessionless(t, s.url, a.options(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "patient__hang", Arguments: map[string]any{}})
+		done <- err
+	}()
+	spinetest.Eventually(t, spinetest.Patience, "the upstream call to start", func() bool { return busy(t, s.url, "patient") == 1 })
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the cancelled call answered")
+	}
+	spinetest.Eventually(t, spinetest.Patience, "the upstream call to be cancelled", func() bool { return busy(t, s.url, "patient") == 0 })
+}
+
+// TestRoundsInProcess: with the gateway in the test process, closing it while calls are
+// parked (one on a 2025-11-25 upstream, one on a 2026-07-28 one) ends them: no goroutine of
+// the gateway's is left, and no server process.
+func TestRoundsInProcess(t *testing.T) {
+	spinetest.NoLeaks(t)
+	modern := spinetest.Demo(t, "modern")
+	modern.Protocol = "2026-07-28"
+	p := spinetest.Project(spinetest.Demo(t, "demo"), modern)
+	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer cancel()
+	gw, err := gateway.New(ctx, p, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler(gateway.HTTPOptions{}))
+	cs := sessionless(t, srv.URL+"/mcp", byHand(), nil)
+	for _, server := range []string{"demo", "modern"} {
+		firstRound(t, cs, server+"__ask", map[string]any{"question": "q"})
+	}
+	_ = cs.Close()
+	srv.Close()
+	if err := gw.Close(context.Background()); err != nil {
+		t.Errorf("close: %v", err)
+	}
 }
