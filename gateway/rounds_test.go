@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -215,7 +216,8 @@ func TestRoundsInProcess(t *testing.T) {
 	p := spinetest.Project(spinetest.Demo(t, "demo"), modern)
 	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
-	gw, err := gateway.New(ctx, p, gateway.Options{})
+	// Only the close can end the parked calls within the test's patience.
+	gw, err := gateway.New(ctx, p, gateway.Options{InputTimeout: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +228,9 @@ func TestRoundsInProcess(t *testing.T) {
 	}
 	_ = cs.Close()
 	srv.Close()
-	if err := gw.Close(context.Background()); err != nil {
-		t.Errorf("close: %v", err)
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer cancelClose()
+	if err := gw.Close(closeCtx); err != nil {
+		t.Errorf("close with calls parked: %v", err)
 	}
 }
