@@ -15,6 +15,9 @@ type ServeConfig struct {
 	SessionTimeout time.Duration // idle downstream sessions close after this (0 = the gateway's default)
 	MaxBodyBytes   int           // request body bound (0 = the gateway's default)
 	MaxSessions    int           // downstream sessions open at once (0 = the gateway's default)
+	// InputTimeout bounds how long a sessionless client's call that asked it a question waits
+	// for the answer (0 = the gateway's default).
+	InputTimeout time.Duration
 	// StreamResponses answers each legacy POST with an SSE stream (progress and questions on
 	// the request's own stream) instead of application/json.
 	StreamResponses bool
@@ -35,7 +38,7 @@ type ServeAuth struct {
 	Resource string
 }
 
-var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "stream_responses", "auth"}
+var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "stream_responses", "input_timeout", "auth"}
 
 // parseServe reads the [serve] table over c.
 func parseServe(t *table, c *ServeConfig) {
@@ -61,6 +64,9 @@ func parseServe(t *table, c *ServeConfig) {
 	}
 	if v, ok := t.duration("session_timeout"); ok {
 		c.SessionTimeout = v
+	}
+	if v, ok := t.duration("input_timeout"); ok {
+		c.InputTimeout = v
 	}
 	if v, ok := t.integer("max_body_bytes"); ok {
 		if v < 1024 {

@@ -15,9 +15,10 @@ import (
 // client that made the call, as a request of the gateway's own on that client's session, and
 // its answer goes back upstream. The executor routes each question to its call's Asker
 // (executor.Asker says how, and when it declines instead). A downstream client that did not
-// declare the capability, or speaks the sessionless era (which has no server-to-client
-// requests), gets nothing: the upstream is told the client does not offer it, the call goes
-// on as the server decides, and the session lives on.
+// declare the capability gets nothing: the upstream is told the client does not offer it,
+// the call goes on as the server decides, and the session lives on. The sessionless era has
+// no server-to-client requests: its tools/call is asked in rounds instead (rounds.go), and its
+// other requests get the decline.
 
 // errNoCaller declines a question asked outside any downstream call (the gateway's own
 // listing, a workflow step): there is nobody to ask.

@@ -134,8 +134,7 @@ func TestAsksForwarded(t *testing.T) {
 	a := &asker{who: "ada"}
 	roundTrips(t, connect(t, s.url, legacy, a.options()), a, "demo", "aff", "modern", "old", "old16")
 	declines(t, connect(t, s.url, legacy, nil), "demo", "aff", "modern", "old")
-	// A sessionless client cannot be asked anything: it is declined as well.
-	declines(t, connect(t, s.url, nil, a.options()), "demo", "old")
+	// A sessionless client is asked in rounds: rounds_test.go.
 }
 
 // TestAsksForwardedStdio: the same over spine serve --stdio.

@@ -16,6 +16,14 @@ import (
 // toolHandler serves a downstream call of an upstream tool.
 func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if state := req.Params.RequestState; state != "" { // the next round of a parked call (rounds.go)
+			r, err := g.parked.claim(identityOf(req.Extra), req.Params.Name, state, req.Params.InputResponses)
+			if err != nil {
+				return nil, err
+			}
+			res, err := g.parked.follow(ctx, r)
+			return upstreamResult(ctx, res, err)
+		}
 		args := req.Params.Arguments
 		if t := bytes.TrimSpace(args); len(t) > 0 && !bytes.Equal(t, []byte("null")) && t[0] != '{' {
 			return toolError(ctx, fmt.Errorf("arguments of %s must be a JSON object", req.Params.Name)), nil
@@ -46,18 +54,27 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 			if serr != nil {
 				return toolError(ctx, fmt.Errorf("server %q: %w", target.Server, serr)), nil
 			}
-			res, err = set.call(ctx, target.Server, target.Name, rest)
+			res, err = g.callAsking(ctx, req, func(ctx context.Context) (*mcp.CallToolResult, error) {
+				return set.call(ctx, target.Server, target.Name, rest)
+			})
 		} else {
-			res, err = g.ex.CallTool(ctx, target.Server, target.Name, json.RawMessage(args))
+			res, err = g.callAsking(ctx, req, func(ctx context.Context) (*mcp.CallToolResult, error) {
+				return g.ex.CallTool(ctx, target.Server, target.Name, json.RawMessage(args))
+			})
 		}
-		if err != nil {
-			if ctx.Err() != nil { // the downstream client cancelled: nobody reads the answer
-				return nil, ctx.Err()
-			}
-			return toolError(ctx, err), nil
-		}
-		return res, nil
+		return upstreamResult(ctx, res, err)
 	}
+}
+
+// upstreamResult is what a downstream tools/call answers for the upstream's res and err.
+func upstreamResult(ctx context.Context, res *mcp.CallToolResult, err error) (*mcp.CallToolResult, error) {
+	if err != nil {
+		if ctx.Err() != nil { // the downstream client cancelled: nobody reads the answer
+			return nil, ctx.Err()
+		}
+		return toolError(ctx, err), nil
+	}
+	return res, nil
 }
 
 // promptHandler serves a downstream prompts/get of an upstream prompt.
@@ -130,8 +147,8 @@ func (g *Gateway) templateHandler(server string, prefixed bool) mcp.ResourceHand
 // downstream token itself is never passed on.
 func (g *Gateway) scope(ctx context.Context, ss *mcp.ServerSession, extra *mcp.RequestExtra) context.Context {
 	ctx = withAsker(ctx, ss) // asks.go
-	if extra != nil && extra.TokenInfo != nil && extra.TokenInfo.UserID != "" {
-		ctx = executor.WithIdentity(ctx, extra.TokenInfo.UserID)
+	if id := identityOf(extra); id != "" {
+		ctx = executor.WithIdentity(ctx, id)
 	}
 	return ctx
 }

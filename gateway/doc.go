@@ -16,7 +16,8 @@
 // reported to its downstream session once (ErrStateLost), never silently replaced. Progress
 // notifications flow up to the downstream client, cancellation down to the upstream. An
 // upstream's elicitation and sampling requests go to the downstream session whose call caused
-// them, or are declined where that cannot be told or the client does not offer them.
+// them (to a sessionless client's tools/call as multi-round-trip input requests), or are
+// declined where that cannot be told or the client does not offer them.
 //
 // Handler serves streamable HTTP at /mcp for both protocol eras (a stateful go-sdk handler
 // for legacy clients, a stateless one for 2026-07-28 clients, a classifier in front),

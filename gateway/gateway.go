@@ -31,6 +31,7 @@ type Gateway struct {
 	cat      *catalogue
 	sessions *sessionTable
 	refresh  *refresher
+	parked   *parking // sessionless calls waiting for their clients' answers (rounds.go)
 	// instructions are composed again when a server's description is (instructions.go).
 	instructions instructions
 
@@ -63,6 +64,7 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 	g.life, g.stop = context.WithCancel(context.Background())
 	g.calls, g.stopCalls = context.WithCancel(g.life)
 	g.refresh = newRefresher(g)
+	g.parked = newParking(g.calls, opts)
 	g.sessions = newSessionTable(g) // before the executor: its events look sessions up
 	ex, err := executor.New(project, append(executorAskers(), executor.WithLogger(g.log), executor.WithEvents(g.event),
 		executor.WithTracerProvider(opts.TracerProvider))...)
@@ -154,6 +156,7 @@ func (g *Gateway) Names() Mapping { return g.cat.mapping() }
 func (g *Gateway) Close(ctx context.Context) error {
 	g.close.Do(func() {
 		g.stop()
+		g.parked.close()
 		var errs []error
 		if g.sessions != nil {
 			for ss := range g.server.Sessions() {

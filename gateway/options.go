@@ -36,6 +36,16 @@ type Options struct {
 	// HandleTimeout closes a spine_session handle (see <server>__open_session) unused this
 	// long, and its upstream sessions. Default: 30 minutes.
 	HandleTimeout time.Duration
+	// InputTimeout bounds how long a sessionless client's call that asked it a question (a
+	// multi-round-trip input request, rounds.go) waits for the client to call again with the
+	// answer; then the question is declined and the upstream decides. Long enough for a person
+	// to read and answer a form, short enough that abandoned calls do not pile up. Default: 5
+	// minutes.
+	InputTimeout time.Duration
+	// MaxParked bounds the calls waiting for their clients' answers at once, and
+	// MaxParkedPerIdentity those of one authenticated subject (all of an open gateway's
+	// callers are one, ""): a question beyond is declined at once. Defaults: 1024 and 256.
+	MaxParked, MaxParkedPerIdentity int
 	// Version is the version the gateway reports in its server info. Default: "dev".
 	Version string
 	// NewSessionID mints the ids of legacy downstream sessions (Mcp-Session-Id) and of
@@ -57,6 +67,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HandleTimeout <= 0 {
 		o.HandleTimeout = 30 * time.Minute
+	}
+	if o.InputTimeout <= 0 {
+		o.InputTimeout = 5 * time.Minute
+	}
+	if o.MaxParked <= 0 {
+		o.MaxParked = 1024
+	}
+	if o.MaxParkedPerIdentity <= 0 {
+		o.MaxParkedPerIdentity = 256
 	}
 	if o.NewSessionID == nil {
 		o.NewSessionID = randomID

@@ -103,6 +103,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Describe:       true,
 		Log:            e.log,
 		Version:        executor.Version(),
+		InputTimeout:   cfg.InputTimeout,
 	}
 	if node != nil {
 		defer node.Close() // after the gateway has closed: peers' requests are served until then
