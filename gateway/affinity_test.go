@@ -26,7 +26,7 @@ isolation = "affinity"
 func TestAffinityPerDownstreamSession(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, affinityProject), nil)
-	a, b := connect(t, s.url, legacy, nil), connect(t, s.url, legacy, nil)
+	a, b := connect(t, s.URL, legacy, nil), connect(t, s.URL, legacy, nil)
 
 	var wg sync.WaitGroup
 	counts := make([][]string, 2)
@@ -73,7 +73,7 @@ func TestAffinityPerDownstreamSession(t *testing.T) {
 func TestAffinityLossBetweenCalls(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, affinityProject), nil)
-	cs := connect(t, s.url, legacy, nil)
+	cs := connect(t, s.URL, legacy, nil)
 	call(t, cs, "aff__counter", nil)
 	// The start-up probe's session (which listed the server) ends in the background.
 	var pids []int
@@ -120,7 +120,7 @@ func TestAffinitySessionsClosed(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 			defer cancel()
 			c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url}, legacy)
+			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL}, legacy)
 			if err != nil {
 				errs <- err
 				return
@@ -149,7 +149,7 @@ func TestAffinitySessionsClosed(t *testing.T) {
 func TestAffinityHandles(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, affinityProject), nil)
-	cs := connect(t, s.url, nil, nil)
+	cs := connect(t, s.URL, nil, nil)
 	if v := cs.InitializeResult().ProtocolVersion; v < "2026-07-28" {
 		t.Fatalf("negotiated %s, want the sessionless protocol", v)
 	}

@@ -132,8 +132,8 @@ func TestAsksForwarded(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, asksProject), nil)
 	a := &asker{who: "ada"}
-	roundTrips(t, connect(t, s.url, legacy, a.options()), a, "demo", "aff", "modern", "old", "old16")
-	declines(t, connect(t, s.url, legacy, nil), "demo", "aff", "modern", "old")
+	roundTrips(t, connect(t, s.URL, legacy, a.options()), a, "demo", "aff", "modern", "old", "old16")
+	declines(t, connect(t, s.URL, legacy, nil), "demo", "aff", "modern", "old")
 	// A sessionless client is asked in rounds: rounds_test.go.
 }
 
@@ -170,7 +170,7 @@ func TestAsksNeverCrossed(t *testing.T) {
 	clients := []*asker{{who: "ada"}, {who: "bob"}}
 	sessions := make([]*mcp.ClientSession, len(clients))
 	for i, a := range clients {
-		sessions[i] = connect(t, s.url, legacy, a.options())
+		sessions[i] = connect(t, s.URL, legacy, a.options())
 	}
 	const rounds = 8
 	var wg sync.WaitGroup
@@ -193,7 +193,7 @@ func TestAsksNeverCrossed(t *testing.T) {
 	wg.Wait()
 	defer func() {
 		if t.Failed() {
-			t.Logf("stderr: %s", s.stderr)
+			t.Logf("stderr: %s", s.Stderr)
 		}
 	}()
 	answered := map[string]int{}

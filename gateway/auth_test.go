@@ -43,7 +43,7 @@ isolation = "identity"
 		{"wrong token", "Bearer nope"},
 		{"not bearer", "Basic czNjcmV0LWFsaWNl"},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
+		req, _ := http.NewRequest(http.MethodPost, s.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		if tc.auth != "" {
@@ -63,7 +63,7 @@ isolation = "identity"
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
 	httpClient := &http.Client{Transport: bearer{token: "s3cret-alice", next: http.DefaultTransport}}
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, HTTPClient: httpClient}, legacy)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL, HTTPClient: httpClient}, legacy)
 	if err != nil {
 		t.Fatalf("connect with a good token: %v", err)
 	}
@@ -76,7 +76,7 @@ isolation = "identity"
 	base := up.sessions()
 	for _, token := range []string{"s3cret-bob", "s3cret-alice"} {
 		hc := &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}}
-		other, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, HTTPClient: hc}, legacy)
+		other, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL, HTTPClient: hc}, legacy)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,16 +56,16 @@ func rpcError(body string) int {
 func TestBadInput(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, demoProject), nil)
-	code, h, body := post(t, s.url, "", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	code, h, body := post(t, s.URL, "", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
 	sid := h.Get("Mcp-Session-Id")
 	if code != http.StatusOK || sid == "" {
 		t.Fatalf("initialize: %d %q", code, body)
 	}
-	if code, _, body := post(t, s.url, sid, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); code/100 != 2 {
+	if code, _, body := post(t, s.URL, sid, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); code/100 != 2 {
 		t.Fatalf("initialized: %d %q", code, body)
 	}
 	echo := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"demo__echo","arguments":{"text":"still here"}}}`
-	code, h, body = post(t, s.url, sid, echo)
+	code, h, body = post(t, s.URL, sid, echo)
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("echo: %d %q", code, body)
 	}
@@ -88,7 +88,7 @@ func TestBadInput(t *testing.T) {
 		{name: "oversized body without a session", body: `{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"pad":"` + strings.Repeat("x", 5<<20) + `"}}`, status: http.StatusRequestEntityTooLarge},
 		{name: "foreign origin", sid: sid, body: echo, header: []string{"Origin", "http://evil.example"}, status: http.StatusForbidden},
 	} {
-		code, _, body := post(t, s.url, tc.sid, tc.body, tc.header...)
+		code, _, body := post(t, s.URL, tc.sid, tc.body, tc.header...)
 		if code != tc.status {
 			t.Errorf("%s: status %d, want %d (%.200s)", tc.name, code, tc.status, body)
 			continue
@@ -104,18 +104,18 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	}
-	if code, _, body := post(t, s.url, sid, echo, "Origin", strings.TrimSuffix(s.url, "/mcp")); code != http.StatusOK || !strings.Contains(body, "still here") {
+	if code, _, body := post(t, s.URL, sid, echo, "Origin", strings.TrimSuffix(s.URL, "/mcp")); code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Errorf("after the bad requests, with the endpoint's own origin: %d %q", code, body)
 	}
 	// DELETE ends the session; its id is unknown from then on.
-	req, _ := http.NewRequest(http.MethodDelete, s.url, nil)
+	req, _ := http.NewRequest(http.MethodDelete, s.URL, nil)
 	req.Header.Set("Mcp-Session-Id", sid)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if code, _, _ := post(t, s.url, sid, echo); resp.StatusCode/100 != 2 || code != http.StatusNotFound {
+	if code, _, _ := post(t, s.URL, sid, echo); resp.StatusCode/100 != 2 || code != http.StatusNotFound {
 		t.Errorf("DELETE: %s; a call after it: %d, want 404", resp.Status, code)
 	}
 }

@@ -30,7 +30,7 @@ aliases = { add = "plus" }
 func TestCollision(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, collidingProject), nil)
-	cs := connect(t, s.url, legacy, nil)
+	cs := connect(t, s.URL, legacy, nil)
 	before := toolNames(t, cs)
 	for _, want := range []string{"demo__echo", "b__echo", "plus", "demo__add"} {
 		if !slices.Contains(before, want) {
@@ -63,7 +63,7 @@ func TestCollision(t *testing.T) {
 			Collisions []struct{ Wanted, Got, Holder string } `json:"collisions"`
 		} `json:"names"`
 	}
-	getJSON(t, strings.TrimSuffix(s.url, "/mcp")+"/names.json", &st)
+	getJSON(t, strings.TrimSuffix(s.URL, "/mcp")+"/names.json", &st)
 	found := false
 	for _, c := range st.Names.Collisions {
 		found = found || c.Wanted == "demo__echo" && c.Got == "b__echo" && c.Holder == "demo"
@@ -133,7 +133,7 @@ url = "http://`+addr+`/mcp"
 circuit_reset = "1s" # the failed connects at start open its circuit; it is tried again soon
 `)
 	s := serve(t, dir, nil)
-	cs := connect(t, s.url, legacy, nil)
+	cs := connect(t, s.URL, legacy, nil)
 	if got, _ := call(t, cs, "demo__echo", map[string]any{"text": "up"}); got != "up" {
 		t.Fatalf("echo: %q", got)
 	}

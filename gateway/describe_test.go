@@ -16,7 +16,7 @@ func TestServedDescription(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, demoProject), nil)
 	for _, opts := range []*mcp.ClientSessionOptions{legacy, nil} {
-		cs := connect(t, s.url, opts, nil)
+		cs := connect(t, s.URL, opts, nil)
 		instr := cs.InitializeResult().Instructions
 		for _, want := range []string{"## `demo`", "## `aff`", "`demo__echo`", "<server>__<name>", "spine://demo/schema"} {
 			if !strings.Contains(instr, want) {
@@ -24,7 +24,7 @@ func TestServedDescription(t *testing.T) {
 			}
 		}
 	}
-	cs := connect(t, s.url, legacy, nil)
+	cs := connect(t, s.URL, legacy, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
 	for _, uri := range []string{"spine://demo/schema", "spine://aff/schema", "spine://demo/docs/README.md", "spine://demo/docs/SKILL.md"} {
@@ -60,14 +60,14 @@ func TestServedDescription(t *testing.T) {
 func TestInstructionsFollowListChanges(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, demoProject), nil)
-	cs := connect(t, s.url, legacy, nil)
+	cs := connect(t, s.URL, legacy, nil)
 	if instr := cs.InitializeResult().Instructions; strings.Contains(instr, "demo__grown_") {
 		t.Fatalf("instructions name a grown tool before any grew:\n%s", instr)
 	}
 	grown, _ := call(t, cs, "demo__grow", nil)
 	for _, opts := range []*mcp.ClientSessionOptions{legacy, nil} {
 		spinetest.Eventually(t, spinetest.Patience, "instructions naming demo__"+grown, func() bool {
-			later := connect(t, s.url, opts, nil)
+			later := connect(t, s.URL, opts, nil)
 			defer later.Close()
 			return strings.Contains(later.InitializeResult().Instructions, "demo__"+grown)
 		})

@@ -1,12 +1,10 @@
 package gateway_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +15,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -61,81 +58,13 @@ isolation = "affinity"
 `
 
 // serving is a running `spine serve --http`.
-type serving struct {
-	url    string
-	cmd    *exec.Cmd
-	stderr *spinetest.Buffer
-	done   chan struct{}
-	err    error
-}
+type serving = spinetest.Serving
 
 // serve starts `spine serve --http 127.0.0.1:0 args...` in dir and waits for its URL. The
-// test's cleanup stops it with SIGTERM and checks that it exits.
+// test's cleanup stops it with SIGTERM and checks that it exits (130).
 func serve(t *testing.T, dir string, env []string, args ...string) *serving {
 	t.Helper()
-	cmd := exec.Command(spinetest.Binary(t), append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	s := &serving{cmd: cmd, stderr: &spinetest.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr = s.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() { // ends when the process's stdout closes
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		s.err = cmd.Wait()
-		close(s.done)
-	}()
-	t.Cleanup(func() { s.stop(t) })
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			<-s.done
-			t.Fatalf("spine serve printed no URL: %v\nstderr:\n%s", s.err, s.stderr)
-		}
-		s.url = line
-	case <-time.After(spinetest.Patience):
-		t.Fatalf("spine serve printed no URL within %s\nstderr:\n%s", spinetest.Patience, s.stderr)
-	}
-	if !strings.HasPrefix(s.url, "http://127.0.0.1:") || !strings.HasSuffix(s.url, "/mcp") {
-		t.Fatalf("spine serve printed %q, want http://127.0.0.1:PORT/mcp", s.url)
-	}
-	return s
-}
-
-// stop sends SIGTERM and waits for the exit: 130, as every interrupted spine command.
-func (s *serving) stop(t *testing.T) {
-	t.Helper()
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(spinetest.Patience):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		t.Errorf("spine serve did not exit within %s of SIGTERM\nstderr:\n%s", spinetest.Patience, s.stderr)
-		return
-	}
-	var exit *exec.ExitError
-	if !errors.As(s.err, &exit) || exit.ExitCode() != 130 {
-		t.Errorf("spine serve after SIGTERM: %v, want exit 130\nstderr:\n%s", s.err, s.stderr)
-	}
+	return spinetest.Serve(t, dir, env, args...)
 }
 
 // connect opens a go-sdk client session to url; opts nil speaks go-sdk's default (2026-07-28

@@ -94,7 +94,7 @@ audience = "`+aud+`"
 		"forged":         is.token(t, good, forger),
 		"not a JWT":      "abc",
 	} {
-		req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
+		req, _ := http.NewRequest(http.MethodPost, s.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		if token != "" {
@@ -114,7 +114,7 @@ audience = "`+aud+`"
 		Resource             string   `json:"resource"`
 		AuthorizationServers []string `json:"authorization_servers"`
 	}
-	getJSON(t, strings.TrimSuffix(s.url, "/mcp")+"/.well-known/oauth-protected-resource", &meta)
+	getJSON(t, strings.TrimSuffix(s.URL, "/mcp")+"/.well-known/oauth-protected-resource", &meta)
 	if meta.Resource != aud || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != "https://issuer.test" {
 		t.Errorf("metadata: %+v", meta)
 	}
@@ -123,7 +123,7 @@ audience = "`+aud+`"
 		ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 		c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
 		hc := &http.Client{Transport: bearer{token: is.token(t, claims, nil), next: http.DefaultTransport}}
-		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, HTTPClient: hc}, legacy)
+		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL, HTTPClient: hc}, legacy)
 		cancel()
 		if err != nil {
 			t.Fatalf("connect with a good token (aud %v): %v", claims["aud"], err)

@@ -26,7 +26,7 @@ url = "`+up.url+`"
 	s := serve(t, dir, nil)
 	var mu sync.Mutex
 	var got []string
-	cs := connect(t, s.url, legacy, &mcp.ClientOptions{
+	cs := connect(t, s.URL, legacy, &mcp.ClientOptions{
 		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -67,7 +67,7 @@ url = "`+up.url+`"
 		done <- err
 	}()
 	spinetest.Eventually(t, spinetest.Patience, "the sleep call to be in flight", func() bool {
-		return busy(t, s.url, "demo") == 1
+		return busy(t, s.URL, "demo") == 1
 	})
 	ccancel()
 	select {
@@ -79,6 +79,6 @@ url = "`+up.url+`"
 		t.Fatal("the cancelled call did not return")
 	}
 	spinetest.Eventually(t, spinetest.Patience, "the upstream call to end", func() bool {
-		return busy(t, s.url, "demo") == 0
+		return busy(t, s.URL, "demo") == 0
 	})
 }

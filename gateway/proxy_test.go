@@ -37,7 +37,7 @@ func TestBehindReverseProxy(t *testing.T) {
 			spinetest.NoLeaks(t)
 			s := serve(t, project(t, tc.toml), nil)
 			proxyErrs := &spinetest.Buffer{}
-			px := reverseProxy(t, s.url, proxyErrs)
+			px := reverseProxy(t, s.URL, proxyErrs)
 			const clients, atOnce = 48, 4
 			want := strings.Repeat("x", 6<<10)
 			errs := make(chan error, clients)

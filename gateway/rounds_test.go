@@ -98,9 +98,9 @@ func TestRoundsForwarded(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, asksProject), nil)
 	a := &asker{who: "ada"}
-	roundTrips(t, sessionless(t, s.url, a.options(), nil), a, "demo", "modern", "old", "old16")
+	roundTrips(t, sessionless(t, s.URL, a.options(), nil), a, "demo", "modern", "old", "old16")
 
-	no := sessionless(t, s.url, &mcp.ClientOptions{
+	no := sessionless(t, s.URL, &mcp.ClientOptions{
 		ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			return &mcp.ElicitResult{Action: "decline"}, nil
 		},
@@ -110,9 +110,9 @@ func TestRoundsForwarded(t *testing.T) {
 			t.Errorf("%s__ask declined by the user: %q", server, got)
 		}
 	}
-	declines(t, sessionless(t, s.url, nil, nil), "demo", "modern", "old")
+	declines(t, sessionless(t, s.URL, nil, nil), "demo", "modern", "old")
 	if t.Failed() {
-		t.Logf("stderr:\n%s", s.stderr)
+		t.Logf("stderr:\n%s", s.Stderr)
 	}
 }
 
@@ -127,7 +127,7 @@ tokens_env = "TEST_SPINE_TOKENS"
 `)
 	s := serve(t, dir, []string{"TEST_SPINE_TOKENS=alice=s3cret-alice,bob=s3cret-bob"})
 	as := func(token string) *mcp.ClientSession {
-		return sessionless(t, s.url, byHand(), &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}})
+		return sessionless(t, s.URL, byHand(), &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}})
 	}
 	alice, bob := as("s3cret-alice"), as("s3cret-bob")
 	state, ir := firstRound(t, alice, "demo__ask", map[string]any{"question": "who?"})
@@ -150,7 +150,7 @@ tokens_env = "TEST_SPINE_TOKENS"
 	res, err = nextRound(alice, "demo__ask", state, accept("alice"))
 	refused(t, "a used requestState", res, err, callAgain)
 	if t.Failed() {
-		t.Logf("stderr:\n%s", s.stderr)
+		t.Logf("stderr:\n%s", s.Stderr)
 	}
 }
 
@@ -164,15 +164,15 @@ func TestRoundsAbandoned(t *testing.T) {
 input_timeout = "300ms"
 `)
 	s := serve(t, dir, nil)
-	cs := sessionless(t, s.url, byHand(), nil)
+	cs := sessionless(t, s.URL, byHand(), nil)
 	var states []string
 	for _, server := range []string{"demo", "modern"} {
 		state, _ := firstRound(t, cs, server+"__ask", map[string]any{"question": "anyone?"})
 		states = append(states, state)
 	}
 	spinetest.Eventually(t, spinetest.Patience, "both questions declined and the upstream calls ended", func() bool {
-		return strings.Count(s.stderr.String(), "its client did not come back") == 2 &&
-			busy(t, s.url, "demo") == 0 && busy(t, s.url, "modern") == 0
+		return strings.Count(s.Stderr.String(), "its client did not come back") == 2 &&
+			busy(t, s.URL, "demo") == 0 && busy(t, s.URL, "modern") == 0
 	})
 	res, err := nextRound(cs, "demo__ask", states[0], accept("late"))
 	refused(t, "an expired requestState", res, err, callAgain)
@@ -190,7 +190,7 @@ args = ["demo-server"]
 call_timeout = "10m"
 `), nil)
 	a := &asker{who: "ada"}
-	cs := sessionless(t, s.url, a.options(), nil)
+	cs := sessionless(t, s.URL, a.options(), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -198,12 +198,12 @@ call_timeout = "10m"
 		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "patient__hang", Arguments: map[string]any{}})
 		done <- err
 	}()
-	spinetest.Eventually(t, spinetest.Patience, "the upstream call to start", func() bool { return busy(t, s.url, "patient") == 1 })
+	spinetest.Eventually(t, spinetest.Patience, "the upstream call to start", func() bool { return busy(t, s.URL, "patient") == 1 })
 	cancel()
 	if err := <-done; err == nil {
 		t.Error("the cancelled call answered")
 	}
-	spinetest.Eventually(t, spinetest.Patience, "the upstream call to be cancelled", func() bool { return busy(t, s.url, "patient") == 0 })
+	spinetest.Eventually(t, spinetest.Patience, "the upstream call to be cancelled", func() bool { return busy(t, s.URL, "patient") == 0 })
 }
 
 // TestRoundsInProcess: with the gateway in the test process, closing it while calls are

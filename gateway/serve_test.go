@@ -19,7 +19,7 @@ func TestServeHTTPLegacy(t *testing.T) {
 	dir := project(t, demoProject)
 	s := serve(t, dir, nil)
 	changed := make(chan struct{}, 8)
-	cs := connect(t, s.url, legacy, &mcp.ClientOptions{
+	cs := connect(t, s.URL, legacy, &mcp.ClientOptions{
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { changed <- struct{}{} },
 	})
 	if cs.ID() == "" {
@@ -74,7 +74,7 @@ func TestServeHTTPLegacy(t *testing.T) {
 func TestServeHTTPModern(t *testing.T) {
 	spinetest.NoLeaks(t)
 	s := serve(t, project(t, demoProject), nil)
-	cs := connect(t, s.url, nil, nil)
+	cs := connect(t, s.URL, nil, nil)
 	if v := cs.InitializeResult().ProtocolVersion; v < "2026-07-28" {
 		t.Fatalf("negotiated %s, want the sessionless protocol", v)
 	}
@@ -90,7 +90,7 @@ func TestServeHTTPModern(t *testing.T) {
 		t.Errorf("sessionless call of an affinity server: isError %v, %q", res.IsError, got)
 	}
 	// A legacy client beside it is served too.
-	old := connect(t, s.url, legacy, nil)
+	old := connect(t, s.URL, legacy, nil)
 	if got, _ := call(t, old, "aff__counter", nil); got != "1" {
 		t.Errorf("legacy counter: %q", got)
 	}

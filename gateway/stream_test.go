@@ -29,7 +29,7 @@ func TestStreamResponses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, opts)
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, DisableStandaloneSSE: true}, legacy)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL, DisableStandaloneSSE: true}, legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
