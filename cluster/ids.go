@@ -36,7 +36,9 @@ func NewSigner(key []byte) (*Signer, error) {
 	return &Signer{key: append([]byte(nil), key...)}, nil
 }
 
-var b64 = base64.RawURLEncoding
+// b64 is strict: an id has one spelling. A lenient decoder would also accept a MAC whose last
+// character differs in the bits that encode nothing, a second id for the same session.
+var b64 = base64.RawURLEncoding.Strict()
 
 // Mint returns a new id owned by owner (a node's address).
 func (s *Signer) Mint(owner string) string {
