@@ -24,6 +24,7 @@ type conn struct {
 	proc      *process           // stdio only
 	hurry     <-chan struct{}    // closed when teardown must skip its grace periods
 	http      *http.Transport    // HTTP only: the transport its requests go through (the server's, or its own)
+	ownHTTP   bool               // http is the session's own, closed with it (not the server's shared pool)
 	status    *statusRecorder    // HTTP only: the first error status, for transportHint
 	life      context.Context    // lives as long as the session (HTTP streams are bound to it)
 	cancel    context.CancelFunc // ends life
@@ -143,8 +144,8 @@ func (c *conn) transport(spec *capability.ServerSpec, td *teardown, opts dialOpt
 // httpBase returns the transport a session's HTTP requests go through: the server's shared
 // keep-alive pool, or one of the session's own (closed with it) when there is none.
 func (c *conn) httpBase(opts dialOptions) *http.Transport {
-	c.http = opts.http
-	if c.http == nil {
+	c.http, c.ownHTTP = opts.http, opts.http == nil
+	if c.ownHTTP {
 		c.http = newHTTPTransport()
 	}
 	return c.http
@@ -306,10 +307,12 @@ func (c *conn) closeSession() {
 	if c.kept != nil {
 		<-c.kept
 	}
-	if c.http != nil {
-		// Idle keep-alive connections would outlive the session by minutes. With the
-		// server's shared pool this closes its other sessions' idle ones too: they are
-		// dialled again when needed, and sessions close far less often than calls run.
+	if c.http != nil && c.ownHTTP {
+		// Idle keep-alive connections would outlive the session by minutes. The server's
+		// shared pool is left alone: its other sessions use those connections, and closing
+		// them races with a request being handed one ("http: CloseIdleConnections called",
+		// a POST the transport cannot retry). The server closes them when it stops; until
+		// then the transport's IdleConnTimeout reaps them.
 		c.http.CloseIdleConnections()
 	}
 }
