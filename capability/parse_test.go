@@ -233,3 +233,23 @@ func TestValidateZeroDefaults(t *testing.T) {
 		t.Errorf("Validate() = %v", err)
 	}
 }
+
+func TestServeHeapFloor(t *testing.T) {
+	const demo = "[servers.demo]\ncommand = \"x\"\n"
+	for _, tc := range []struct {
+		toml string
+		want int64
+	}{
+		{"", DefaultHeapFloorMiB << 20},
+		{"[serve]\nheap_floor_mib = 16\n", 16 << 20},
+		{"[serve]\nheap_floor_mib = 0\n", 0}, // none: Go's own pacing
+	} {
+		p, err := Parse("spine.toml", []byte(demo+tc.toml))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.toml, err)
+		}
+		if got := p.Serve.HeapFloor(); got != tc.want {
+			t.Errorf("%q: HeapFloor() = %d, want %d", tc.toml, got, tc.want)
+		}
+	}
+}

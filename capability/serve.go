@@ -21,7 +21,26 @@ type ServeConfig struct {
 	// StreamResponses answers each legacy POST with an SSE stream (progress and questions on
 	// the request's own stream) instead of application/json.
 	StreamResponses bool
-	Auth            ServeAuth
+	// HeapFloorMiB is the least heap goal of the Go collector in spine serve, in MiB: with a
+	// small live heap it collects once per that much allocation instead of once per 4 MiB
+	// (package internal/heapfloor). 0 = the default (32 MiB); negative = none (Go's own
+	// pacing, as does GOGC set in the environment).
+	HeapFloorMiB int
+	Auth         ServeAuth
+}
+
+// DefaultHeapFloorMiB is spine serve's heap floor unless [serve] heap_floor_mib says otherwise.
+const DefaultHeapFloorMiB = 32
+
+// HeapFloor is the heap floor in bytes that c asks for (0 = none).
+func (c ServeConfig) HeapFloor() int64 {
+	switch {
+	case c.HeapFloorMiB < 0:
+		return 0
+	case c.HeapFloorMiB == 0:
+		return DefaultHeapFloorMiB << 20
+	}
+	return int64(c.HeapFloorMiB) << 20
 }
 
 // ServeAuth is the [serve.auth] table.
@@ -38,7 +57,7 @@ type ServeAuth struct {
 	Resource string
 }
 
-var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "stream_responses", "input_timeout", "auth"}
+var serveKeys = []string{"http", "stdio", "workflows", "names", "allowed_origins", "session_timeout", "max_body_bytes", "max_sessions", "stream_responses", "input_timeout", "heap_floor_mib", "auth"}
 
 // parseServe reads the [serve] table over c.
 func parseServe(t *table, c *ServeConfig) {
@@ -84,6 +103,16 @@ func parseServe(t *table, c *ServeConfig) {
 	}
 	if v, ok := t.boolean("stream_responses"); ok {
 		c.StreamResponses = v
+	}
+	if v, ok := t.integer("heap_floor_mib"); ok {
+		switch {
+		case v < 0 || v > 1<<20:
+			t.fail("must be 0 (none) to 1048576 MiB", "heap_floor_mib")
+		case v == 0:
+			c.HeapFloorMiB = -1
+		default:
+			c.HeapFloorMiB = v
+		}
 	}
 	if a, ok := t.subTable("auth"); ok {
 		a.checkKeys([]string{"tokens_env", "issuer", "jwks_url", "audience", "resource"}, nil)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,26 +24,35 @@ import (
 //
 //	go test -run '^$' -bench ServeEcho -benchtime 2000x ./gateway/
 //
-// With SPINE_BENCH_TARGETS set (NAME=URL#TOOL, comma-separated), it measures those endpoints
-// instead, in that order, and starts nothing: scripts/bench-peers.sh runs peer gateways so.
+// With 32 clients it also reports the CPU time spent per call by the target's process tree
+// (the gateway and its upstream servers: cpu-µs/call) and by the target's process alone
+// (own-cpu-µs/call), from /proc (Linux only).
+//
+// With SPINE_BENCH_TARGETS set (NAME=URL#TOOL#PID, comma-separated), it measures those
+// endpoints instead, in that order, and starts nothing: scripts/bench-peers.sh runs peer
+// gateways so.
 func BenchmarkServeEcho(b *testing.B) {
-	type target struct{ name, url, tool string }
+	type target struct {
+		name, url, tool string
+		pid             int
+	}
 	var targets []target
 	if env := os.Getenv("SPINE_BENCH_TARGETS"); env != "" {
 		for _, t := range strings.Split(env, ",") {
 			name, rest, ok1 := strings.Cut(t, "=")
-			url, tool, ok2 := strings.Cut(rest, "#")
-			if !ok1 || !ok2 {
-				b.Fatalf("SPINE_BENCH_TARGETS: %q: want NAME=URL#TOOL", t)
+			f := strings.Split(rest, "#")
+			pid, err := strconv.Atoi(f[len(f)-1])
+			if !ok1 || len(f) != 3 || err != nil {
+				b.Fatalf("SPINE_BENCH_TARGETS: %q: want NAME=URL#TOOL#PID", t)
 			}
-			targets = append(targets, target{name, url, tool})
+			targets = append(targets, target{name, f[0], f[1], pid})
 		}
 	} else {
 		dir := b.TempDir()
 		writeProject(b, dir, demoProject)
-		direct := startURL(b, "", "demo-server", "--http", "127.0.0.1:0")
-		gw := startURL(b, dir, "serve", "--http", "127.0.0.1:0")
-		targets = []target{{"direct", direct, "echo"}, {"gateway", gw, "demo__echo"}}
+		direct, dpid := startURL(b, "", "demo-server", "--http", "127.0.0.1:0")
+		gw, gpid := startURL(b, dir, "serve", "--http", "127.0.0.1:0")
+		targets = []target{{"direct", direct, "echo", dpid}, {"gateway", gw, "demo__echo", gpid}}
 	}
 	for _, tc := range targets {
 		b.Run(tc.name+"/1", func(b *testing.B) {
@@ -64,6 +74,7 @@ func BenchmarkServeEcho(b *testing.B) {
 			}
 			per := max(b.N/clients, 1)
 			b.ResetTimer()
+			own, tree := treeCPU(tc.pid)
 			start := time.Now()
 			var wg sync.WaitGroup
 			for _, cs := range sessions {
@@ -76,6 +87,9 @@ func BenchmarkServeEcho(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(per*clients)/time.Since(start).Seconds(), "calls/s")
+			own2, tree2 := treeCPU(tc.pid)
+			b.ReportMetric(float64((tree2-tree).Microseconds())/float64(per*clients), "cpu-µs/call")
+			b.ReportMetric(float64((own2-own).Microseconds())/float64(per*clients), "own-cpu-µs/call")
 		})
 	}
 }
@@ -103,9 +117,9 @@ func benchSession(b *testing.B, url string) *mcp.ClientSession {
 	return cs
 }
 
-// startURL starts the spine binary with args in dir and returns the URL it prints; it is
-// stopped with SIGTERM when the benchmark ends.
-func startURL(b *testing.B, dir string, args ...string) string {
+// startURL starts the spine binary with args in dir and returns the URL it prints and its
+// pid; it is stopped with SIGTERM when the benchmark ends.
+func startURL(b *testing.B, dir string, args ...string) (string, int) {
 	cmd := exec.Command(spinetest.Binary(b), args...)
 	cmd.Dir = dir
 	out, err := cmd.StdoutPipe()
@@ -123,5 +137,5 @@ func startURL(b *testing.B, dir string, args ...string) string {
 	if !sc.Scan() {
 		b.Fatalf("spine %v printed no URL", args)
 	}
-	return sc.Text()
+	return sc.Text(), cmd.Process.Pid
 }

@@ -4,7 +4,8 @@
 #   direct     on the demo server's own HTTP endpoint (spine demo-server --http),
 #   mcp-proxy  through TBXark/mcp-proxy (streamable HTTP) in front of the stdio demo server,
 #   spine      through spine serve --http in front of the stdio demo server,
-# with 1 client (p50, p99 per call) and 32 clients (calls/s). The rounds interleave the
+# with 1 client (p50, p99 per call) and 32 clients (calls/s, and the CPU time per call of the
+# target's process tree: the gateway and the demo servers it started). The rounds interleave the
 # targets, rotating their order, and the medians (min–max) of the rounds are printed, with
 # the load (`uptime`) before each round. Not part of the test suite.
 #
@@ -39,7 +40,7 @@ first_line() {
 }
 
 "$out/spine" demo-server --http 127.0.0.1:0 >"$out/direct.url" 2>"$out/direct.log" &
-pids+=($!)
+pids+=($!) direct_pid=$!
 direct=$(first_line "$out/direct.url")
 
 mkdir -p "$out/project"
@@ -49,7 +50,7 @@ command = "$out/spine"
 args = ["demo-server"]
 TOML
 (cd "$out/project" && exec "$out/spine" serve --http 127.0.0.1:0 >"$out/spine.url" 2>"$out/spine.log") &
-pids+=($!)
+pids+=($!) spine_pid=$!
 spine=$(first_line "$out/spine.url")
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -61,14 +62,14 @@ cat >"$out/mcp-proxy.json" <<JSON
 }
 JSON
 "$peer" --config "$out/mcp-proxy.json" >"$out/mcp-proxy.log" 2>&1 &
-pids+=($!)
+pids+=($!) proxy_pid=$!
 proxy="http://127.0.0.1:$port/demo/"
 for _ in $(seq 1 300); do
 	grep -q "Handling requests at /demo/" "$out/mcp-proxy.log" && break
 	sleep 0.1
 done
 
-targets=("direct=$direct#echo" "mcp-proxy=$proxy#echo" "spine=$spine#demo__echo")
+targets=("direct=$direct#echo#$direct_pid" "mcp-proxy=$proxy#echo#$proxy_pid" "spine=$spine#demo__echo#$spine_pid")
 for r in $(seq 1 "$rounds"); do
 	n=${#targets[@]} order=()
 	for i in $(seq 0 $((n - 1))); do order+=("${targets[$(((i + r) % n))]}"); done
@@ -89,12 +90,13 @@ for f in sorted(glob.glob(f"{out}/round-*.txt")):
         for value, unit in re.findall(r"([\d.]+) (\S+)", m.group(3)):
             rows.setdefault((m.group(1), m.group(2), unit), []).append(float(value))
 def show(v): return f"{st.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
-print(f"{'target':10} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24}")
+print(f"{'target':10} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24} {'CPU µs/call, 32 clients':>26} {'of which the gateway':>22}")
 for name in ("direct", "mcp-proxy", "spine"):
     get = lambda c, u: rows.get((name, c, u), [])
-    p50, p99, cps = get("1", "p50-µs"), get("1", "p99-µs"), get("32", "calls/s")
+    p50, p99, cps, cpu = get("1", "p50-µs"), get("1", "p99-µs"), get("32", "calls/s"), get("32", "cpu-µs/call")
+    own = get("32", "own-cpu-µs/call")
     if p50:
-        print(f"{name:10} {show(p50):>22} {show(p99):>22} {show(cps):>24}")
+        print(f"{name:10} {show(p50):>22} {show(p99):>22} {show(cps):>24} {show(cpu) if cpu else '-':>26} {show(own) if own else '-':>22}")
 print(f"medians (min–max) of {len(glob.glob(f'{out}/round-*.txt'))} rounds")
 PY
 echo "load before the rounds: $(awk -F'load average: ' '{print $2}' "$out/load.txt" | cut -d, -f1 | sort -n | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /')"

@@ -20,6 +20,7 @@ import (
 	"github.com/spine-mcp/spine/cluster"
 	"github.com/spine-mcp/spine/executor"
 	"github.com/spine-mcp/spine/gateway"
+	"github.com/spine-mcp/spine/internal/heapfloor"
 	"github.com/spine-mcp/spine/workflows"
 )
 
@@ -120,6 +121,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if f.printNames {
 		return printNames(e, f.output, gw.Names())
 	}
+	defer heapfloor.Start(cfg.HeapFloor())()
 	return serveUntilDone(ctx, e, gw, node, f, httpOpts)
 }
 
