@@ -16,12 +16,12 @@ import (
 // toolHandler serves a downstream call of an upstream tool.
 func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		if state := req.Params.RequestState; state != "" { // the next round of a parked call (rounds.go)
-			r, err := g.parked.claim(identityOf(req.Extra), req.Params.Name, state, req.Params.InputResponses)
-			if err != nil {
-				return nil, err
+		ask := askingOf(req, "tool "+req.Params.Name, req.Params.RequestState, req.Params.InputResponses)
+		if ask.state != "" { // the next round of a parked call (rounds.go)
+			res, err := callAsking(g, ctx, ask, nil, needToolInput)
+			if re := (*roundError)(nil); errors.As(err, &re) {
+				return nil, re.rpc // a refused round: the request's error, not the tool's
 			}
-			res, err := g.parked.follow(ctx, r)
 			return upstreamResult(ctx, res, err)
 		}
 		args := req.Params.Arguments
@@ -54,13 +54,13 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 			if serr != nil {
 				return toolError(ctx, fmt.Errorf("server %q: %w", target.Server, serr)), nil
 			}
-			res, err = g.callAsking(ctx, req, func(ctx context.Context) (*mcp.CallToolResult, error) {
+			res, err = callAsking(g, ctx, ask, func(ctx context.Context) (*mcp.CallToolResult, error) {
 				return set.call(ctx, target.Server, target.Name, rest)
-			})
+			}, needToolInput)
 		} else {
-			res, err = g.callAsking(ctx, req, func(ctx context.Context) (*mcp.CallToolResult, error) {
+			res, err = callAsking(g, ctx, ask, func(ctx context.Context) (*mcp.CallToolResult, error) {
 				return g.ex.CallTool(ctx, target.Server, target.Name, json.RawMessage(args))
-			})
+			}, needToolInput)
 		}
 		return upstreamResult(ctx, res, err)
 	}
@@ -80,15 +80,18 @@ func upstreamResult(ctx context.Context, res *mcp.CallToolResult, err error) (*m
 // promptHandler serves a downstream prompts/get of an upstream prompt.
 func (g *Gateway) promptHandler(target Target) mcp.PromptHandler {
 	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		ask := askingOf(req, "prompt "+req.Params.Name, req.Params.RequestState, req.Params.InputResponses)
 		ctx = g.scope(ctx, req.Session, req.Extra)
-		if g.isAffinity(target.Server) {
-			set, err := g.sessions.affinity(req.Session)
-			if err != nil {
-				return nil, err
+		return callAsking(g, ctx, ask, func(ctx context.Context) (*mcp.GetPromptResult, error) {
+			if g.isAffinity(target.Server) {
+				set, err := g.sessions.affinity(req.Session)
+				if err != nil {
+					return nil, err
+				}
+				return set.ex.GetPrompt(set.scope(ctx), target.Server, target.Name, req.Params.Arguments)
 			}
-			return set.ex.GetPrompt(set.scope(ctx), target.Server, target.Name, req.Params.Arguments)
-		}
-		return g.ex.GetPrompt(ctx, target.Server, target.Name, req.Params.Arguments)
+			return g.ex.GetPrompt(ctx, target.Server, target.Name, req.Params.Arguments)
+		}, needPromptInput)
 	}
 }
 
@@ -96,22 +99,23 @@ func (g *Gateway) promptHandler(target Target) mcp.PromptHandler {
 // names the resource by its downstream URI.
 func (g *Gateway) resourceHandler(target Target) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		ask := askingOf(req, "resource "+req.Params.URI, req.Params.RequestState, req.Params.InputResponses)
 		ctx = g.scope(ctx, req.Session, req.Extra)
-		var (
-			res *mcp.ReadResourceResult
-			err error
-		)
-		if g.isAffinity(target.Server) {
-			set, serr := g.sessions.affinity(req.Session)
-			if serr != nil {
-				return nil, serr
+		res, err := callAsking(g, ctx, ask, func(ctx context.Context) (*mcp.ReadResourceResult, error) {
+			if g.isAffinity(target.Server) {
+				set, err := g.sessions.affinity(req.Session)
+				if err != nil {
+					return nil, err
+				}
+				return set.ex.ReadResource(set.scope(ctx), target.Server, target.Name)
 			}
-			res, err = set.ex.ReadResource(set.scope(ctx), target.Server, target.Name)
-		} else {
-			res, err = g.ex.ReadResource(ctx, target.Server, target.Name)
-		}
+			return g.ex.ReadResource(ctx, target.Server, target.Name)
+		}, needResourceInput)
 		if err != nil {
 			return nil, err
+		}
+		if res.RequestState != "" { // a question for the client: nothing to rename yet
+			return res, nil
 		}
 		if req.Params.URI != target.Name {
 			out := *res

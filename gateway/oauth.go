@@ -93,7 +93,7 @@ func (v *jwtVerifier) verify(ctx context.Context, token string, _ *http.Request)
 	if decodePart(parts[0], &h) != nil || decodePart(parts[1], &c) != nil {
 		return nil, invalid("malformed JWT")
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
 		return nil, invalid("malformed signature")
 	}
@@ -137,8 +137,12 @@ func (v *jwtVerifier) verify(ctx context.Context, token string, _ *http.Request)
 	}, nil
 }
 
+// b64 decodes a JWT's parts strictly: each has one spelling (a lenient decoder ignores the
+// trailing bits of the last character, so a token would have several that all verify).
+var b64 = base64.RawURLEncoding.Strict()
+
 func decodePart(s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := b64.DecodeString(s)
 	if err != nil {
 		return err
 	}

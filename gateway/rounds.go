@@ -14,14 +14,16 @@ import (
 )
 
 // A sessionless (2026-07-28) client cannot be sent a request of the gateway's own: a question
-// an upstream asks in the middle of its call reaches it as a multi-round-trip input request.
+// an upstream asks in the middle of its call (a tools/call, a prompts/get, a resources/read)
+// reaches it as a multi-round-trip input request.
 // The upstream call runs on a goroutine of the gateway's (a run) whose Asker hands each
 // question to the downstream handler and blocks for the answer. The handler returns the
 // call's result when it comes first; when a question comes first, it parks the run under a
 // fresh unguessable requestState and answers with that question as an input request. The
 // client's next call with that requestState and its inputResponses finds the run, gives the
 // answer to the blocked Asker and waits again: the same upstream call goes on, it is never
-// sent again. A parked run belongs to one caller (identity) and one tool; a client that never
+// sent again. A parked run belongs to one caller (identity) and one target (the tool, prompt
+// or resource of the first request); a client that never
 // comes back has its question declined after Options.InputTimeout; the parked runs are
 // bounded in total and per identity (a question over the bound is declined at once).
 
@@ -51,12 +53,12 @@ func newParking(life context.Context, opts Options) *parking {
 
 // run is one upstream call of a sessionless caller that may ask questions.
 type run struct {
-	identity, tool string
-	cancel         context.CancelFunc
-	questions      chan *question // the Asker → the handler following the run
-	done           chan callOutcome
-	abandoned      chan struct{} // closed when no client will follow the run any more
-	abandon        sync.Once
+	identity, target string // target: "tool NAME", "prompt NAME" or "resource URI"
+	cancel           context.CancelFunc
+	questions        chan *question // the Asker → the handler following the run
+	done             chan callOutcome
+	abandoned        chan struct{} // closed when no client will follow the run any more
+	abandon          sync.Once
 
 	// while parked (guarded by parking.mu)
 	token   string
@@ -65,7 +67,7 @@ type run struct {
 }
 
 type callOutcome struct {
-	res *mcp.CallToolResult
+	res mcp.Result // *mcp.CallToolResult, *mcp.GetPromptResult or *mcp.ReadResourceResult
 	err error
 }
 
@@ -90,10 +92,10 @@ func declined(why string) error {
 // start runs call on a goroutine of p, with an Asker that hands each question to the handler
 // following the run. caps says what the client offers. The run's context keeps the values of
 // ctx but not its end: the handler following the run cancels it when its own request ends.
-func (p *parking) start(ctx context.Context, identity, tool string, caps *mcp.ClientCapabilities,
-	call func(context.Context) (*mcp.CallToolResult, error)) (*run, error) {
+func (p *parking) start(ctx context.Context, identity, target string, caps *mcp.ClientCapabilities,
+	call func(context.Context) (mcp.Result, error)) (*run, error) {
 	r := &run{
-		identity: identity, tool: tool,
+		identity: identity, target: target,
 		questions: make(chan *question), done: make(chan callOutcome, 1), abandoned: make(chan struct{}),
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -157,9 +159,9 @@ func (r *run) ask(qctx context.Context, ir mcp.InputRequest) (mcp.InputResponse,
 }
 
 // follow waits, for the request of ctx, for r's result or its next question. A question
-// parks r and comes back as an input-required result. ctx ending while r is not parked
-// cancels r's upstream call.
-func (p *parking) follow(ctx context.Context, r *run) (*mcp.CallToolResult, error) {
+// parks r and comes back as the input-required result that needInput makes of it and its
+// token. ctx ending while r is not parked cancels r's upstream call.
+func (p *parking) follow(ctx context.Context, r *run, needInput func(mcp.InputRequestMap, string) mcp.Result) (mcp.Result, error) {
 	stop := context.AfterFunc(ctx, r.cancel)
 	for {
 		select {
@@ -177,7 +179,7 @@ func (p *parking) follow(ctx context.Context, r *run) (*mcp.CallToolResult, erro
 				stop = context.AfterFunc(ctx, r.cancel)
 				continue
 			}
-			return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{inputKey: q.ask}, RequestState: token}, nil
+			return needInput(mcp.InputRequestMap{inputKey: q.ask}, token), nil
 		case <-ctx.Done():
 			return nil, ctx.Err() // r is cancelled; its goroutine ends with its upstream call
 		}
@@ -232,33 +234,40 @@ func (p *parking) expire(token string) {
 	}
 	r.close()
 	q.answer <- answer{err: declined(fmt.Sprintf("the client did not answer within %s", p.wait))}
-	p.log.Warn().Str("tool", r.tool).Dur("waited", p.wait).Msg("a parked call's question was declined: its client did not come back")
+	p.log.Warn().Str("target", r.target).Dur("waited", p.wait).Msg("a parked call's question was declined: its client did not come back")
 }
+
+// roundError refuses a request's requestState or inputResponses: the request is wrong (an
+// invalid-params error), whatever the upstream call did.
+type roundError struct{ rpc *jsonrpc.Error }
+
+func (e *roundError) Error() string { return e.rpc.Error() }
+func (e *roundError) Unwrap() error { return e.rpc }
 
 // errState is the answer to a requestState that leads to no run of the caller's.
 func (p *parking) errState(why string) error {
-	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
+	return &roundError{&jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
 		"requestState %s (a call waits for its answers %s, on the node that took its first request): "+
-			"call the tool again without requestState", why, p.wait)}
+			"send the request again without requestState", why, p.wait)}}
 }
 
 // claim gives the answer in responses to the run parked under state, for the caller
-// identity calling tool, and returns the run to follow again.
-func (p *parking) claim(identity, tool, state string, responses mcp.InputResponseMap) (*run, error) {
+// identity asking for target again, and returns the run to follow again.
+func (p *parking) claim(identity, target, state string, responses mcp.InputResponseMap) (*run, error) {
 	p.mu.Lock()
 	r, ok := p.byToken[state]
 	switch {
 	case !ok:
 		p.mu.Unlock()
 		return nil, p.errState("is unknown, expired or already used")
-	case r.identity != identity || r.tool != tool:
+	case r.identity != identity || r.target != target:
 		p.mu.Unlock()
-		return nil, p.errState(fmt.Sprintf("is not one of this caller's calls to %s", tool))
+		return nil, p.errState(fmt.Sprintf("is not one of this caller's requests for %s", target))
 	}
 	res, err := fitAnswer(r.pending.ask, responses[inputKey])
 	if err != nil {
 		p.mu.Unlock()
-		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("inputResponses[%q]: %v", inputKey, err)}
+		return nil, &roundError{&jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("inputResponses[%q]: %v", inputKey, err)}}
 	}
 	q := p.unpark(r)
 	p.mu.Unlock()
@@ -309,19 +318,66 @@ func (p *parking) close() {
 	p.wg.Wait()
 }
 
-// callAsking runs call for a downstream tools/call. A sessionless client that offers
-// elicitation or sampling is asked the upstream's questions in rounds (a call with a
-// requestState goes on with a parked run: see claim); any other runs call as it is.
-func (g *Gateway) callAsking(ctx context.Context, req *mcp.CallToolRequest, call func(context.Context) (*mcp.CallToolResult, error)) (*mcp.CallToolResult, error) {
-	caps := req.ClientCapabilities()
-	if req.ProtocolVersion() < modernVersion || caps == nil || (caps.Elicitation == nil && caps.Sampling == nil) {
+// asking is what a downstream request says about asking it questions in rounds.
+type asking struct {
+	identity  string // the authenticated caller ("" on an open gateway)
+	target    string // "tool NAME", "prompt NAME" or "resource URI"
+	state     string // requestState: the next round of a parked run
+	responses mcp.InputResponseMap
+	version   string                  // the request's protocol version
+	caps      *mcp.ClientCapabilities // what the client offers (sessionless: in _meta)
+}
+
+func askingOf[P mcp.Params](req *mcp.ServerRequest[P], target, state string, responses mcp.InputResponseMap) asking {
+	return asking{identity: identityOf(req.Extra), target: target, state: state, responses: responses,
+		version: req.ProtocolVersion(), caps: req.ClientCapabilities()}
+}
+
+// callAsking runs call for a downstream request (a tool call, a prompt, a resource read). A
+// sessionless client that offers elicitation or sampling is asked the upstream's questions in
+// rounds, needInput making the input-required result of its method; a request with a
+// requestState goes on with the run parked under it (see claim), call unused; any other
+// request runs call as it is.
+func callAsking[R mcp.Result](g *Gateway, ctx context.Context, a asking,
+	call func(context.Context) (R, error), needInput func(mcp.InputRequestMap, string) R) (R, error) {
+	var zero R
+	var r *run
+	switch {
+	case a.state != "":
+		claimed, err := g.parked.claim(a.identity, a.target, a.state, a.responses)
+		if err != nil {
+			return zero, err
+		}
+		r = claimed
+	case a.version < modernVersion || a.caps == nil || (a.caps.Elicitation == nil && a.caps.Sampling == nil):
 		return call(ctx)
+	default:
+		started, err := g.parked.start(ctx, a.identity, a.target, a.caps, func(ctx context.Context) (mcp.Result, error) {
+			return call(ctx)
+		})
+		if err != nil {
+			return zero, err
+		}
+		r = started
 	}
-	r, err := g.parked.start(ctx, identityOf(req.Extra), req.Params.Name, caps, call)
-	if err != nil {
-		return nil, err
+	res, err := g.parked.follow(ctx, r, func(ir mcp.InputRequestMap, token string) mcp.Result { return needInput(ir, token) })
+	if out, ok := res.(R); ok {
+		return out, err
 	}
-	return g.parked.follow(ctx, r)
+	return zero, err
+}
+
+// The input-required results of the three methods.
+func needToolInput(ir mcp.InputRequestMap, token string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{InputRequests: ir, RequestState: token}
+}
+
+func needPromptInput(ir mcp.InputRequestMap, token string) *mcp.GetPromptResult {
+	return &mcp.GetPromptResult{InputRequests: ir, RequestState: token}
+}
+
+func needResourceInput(ir mcp.InputRequestMap, token string) *mcp.ReadResourceResult {
+	return &mcp.ReadResourceResult{InputRequests: ir, RequestState: token}
 }
 
 // identityOf is the authenticated subject of a downstream request; "" on an open gateway.

@@ -12,13 +12,13 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// asking starts a run of p for identity whose call asks the questions of msgs one after the
+// askingRun starts a run of p for identity whose call asks the questions of msgs one after the
 // other and answers with what it was told, one line per question.
-func asking(t *testing.T, p *parking, identity string, msgs ...string) *run {
+func askingRun(t *testing.T, p *parking, identity string, msgs ...string) *run {
 	t.Helper()
 	rc := make(chan *run, 1)
 	r, err := p.start(context.Background(), identity, "t", &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{}},
-		func(ctx context.Context) (*mcp.CallToolResult, error) {
+		func(ctx context.Context) (mcp.Result, error) {
 			r := <-rc
 			var got []string
 			for _, m := range msgs {
@@ -38,6 +38,13 @@ func asking(t *testing.T, p *parking, identity string, msgs ...string) *run {
 	return r
 }
 
+// followTool follows r as a tools/call does.
+func followTool(p *parking, ctx context.Context, r *run) (*mcp.CallToolResult, error) {
+	res, err := p.follow(ctx, r, func(ir mcp.InputRequestMap, token string) mcp.Result { return needToolInput(ir, token) })
+	out, _ := res.(*mcp.CallToolResult)
+	return out, err
+}
+
 func answerText(t *testing.T, res *mcp.CallToolResult, err error) string {
 	t.Helper()
 	if err != nil {
@@ -52,7 +59,7 @@ func answerText(t *testing.T, res *mcp.CallToolResult, err error) string {
 // round follows r and returns the question it parked with.
 func round(t *testing.T, p *parking, r *run) (token, msg string) {
 	t.Helper()
-	res, err := p.follow(context.Background(), r)
+	res, err := followTool(p, context.Background(), r)
 	if err != nil || res.RequestState == "" {
 		t.Fatalf("follow: %+v, %v; want a question", res, err)
 	}
@@ -71,7 +78,7 @@ func TestRoundsSeveral(t *testing.T) {
 	spinetest.NoLeaks(t)
 	p, stop := testParking(t, Options{})
 	defer stop()
-	r := asking(t, p, "ada", "one?", "two?", "three?")
+	r := askingRun(t, p, "ada", "one?", "two?", "three?")
 	seen := map[string]bool{}
 	for i, want := range []string{"one?", "two?", "three?"} {
 		token, msg := round(t, p, r)
@@ -83,7 +90,7 @@ func TestRoundsSeveral(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 2 {
-			res, err := p.follow(context.Background(), r)
+			res, err := followTool(p, context.Background(), r)
 			if got := answerText(t, res, err); got != "1\n2\n3" {
 				t.Errorf("result %q, want the three answers", got)
 			}
@@ -97,27 +104,27 @@ func TestRoundsBounded(t *testing.T) {
 	spinetest.NoLeaks(t)
 	p, stop := testParking(t, Options{MaxParked: 2, MaxParkedPerIdentity: 1})
 	defer stop()
-	a1 := asking(t, p, "ada", "a1?")
+	a1 := askingRun(t, p, "ada", "a1?")
 	tokA, _ := round(t, p, a1)
-	a2 := asking(t, p, "ada", "a2?")
-	res, err := p.follow(context.Background(), a2)
+	a2 := askingRun(t, p, "ada", "a2?")
+	res, err := followTool(p, context.Background(), a2)
 	if got := answerText(t, res, err); !strings.Contains(got, "declined: this caller has 1 calls waiting") {
 		t.Errorf("ada's second parked call: %q, want declined", got)
 	}
-	round(t, p, asking(t, p, "bob", "b1?"))
-	c1 := asking(t, p, "cy", "c1?")
-	res, err = p.follow(context.Background(), c1)
+	round(t, p, askingRun(t, p, "bob", "b1?"))
+	c1 := askingRun(t, p, "cy", "c1?")
+	res, err = followTool(p, context.Background(), c1)
 	if got := answerText(t, res, err); !strings.Contains(got, "declined: 2 calls are already waiting") {
 		t.Errorf("a third parked call: %q, want declined", got)
 	}
 	if _, err := p.claim("ada", "t", tokA, mcp.InputResponseMap{inputKey: &mcp.ElicitResult{Action: "accept", Content: map[string]any{"answer": "x"}}}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = p.follow(context.Background(), a1)
+	res, err = followTool(p, context.Background(), a1)
 	if got := answerText(t, res, err); got != "x" {
 		t.Errorf("ada's first call: %q", got)
 	}
-	round(t, p, asking(t, p, "ada", "a3?")) // ada's place is free again
+	round(t, p, askingRun(t, p, "ada", "a3?")) // ada's place is free again
 }
 
 // TestRoundsClosed: closing declines every parked question and waits for the runs; a run
@@ -125,12 +132,13 @@ func TestRoundsBounded(t *testing.T) {
 func TestRoundsClosed(t *testing.T) {
 	spinetest.NoLeaks(t)
 	p, stop := testParking(t, Options{})
-	r := asking(t, p, "ada", "one?", "two?")
+	r := askingRun(t, p, "ada", "one?", "two?")
 	round(t, p, r)
 	stop() // returns when the run's goroutine has ended
 	select {
 	case out := <-r.done:
-		if got := answerText(t, out.res, out.err); !strings.Contains(got, "declined: the gateway is closing") {
+		res, _ := out.res.(*mcp.CallToolResult)
+		if got := answerText(t, res, out.err); !strings.Contains(got, "declined: the gateway is closing") {
 			t.Errorf("the parked call after close: %q", got)
 		}
 	case <-time.After(spinetest.Patience):

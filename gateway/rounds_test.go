@@ -87,7 +87,7 @@ func refused(t *testing.T, what string, res *mcp.CallToolResult, err error, says
 	}
 }
 
-const callAgain = "call the tool again without requestState"
+const callAgain = "send the request again without requestState"
 
 // TestRoundsForwarded: a sessionless client that offers elicitation and sampling is asked an
 // upstream's questions as input requests, in rounds go-sdk's client runs by itself, and its
