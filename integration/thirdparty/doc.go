@@ -27,7 +27,8 @@
 //     HTTP by its v2 client (@modelcontextprotocol/client 2.4.0, tsclient2.mjs; 2026-07-28,
 //     sessionless), both pinned in package.json, in front of the demo server and
 //     server-everything: list, calls, an affinity server (a handle for v2), resources, the
-//     served L0/L1, prompts, cancellation, list_changed after grow.
+//     served L0/L1, prompts, cancellation, list_changed after grow; the v2 client also answers
+//     the demo server's elicitation and sampling in rounds (input requests, requestState).
 //   - both protocol eras: server-everything (2025-11-25 only) over stdio, streamable HTTP and
 //     SSE under protocol = "auto", which settles on 2025-11-25 with one server/discover probe
 //     per server (a proxy over HTTP, a wrapper reading stdin over stdio count them), with

@@ -58,7 +58,8 @@ args = ["` + filepath.Join(dir, "pinned.mjs") + `", "server-everything"]
 // v1 client (the session-based protocol): list, calls of every kind, an affinity server,
 // resources, the served L0/L1, prompts, cancellation, list_changed after grow;
 // server-everything's tools are listed too. The v2 client drives the HTTP endpoint on the
-// sessionless 2026-07-28 protocol, reaching the affinity server through a handle.
+// sessionless 2026-07-28 protocol, reaching the affinity server through a handle, and answers
+// the demo server's elicitation and sampling questions, which reach it in rounds.
 func TestServeTSClient(t *testing.T) {
 	dir := requireServers(t)
 	spinetest.NoLeaks(t)
@@ -127,6 +128,9 @@ type tsResult2 struct {
 	Schema       bool           `json:"schema"`
 	Prompt       int            `json:"prompt"`
 	Counter      []string       `json:"counter"`
+	Ask          string         `json:"ask"`
+	Sample       string         `json:"sample"`
+	Asked        []string       `json:"asked"`
 }
 
 // checkTS2 checks what the v2 client saw on the sessionless protocol.
@@ -144,6 +148,10 @@ func checkTS2(t *testing.T, r tsResult2) {
 	}
 	if strings.Join(r.Counter, ",") != "1,2,3" {
 		t.Errorf("affinity counter through a handle: %v", r.Counter)
+	}
+	// The demo server's questions, asked of the v2 client in rounds and answered by its SDK.
+	if r.Ask != "answer: ts-v2" || r.Sample != "model ts-model: sampled" || strings.Join(r.Asked, "|") != "who are you?|say hi" {
+		t.Errorf("questions in rounds: ask %q, sample %q, asked %q", r.Ask, r.Sample, r.Asked)
 	}
 }
 
