@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"github.com/prometheus/client_golang/prometheus"
+	segjson "github.com/segmentio/encoding/json"
 )
 
 // modernVersion is the first protocol version without sessions (server/discover, stateless
@@ -197,7 +198,10 @@ func readPeek(r *http.Request, limit int64) (peek, error) {
 		ID     json.RawMessage `json:"id"`
 		Params json.RawMessage `json:"params"`
 	}
-	if json.Unmarshal(body, &msg) != nil {
+	// Parsed in place (the strings and raw values point into body, which outlives the
+	// request), field names matched exactly as go-sdk matches them.
+	rest, err := segjson.Parse(body, &msg, segjson.ZeroCopy|segjson.DontMatchCaseInsensitiveStructFields)
+	if err != nil || len(bytes.TrimSpace(rest)) != 0 {
 		return p, nil // malformed or a batch: go-sdk's handler says what is wrong
 	}
 	return peek{method: msg.Method, id: msg.ID, params: msg.Params, single: true}, nil
