@@ -38,6 +38,13 @@ func TestQueueDepthAndNegotiatedEra(t *testing.T) {
 			info.ProtocolVersion, era, info.ServerInfo.Version)
 	}
 
+	// The collector learns a server's tool names with a list on the pool, in the background
+	// after a call of a tool it does not know: learn them now, so that no such list queues
+	// behind the hang below and stays counted after the queued call is served.
+	if err := mon.Collector().Refresh(patience(t)); err != nil {
+		t.Fatal(err)
+	}
+
 	// The one session hangs; the next call waits for it.
 	hangCtx, stopHang := context.WithCancel(patience(t))
 	defer stopHang()

@@ -5,6 +5,8 @@
 #   mcp-proxy  through TBXark/mcp-proxy (streamable HTTP) in front of the stdio demo server,
 #   spine      through spine serve --http in front of the stdio demo server,
 #   spine-nofloor  the same with Go's own GC pacing ([serve] heap_floor_mib = 0),
+#   spine-1session the same with one upstream session for all clients, as mcp-proxy has
+#                  (max_sessions = 1, max_inflight = 64),
 # with 1 client (p50, p99 per call) and 32 clients (calls/s, and the CPU time per call of the
 # target's process tree: the gateway and the demo servers it started). The rounds interleave the
 # targets, rotating their order, and the medians (min–max) of the rounds are printed, with
@@ -62,6 +64,14 @@ printf '\n[serve]\nheap_floor_mib = 0\n' >>"$out/nofloor/spine.toml"
 pids+=($!) nofloor_pid=$!
 nofloor=$(first_line "$out/nofloor.url")
 
+# The same gateway with one upstream session for every client, as mcp-proxy has
+# (max_sessions = 1 and room for all 32 clients' calls on it).
+mkdir -p "$out/onesession"
+sed 's/^args = \["demo-server"\]$/args = ["demo-server"]\nmax_sessions = 1\nmax_inflight = 64/' "$out/project/spine.toml" >"$out/onesession/spine.toml"
+(cd "$out/onesession" && exec "$out/spine" serve --http 127.0.0.1:0 >"$out/onesession.url" 2>"$out/onesession.log") &
+pids+=($!) onesession_pid=$!
+onesession=$(first_line "$out/onesession.url")
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$out/mcp-proxy.json" <<JSON
 {
@@ -79,7 +89,7 @@ for _ in $(seq 1 300); do
 done
 
 targets=("direct=$direct#echo#$direct_pid" "mcp-proxy=$proxy#echo#$proxy_pid" "spine=$spine#demo__echo#$spine_pid"
-	"spine-nofloor=$nofloor#demo__echo#$nofloor_pid")
+	"spine-nofloor=$nofloor#demo__echo#$nofloor_pid" "spine-1session=$onesession#demo__echo#$onesession_pid")
 for r in $(seq 1 "$rounds"); do
 	n=${#targets[@]} order=()
 	for i in $(seq 0 $((n - 1))); do order+=("${targets[$(((i + r) % n))]}"); done
@@ -100,13 +110,13 @@ for f in sorted(glob.glob(f"{out}/round-*.txt")):
         for value, unit in re.findall(r"([\d.]+) (\S+)", m.group(3)):
             rows.setdefault((m.group(1), m.group(2), unit), []).append(float(value))
 def show(v): return f"{st.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
-print(f"{'target':13} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24} {'CPU µs/call, 32 clients':>26} {'of which the gateway':>22}")
-for name in ("direct", "mcp-proxy", "spine", "spine-nofloor"):
+print(f"{'target':14} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24} {'CPU µs/call, 32 clients':>26} {'of which the gateway':>22}")
+for name in ("direct", "mcp-proxy", "spine", "spine-nofloor", "spine-1session"):
     get = lambda c, u: rows.get((name, c, u), [])
     p50, p99, cps, cpu = get("1", "p50-µs"), get("1", "p99-µs"), get("32", "calls/s"), get("32", "cpu-µs/call")
     own = get("32", "own-cpu-µs/call")
     if p50:
-        print(f"{name:13} {show(p50):>22} {show(p99):>22} {show(cps):>24} {show(cpu) if cpu else '-':>26} {show(own) if own else '-':>22}")
+        print(f"{name:14} {show(p50):>22} {show(p99):>22} {show(cps):>24} {show(cpu) if cpu else '-':>26} {show(own) if own else '-':>22}")
 print(f"medians (min–max) of {len(glob.glob(f'{out}/round-*.txt'))} rounds")
 PY
 echo "load before the rounds: $(awk -F'load average: ' '{print $2}' "$out/load.txt" | cut -d, -f1 | sort -n | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /')"
