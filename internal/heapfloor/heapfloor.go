@@ -15,19 +15,26 @@ const (
 	// maxPercent bounds the percentage whatever the live heap: with a live heap of a few
 	// hundred KiB the floor would otherwise ask for a goal hundreds of times that heap.
 	maxPercent = 5000
-	// minLive is the least live heap the rule assumes (Go's own minimum heap goal is 4 MiB
-	// at GOGC=100): before the first collection the runtime reports none.
+	// minLive is the least live heap the rule assumes: before the first collection the
+	// runtime reports none.
 	minLive = 1 << 20
+	// goHeapMinimum is Go's least heap goal at GOGC=100, which scales with the percentage
+	// (runtime/mgcpacer.go: heapMinimum = 4 MiB × GOGC/100): at 800 % it is 32 MiB whatever
+	// the live heap, so a percentage for a small live heap must not exceed floor/4 MiB.
+	goHeapMinimum = 4 << 20
 )
 
-// Percent is the GOGC percentage that makes the heap goal at least floor bytes for a live
-// heap of live bytes: max(100, floor/live − 1, as a percentage), at most 5,000.
+// Percent is the GOGC percentage that makes the heap goal floor bytes for a live heap of
+// live bytes, and never lower than GOGC=100 would: the goal is the larger of live × (1 +
+// p/100) and 4 MiB × p/100, so p is the smaller of (floor − live)/live and floor/4 MiB (as
+// percentages), at least 100 and at most 5,000.
 func Percent(floor, live uint64) int {
 	live = max(live, minLive)
 	if floor <= 2*live {
 		return basePercent
 	}
-	return min(int((floor-live)*100/live), maxPercent)
+	p := min((floor-live)*100/live, floor*100/goHeapMinimum, maxPercent)
+	return max(int(p), basePercent)
 }
 
 // A floor is one Start: it re-arms itself after every collection until stopped.

@@ -14,15 +14,17 @@ func TestPercent(t *testing.T) {
 		floor, live uint64
 		want        int
 	}{
-		{64 * mib, 8 * mib, 700},    // goal 64 MiB = 8 MiB × (1 + 7)
-		{64 * mib, 32 * mib, 100},   // GOGC's own goal (64 MiB) reaches the floor
-		{64 * mib, 100 * mib, 100},  // a large live heap: GOGC's goal unchanged
-		{64 * mib, 0, 5000},         // nothing live yet: assume 1 MiB, capped
-		{64 * mib, 512 << 10, 5000}, // below 1 MiB counts as 1 MiB
-		{16 * mib, 4 * mib, 300},    //
-		{3 * mib, 1 * mib, 200},     //
-		{10 * mib, 4*mib + 1, 149},  // rounds down: never above the floor
-		{1 << 40, 1 * mib, 5000},    // an absurd floor is capped
+		{64 * mib, 8 * mib, 700},   // goal 64 MiB = 8 MiB × (1 + 7) (Go's minimum: 28 MiB)
+		{64 * mib, 32 * mib, 100},  // GOGC's own goal (64 MiB) reaches the floor
+		{64 * mib, 100 * mib, 100}, // a large live heap: GOGC's goal unchanged
+		{64 * mib, 0, 1600},        // nothing live yet: Go's minimum, 4 MiB × 16, is the floor
+		{32 * mib, 512 << 10, 800}, // 4 MiB × 8 = 32 MiB, where 1 MiB × 32 would have made 132
+		{32 * mib, 2 * mib, 800},   // goal max(2 × 9, 4 × 8) = 32 MiB
+		{32 * mib, 4 * mib, 700},   // goal max(4 × 8, 4 × 7) = 32 MiB
+		{16 * mib, 4 * mib, 300},   //
+		{3 * mib, 1 * mib, 100},    // below Go's own minimum goal: GOGC's
+		{10 * mib, 4*mib + 1, 149}, // rounds down: never above the floor
+		{1 << 40, 1 * mib, 5000},   // an absurd floor is capped
 	} {
 		if got := Percent(tc.floor, tc.live); got != tc.want {
 			t.Errorf("Percent(%d MiB, %d B) = %d, want %d", tc.floor/mib, tc.live, got, tc.want)
