@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/spine-mcp/spine/internal/bench"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
@@ -74,7 +75,7 @@ func BenchmarkServeEcho(b *testing.B) {
 			}
 			per := max(b.N/clients, 1)
 			b.ResetTimer()
-			own, tree := treeCPU(tc.pid)
+			own, tree := bench.TreeCPU(tc.pid)
 			start := time.Now()
 			var wg sync.WaitGroup
 			for _, cs := range sessions {
@@ -87,7 +88,7 @@ func BenchmarkServeEcho(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(per*clients)/time.Since(start).Seconds(), "calls/s")
-			own2, tree2 := treeCPU(tc.pid)
+			own2, tree2 := bench.TreeCPU(tc.pid)
 			b.ReportMetric(float64((tree2-tree).Microseconds())/float64(per*clients), "cpu-µs/call")
 			b.ReportMetric(float64((own2-own).Microseconds())/float64(per*clients), "own-cpu-µs/call")
 		})

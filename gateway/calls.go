@@ -19,9 +19,6 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 		ask := askingOf(req, "tool "+req.Params.Name, req.Params.RequestState, req.Params.InputResponses)
 		if ask.state != "" { // the next round of a parked call (rounds.go)
 			res, err := callAsking(g, ctx, ask, nil, needToolInput)
-			if re := (*roundError)(nil); errors.As(err, &re) {
-				return nil, re.rpc // a refused round: the request's error, not the tool's
-			}
 			return upstreamResult(ctx, res, err)
 		}
 		args := req.Params.Arguments
@@ -66,11 +63,16 @@ func (g *Gateway) toolHandler(target Target) mcp.ToolHandler {
 	}
 }
 
-// upstreamResult is what a downstream tools/call answers for the upstream's res and err.
+// upstreamResult is what a downstream tools/call answers for the upstream's res and err: a
+// failure is a tool result with isError, unless the request itself is wrong (a refused round
+// of questions) or the client cancelled it.
 func upstreamResult(ctx context.Context, res *mcp.CallToolResult, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
 		if ctx.Err() != nil { // the downstream client cancelled: nobody reads the answer
 			return nil, ctx.Err()
+		}
+		if re := (*roundError)(nil); errors.As(err, &re) {
+			return nil, re.rpc
 		}
 		return toolError(ctx, err), nil
 	}

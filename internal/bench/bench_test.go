@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -253,4 +254,26 @@ func TestReportJSON(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"p50_ms":1,`) || strings.Contains(string(b), "Latency") {
 		t.Errorf("mode JSON %s: %v", b, err)
 	}
+}
+
+// TestTreeCPU: the test process's own CPU time is read once it has spent a clock tick, and its
+// tree counts at least that.
+func TestTreeCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	deadline := time.Now().Add(spinetest.Patience)
+	sink := 0
+	for time.Now().Before(deadline) {
+		for i := range 1 << 20 { // spend CPU
+			sink += i
+		}
+		if own, tree := TreeCPU(os.Getpid()); own >= clockTick {
+			if tree < own {
+				t.Fatalf("tree %v < own %v", tree, own)
+			}
+			return
+		}
+	}
+	t.Fatalf("no CPU time read for this process (sink %d)", sink)
 }

@@ -135,6 +135,36 @@ func childPids() []int {
 	return out
 }
 
+// TreeCPU returns the CPU time (user + system) used so far by process pid (own) and by it and
+// every live descendant of it (tree) — a gateway and the servers it started —, from
+// /proc/PID/stat; both are 0 where /proc cannot be read.
+func TreeCPU(pid int) (own, tree time.Duration) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, 0
+	}
+	procs := map[int]procStatus{}
+	for _, e := range entries {
+		if p, err := strconv.Atoi(e.Name()); err == nil {
+			if st, err := procStat(p); err == nil { // else it ended since the listing
+				procs[p] = st
+			}
+		}
+	}
+	for p, st := range procs {
+		for q := p; q > 1; q = procs[q].ppid {
+			if q == pid {
+				tree += st.cpu
+				break
+			}
+			if _, ok := procs[q]; !ok {
+				break
+			}
+		}
+	}
+	return procs[pid].cpu, tree
+}
+
 // newChildren returns the pids of after that are not in before.
 func newChildren(before, after []int) []int {
 	var out []int
