@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -28,6 +29,9 @@ type catalogue struct {
 	failed    map[string]string // servers whose last listing failed, and why
 	logged    int               // collisions logged so far
 	workflows []string          // the workflow tools, in the order given
+	// handlers are the upstream tools' handlers by downstream name, as advertised now; the
+	// direct path (direct.go) reads them without the lock.
+	handlers atomic.Pointer[map[string]mcp.ToolHandler]
 }
 
 // shown is what one server has advertised: downstream name -> the JSON advertised, so that
@@ -118,6 +122,9 @@ func (c *catalogue) list(ctx context.Context, ex *executor.Executor, server stri
 func (c *catalogue) apply(got map[string]*lists) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	handlers := map[string]mcp.ToolHandler{}
+	maps.Copy(handlers, c.upstreamTools())
+	defer func() { c.handlers.Store(&handlers) }()
 	toolNames, promptNames, uriNames, templateNames := map[string][]string{}, map[string][]string{}, map[string][]string{}, map[string][]string{}
 	for server, l := range got {
 		delete(c.failed, server)
@@ -152,8 +159,10 @@ func (c *catalogue) apply(got map[string]*lists) {
 			if c.g.isAffinity(server) {
 				adv.InputSchema = withSessionArg(adv.InputSchema)
 			}
+			handler := c.g.toolHandler(target)
+			handlers[adv.Name] = handler
 			now.tools[adv.Name] = c.show(old.tools, adv.Name, adv, func() {
-				c.g.server.AddTool(adv, c.g.toolHandler(target))
+				c.g.server.AddTool(adv, handler)
 			})
 		}
 		for _, p := range l.prompts {
@@ -182,6 +191,9 @@ func (c *catalogue) apply(got map[string]*lists) {
 		}
 		c.g.server.RemoveResourceTemplates(gone(old.templates, now.templates)...)
 		c.g.server.RemoveTools(gone(old.tools, now.tools)...)
+		for _, name := range gone(old.tools, now.tools) {
+			delete(handlers, name)
+		}
 		c.g.server.RemovePrompts(gone(old.prompts, now.prompts)...)
 		c.g.server.RemoveResources(gone(old.resources, now.resources)...)
 		if _, had := c.shown[server]; !had && c.g.isAffinity(server) {
@@ -194,6 +206,19 @@ func (c *catalogue) apply(got map[string]*lists) {
 			Str("wanted", cl.Wanted).Str("holder", cl.Holder).Str("got", cl.Got).
 			Msg("name collision: the earlier server keeps the name")
 	}
+}
+
+// upstreamTools returns the handlers of the upstream tools advertised now, by name.
+func (c *catalogue) upstreamTools() map[string]mcp.ToolHandler {
+	if m := c.handlers.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// upstreamTool returns the handler of the upstream tool advertised as name, nil for none.
+func (c *catalogue) upstreamTool(name string) mcp.ToolHandler {
+	return c.upstreamTools()[name]
 }
 
 // failedServers returns the servers whose last listing failed.

@@ -43,10 +43,14 @@ type Gateway struct {
 	// calls ends when the calls in flight are to be cancelled (Drain, Close).
 	calls     context.Context
 	stopCalls context.CancelFunc
-	requests  inflight       // downstream requests being handled
-	wg        sync.WaitGroup // the goroutines the gateway owns
-	close     sync.Once
-	err       error
+	requests  inflight // downstream requests being handled
+	// directChain is what go-sdk's server runs a tools/call through — the receiving
+	// middlewares of New and the tool's handler —, for the requests answered without it
+	// (direct.go).
+	directChain mcp.MethodHandler
+	wg          sync.WaitGroup // the goroutines the gateway owns
+	close       sync.Once
+	err         error
 }
 
 // New starts a gateway over project's enabled servers: it lists every server's tools,
@@ -105,7 +109,12 @@ func New(ctx context.Context, project *capability.Project, opts Options) (*Gatew
 			Prompts:   &mcp.PromptCapabilities{ListChanged: true},
 		},
 	})
-	g.server.AddReceivingMiddleware(endCallsWith(g.calls, &g.requests), g.observeRequests(opts.TracerProvider), g.serveInstructions)
+	middlewares := []mcp.Middleware{endCallsWith(g.calls, &g.requests), g.observeRequests(opts.TracerProvider), g.serveInstructions}
+	g.server.AddReceivingMiddleware(append([]mcp.Middleware{g.learnSessions}, middlewares...)...)
+	g.directChain = g.callUpstreamTool
+	for _, mw := range slices.Backward(middlewares) { // the first is the outermost, as go-sdk has it
+		g.directChain = mw(g.directChain)
+	}
 	g.cat = newCatalogue(g)
 	if err := g.cat.addWorkflows(opts.Workflows); err != nil {
 		closeProbe()

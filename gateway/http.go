@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,6 +99,12 @@ func CheckBind(addr string, opts HTTPOptions) error {
 // (unless StreamResponses): a call's progress notifications and the servers' questions go on
 // the session's GET stream.
 func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
+	h, _ := g.handler(opts)
+	return h
+}
+
+// handler is Handler, with its direct path (nil with StreamResponses).
+func (g *Gateway) handler(opts HTTPOptions) (http.Handler, *directPath) {
 	opts = opts.withDefaults()
 	getServer := func(*http.Request) *mcp.Server { return g.server }
 	stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
@@ -111,6 +118,10 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		MaxRequestBodyBytes:          opts.MaxBodyBytes,
 		PropagateRequestCancellation: true,
 	})
+	var direct *directPath // the tools/call of legacy sessions, answered without go-sdk (direct.go)
+	if !opts.StreamResponses {
+		direct = newDirectPath(g, opts.SessionTimeout)
+	}
 	var endpoint http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := readPeek(r, opts.MaxBodyBytes)
 		if err != nil {
@@ -125,6 +136,14 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		if unknownMethod(w, p) {
 			return
 		}
+		if direct != nil {
+			switch {
+			case p.method == "notifications/cancelled":
+				direct.cancelDirect(r, p)
+			case direct.serve(w, r, p):
+				return
+			}
+		}
 		if classify(r, p) {
 			stateless.ServeHTTP(w, r)
 			return
@@ -132,6 +151,11 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		if p.method == "initialize" && r.Header.Get("Mcp-Session-Id") == "" && g.openSessions() >= opts.MaxSessions {
 			rpcError(w, http.StatusServiceUnavailable, p.id, -32000, fmt.Sprintf("too many sessions: this gateway serves at most %d at once (max_sessions); try again later", opts.MaxSessions))
 			return
+		}
+		if direct != nil && r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == "" {
+			// A new session: its requests' contexts derive from this one's, which tells
+			// learnSessions whose direct path it is.
+			r = r.WithContext(context.WithValue(r.Context(), directKey{}, direct))
 		}
 		stateful.ServeHTTP(w, r)
 	})
@@ -158,7 +182,7 @@ func (g *Gateway) Handler(opts HTTPOptions) http.Handler {
 		mux.Handle(metadataPath, meta)
 		mux.Handle(metadataPath+"/mcp", meta)
 	}
-	return mux
+	return mux, direct
 }
 
 // peek is what the endpoint reads of a POST before routing it: its body (put back for the
