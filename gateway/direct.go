@@ -149,7 +149,7 @@ func (dp *directPath) session(r *http.Request) *directSession {
 
 // serve answers r (whose body is p) directly, or reports false having written nothing.
 func (dp *directPath) serve(w http.ResponseWriter, r *http.Request, p peek) bool {
-	if !p.single || p.method != "tools/call" || len(p.id) == 0 || p.id[0] == 'n' || p.id[0] == '{' || p.id[0] == '[' {
+	if !p.single || p.method != "tools/call" || !plainID(p.id) {
 		return false
 	}
 	ds := dp.session(r)
@@ -290,6 +290,27 @@ func rpcAnswer(id json.RawMessage, res mcp.Result, err error) []byte {
 	return buf.Bytes()
 }
 
+// plainID reports whether a JSON-RPC id is one go-sdk writes back byte for byte: an integer
+// without sign, fraction or exponent, or a string without escapes.
+func plainID(id json.RawMessage) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	if id[0] == '"' {
+		return len(id) >= 2 && id[len(id)-1] == '"' && bytes.IndexByte(id[1:len(id)-1], '\\') < 0 &&
+			bytes.IndexByte(id[1:len(id)-1], '"') < 0
+	}
+	if len(id) > 1 && id[0] == '0' {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(id) <= 18 // within int64
+}
+
 // plainHeaders reports whether r's headers are those go-sdk's handler accepts of a legacy
 // session's POST whose protocol version header is version.
 func plainHeaders(r *http.Request, version string) bool {
@@ -311,6 +332,9 @@ func plainHeaders(r *http.Request, version string) bool {
 
 // jsonContent reports whether a Content-Type is application/json, parameters aside.
 func jsonContent(ct string) bool {
+	if ct == "application/json" {
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/json"
 }
@@ -320,7 +344,7 @@ func jsonContent(ct string) bool {
 func acceptsBoth(values []string) bool {
 	var json, stream bool
 	for _, v := range values {
-		for _, token := range strings.Split(v, ",") {
+		for token := range strings.SplitSeq(v, ",") {
 			base, _, _ := strings.Cut(token, ";")
 			switch strings.ToLower(strings.TrimSpace(base)) {
 			case "application/json", "application/*":

@@ -116,20 +116,22 @@ func TestDirectPathAnswersAsGoSDK(t *testing.T) {
 		{"arguments not an object", `"name":"demo__echo","arguments":[1]`},
 		{"no arguments", `"name":"demo__add"`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			before := dp.served.Load()
-			code, direct := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{`+tc.params+`}}`)
-			if dp.served.Load() != before+1 {
-				t.Fatalf("not answered directly: %d %s", code, direct)
-			}
-			code2, sdk := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{`+tc.params+`,"_meta":{"k":"v"}}}`)
-			if dp.served.Load() != before+1 {
-				t.Fatal("a request with _meta was answered directly")
-			}
-			if code != code2 || direct != sdk {
-				t.Errorf("direct: %d %s\ngo-sdk: %d %s", code, direct, code2, sdk)
-			}
-		})
+		for _, id := range []string{`7`, `"s-7"`} {
+			t.Run(tc.name+" "+id, func(t *testing.T) {
+				before := dp.served.Load()
+				code, direct := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":`+id+`,"method":"tools/call","params":{`+tc.params+`}}`)
+				if dp.served.Load() != before+1 {
+					t.Fatalf("not answered directly: %d %s", code, direct)
+				}
+				code2, sdk := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":`+id+`,"method":"tools/call","params":{`+tc.params+`,"_meta":{"k":"v"}}}`)
+				if dp.served.Load() != before+1 {
+					t.Fatal("a request with _meta was answered directly")
+				}
+				if code != code2 || direct != sdk {
+					t.Errorf("direct: %d %s\ngo-sdk: %d %s", code, direct, code2, sdk)
+				}
+			})
+		}
 	}
 
 	// Not served directly, answered by go-sdk: an unknown tool, an unknown session, the
@@ -140,6 +142,9 @@ func TestDirectPathAnswersAsGoSDK(t *testing.T) {
 	}
 	if code, body := post(t, url, "no-such-session", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"demo__echo","arguments":{"text":"x"}}}`); code != http.StatusNotFound {
 		t.Errorf("unknown session: %d %s", code, body)
+	}
+	if code, body := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":7.0,"method":"tools/call","params":{"name":"demo__echo","arguments":{"text":"x"}}}`); code != 200 || !strings.Contains(body, `"text":"x"`) {
+		t.Errorf("an id go-sdk respells: %d %s", code, body)
 	}
 	if code, body := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`); code != 200 || !strings.Contains(body, "demo__echo") {
 		t.Errorf("tools/list: %d %s", code, body)
