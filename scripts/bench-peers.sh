@@ -7,11 +7,17 @@
 #   spine-nofloor  the same with Go's own GC pacing ([serve] heap_floor_mib = 0),
 #   spine-1session the same with one upstream session for all clients, as mcp-proxy has
 #                  (max_sessions = 1, max_inflight = 64),
+#   spine-baseline the spine serve of another build (SPINE_BASELINE=/path/to/spine), e.g. the
+#                  commit before a change, with that build's demo server,
 # with 1 client (p50, p99 per call) and 32 clients (calls/s, and the CPU time per call of the
 # target's process tree: the gateway and the demo servers it started). The rounds interleave the
 # targets, rotating their order, and the medians (min–max) of the rounds are printed, with
-# the load (`uptime`) before each round. Not part of the test suite.
+# the load (`uptime`) before each round; then, for each spine target, the ratios to mcp-proxy
+# taken round by round (median and range): on a shared machine whose load drifts, a ratio of
+# two targets measured minutes apart is steadier than the ratio of their medians. Not part of
+# the test suite.
 #
+#   [BENCH_TARGETS="mcp-proxy spine ..."] [SPINE_BASELINE=PATH] \
 #   scripts/bench-peers.sh [PATH/TO/mcp-proxy] [ROUNDS=5] [CALLS=2000]
 #
 # Build the peer from its repository (github.com/TBXark/mcp-proxy): go build -o mcp-proxy .
@@ -88,8 +94,19 @@ for _ in $(seq 1 300); do
 	sleep 0.1
 done
 
-targets=("direct=$direct#echo#$direct_pid" "mcp-proxy=$proxy#echo#$proxy_pid" "spine=$spine#demo__echo#$spine_pid"
+all=("direct=$direct#echo#$direct_pid" "mcp-proxy=$proxy#echo#$proxy_pid" "spine=$spine#demo__echo#$spine_pid"
 	"spine-nofloor=$nofloor#demo__echo#$nofloor_pid" "spine-1session=$onesession#demo__echo#$onesession_pid")
+if [ -n "${SPINE_BASELINE:-}" ]; then
+	mkdir -p "$out/baseline"
+	printf '[servers.demo]\ncommand = "%s"\nargs = ["demo-server"]\n' "$SPINE_BASELINE" >"$out/baseline/spine.toml"
+	(cd "$out/baseline" && exec "$SPINE_BASELINE" serve --http 127.0.0.1:0 >"$out/baseline.url" 2>"$out/baseline.log") &
+	pids+=($!) baseline_pid=$!
+	all+=("spine-baseline=$(first_line "$out/baseline.url")#demo__echo#$baseline_pid")
+fi
+targets=()
+for t in "${all[@]}"; do
+	if [ -z "${BENCH_TARGETS:-}" ] || [[ " $BENCH_TARGETS " == *" ${t%%=*} "* ]]; then targets+=("$t"); fi
+done
 for r in $(seq 1 "$rounds"); do
 	n=${#targets[@]} order=()
 	for i in $(seq 0 $((n - 1))); do order+=("${targets[$(((i + r) % n))]}"); done
@@ -111,13 +128,24 @@ for f in sorted(glob.glob(f"{out}/round-*.txt")):
             rows.setdefault((m.group(1), m.group(2), unit), []).append(float(value))
 def show(v): return f"{st.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
 print(f"{'target':14} {'p50 µs, 1 client':>22} {'p99 µs, 1 client':>22} {'calls/s, 32 clients':>24} {'CPU µs/call, 32 clients':>26} {'of which the gateway':>22}")
-for name in ("direct", "mcp-proxy", "spine", "spine-nofloor", "spine-1session"):
+names = ("direct", "mcp-proxy", "spine", "spine-nofloor", "spine-1session", "spine-baseline")
+for name in names:
     get = lambda c, u: rows.get((name, c, u), [])
     p50, p99, cps, cpu = get("1", "p50-µs"), get("1", "p99-µs"), get("32", "calls/s"), get("32", "cpu-µs/call")
     own = get("32", "own-cpu-µs/call")
     if p50:
         print(f"{name:14} {show(p50):>22} {show(p99):>22} {show(cps):>24} {show(cpu) if cpu else '-':>26} {show(own) if own else '-':>22}")
 print(f"medians (min–max) of {len(glob.glob(f'{out}/round-*.txt'))} rounds")
+metrics = (("1", "p50-µs", "p50"), ("1", "p99-µs", "p99"), ("32", "calls/s", "calls/s"), ("32", "own-cpu-µs/call", "gateway CPU"))
+def ratio(v): return f"{st.median(v):.2f} ({min(v):.2f}–{max(v):.2f})"
+for name in names[2:]:
+    cols = []
+    for c, u, label in metrics:
+        a, b = rows.get((name, c, u), []), rows.get(("mcp-proxy", c, u), [])
+        if a and len(a) == len(b):
+            cols.append(f"{label} {ratio([x / y for x, y in zip(a, b)])}")
+    if cols:
+        print(f"{name} / mcp-proxy, round by round: " + ", ".join(cols))
 PY
 echo "load before the rounds: $(awk -F'load average: ' '{print $2}' "$out/load.txt" | cut -d, -f1 | sort -n | sed -n '1p;$p' | paste -sd' ' | sed 's/ / – /')"
 echo "runs kept in $out"
