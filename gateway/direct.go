@@ -99,7 +99,7 @@ func (dp *directPath) learn(ss *mcp.ServerSession, extra *mcp.RequestExtra, star
 	dp.mu.Lock()
 	ds := dp.sessions[ss.ID()]
 	if ds == nil {
-		if dp.g.calls.Err() != nil { // draining or closed: the session is ending
+		if !dp.g.own() { // draining or closed: the session is ending
 			dp.mu.Unlock()
 			return
 		}
@@ -113,7 +113,6 @@ func (dp *directPath) learn(ss *mcp.ServerSession, extra *mcp.RequestExtra, star
 		life, end := context.WithCancel(dp.g.calls)
 		ds.life = life
 		dp.sessions[ss.ID()] = ds
-		dp.g.wg.Add(1)
 		go func() { // owned by the gateway: ends with the session, which Drain and Close end
 			defer dp.g.wg.Done()
 			_ = ss.Wait()
@@ -124,8 +123,7 @@ func (dp *directPath) learn(ss *mcp.ServerSession, extra *mcp.RequestExtra, star
 		}()
 	}
 	dp.mu.Unlock()
-	if start > ds.seen.Load() {
-		ds.seen.Store(start)
+	for seen := ds.seen.Load(); start > seen && !ds.seen.CompareAndSwap(seen, start); seen = ds.seen.Load() {
 	}
 }
 

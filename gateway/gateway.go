@@ -49,6 +49,7 @@ type Gateway struct {
 	// (direct.go).
 	directChain mcp.MethodHandler
 	wg          sync.WaitGroup // the goroutines the gateway owns
+	ownMu       sync.Mutex     // orders own's counting and Close's stop
 	close       sync.Once
 	err         error
 }
@@ -164,7 +165,9 @@ func (g *Gateway) Names() Mapping { return g.cat.mapping() }
 // server process outlives it. ctx bounds the drain as for executor.Close.
 func (g *Gateway) Close(ctx context.Context) error {
 	g.close.Do(func() {
+		g.ownMu.Lock() // a goroutine own counts is counted before the wait below, or not at all
 		g.stop()
+		g.ownMu.Unlock()
 		g.parked.close()
 		var errs []error
 		if g.sessions != nil {
@@ -185,6 +188,18 @@ func (g *Gateway) Close(ctx context.Context) error {
 		g.err = errors.Join(errs...)
 	})
 	return g.err
+}
+
+// own counts one more goroutine that Close waits for (g.wg), unless Drain or Close has begun:
+// then it reports false, and the caller starts none.
+func (g *Gateway) own() bool {
+	g.ownMu.Lock()
+	defer g.ownMu.Unlock()
+	if g.calls.Err() != nil {
+		return false
+	}
+	g.wg.Add(1)
+	return true
 }
 
 // namingRules returns each server's prefix and aliases from its config.
