@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,24 +71,11 @@ func echoText(t *testing.T, cs *mcp.ClientSession, text string) string {
 	return res.Content[0].(*mcp.TextContent).Text
 }
 
-// post sends one JSON-RPC message of session id and returns the status and body of the answer.
-func post(t *testing.T, url, id, body string) (int, string) {
+// post sends one JSON-RPC message of session sid and returns the status and body of the answer.
+func post(t *testing.T, url, sid, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Session-Id", id)
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
+	code, _, answer := spinetest.Post(t, url, sid, body)
+	return code, answer
 }
 
 // TestDirectPathAnswersAsGoSDK: the tools/call of a legacy session is answered directly once
@@ -168,20 +154,10 @@ func TestDirectPathSubjects(t *testing.T) {
 		t.Fatalf("alice's call: %q, %d answered directly", got, dp.served.Load())
 	}
 	before := dp.served.Load()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"demo__echo","arguments":{"text":"bob"}}}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Session-Id", cs.ID())
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-	req.Header.Set("Authorization", "Bearer tok-b")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || dp.served.Load() != before {
-		t.Errorf("bob on alice's session: %s %s (%d answered directly)", resp.Status, body, dp.served.Load()-before)
+	code, _, body := spinetest.Post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"demo__echo","arguments":{"text":"bob"}}}`,
+		"Authorization", "Bearer tok-b")
+	if code != http.StatusForbidden || dp.served.Load() != before {
+		t.Errorf("bob on alice's session: %d %s (%d answered directly)", code, body, dp.served.Load()-before)
 	}
 }
 
