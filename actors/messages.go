@@ -57,6 +57,9 @@ type Request struct {
 	Affinity string          // pool key part for isolation = "affinity"
 	Session  uint64          // when non-zero, run on this session only (a pinned batch)
 	Progress bool            // ask the server for progress notifications (tool calls); see Progress
+	// Raw asks for a tool call's result as the server sent it (*RawToolResult), where it can
+	// be kept so (rawresult.go); otherwise the result is decoded as usual.
+	Raw      bool
 	Headers  map[string][]string
 	Deadline time.Time // the caller's deadline; zero = only the server's call timeout applies
 	// TraceParent and TraceState are the caller's W3C trace context, sent in the request's
@@ -68,7 +71,7 @@ type Request struct {
 }
 
 // Response answers a Request. Result holds the go-sdk result type of the operation
-// (*mcp.CallToolResult, *mcp.ReadResourceResult, *mcp.GetPromptResult, []*mcp.Tool,
+// (*mcp.CallToolResult or, for Request.Raw, *RawToolResult, *mcp.ReadResourceResult, *mcp.GetPromptResult, []*mcp.Tool,
 // []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt, *mcp.InitializeResult): plain,
 // JSON-serialisable data. Failure, when set, says why there is no result, as data.
 type Response struct {

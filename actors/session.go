@@ -381,6 +381,9 @@ func runOp(ctx context.Context, cs *mcp.ClientSession, req *Request, maxPages in
 		if req.Progress {
 			params.SetProgressToken(progressToken(req.ID))
 		}
+		if req.Raw && !req.Progress && !modernSession(cs) {
+			return callToolRaw(ctx, cs, params)
+		}
 		return cs.CallTool(ctx, params)
 	case OpReadResource:
 		params := &mcp.ReadResourceParams{URI: req.Name}

@@ -44,6 +44,9 @@ type stdioConn struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	rawMu sync.Mutex
+	raw   map[jsonrpc.ID]*rawSink // raw tool calls awaiting their answers (rawresult.go)
 }
 
 // wireMessage is a JSON-RPC message as it arrives; as go-sdk decodes it (field names matched
@@ -70,7 +73,11 @@ func (c *stdioConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		}
 		return nil, err
 	}
-	return decodeMessage(line)
+	msg, err := decodeMessage(line)
+	if resp, ok := msg.(*jsonrpc.Response); ok {
+		return c.keepRaw(resp), nil
+	}
+	return msg, err
 }
 
 // decodeMessage decodes one message, copying what it keeps: line may be reused.
@@ -108,6 +115,7 @@ func (c *stdioConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 	if err != nil {
 		return fmt.Errorf("marshaling message: %w", err)
 	}
+	c.noteRaw(ctx, msg)
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.wbuf = append(append(c.wbuf[:0], data...), '\n')

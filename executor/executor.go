@@ -65,7 +65,9 @@ func (e *Executor) CallTool(ctx context.Context, server, tool string, args any) 
 	if err != nil {
 		return nil, err
 	}
-	return do[*mcp.CallToolResult](ctx, e, server, &actors.Request{Op: actors.OpCallTool, Name: tool, Args: raw})
+	req := &actors.Request{Op: actors.OpCallTool, Name: tool, Args: raw}
+	wantRaw(ctx, req)
+	return do[*mcp.CallToolResult](ctx, e, server, req)
 }
 
 // ReadResource reads the resource at uri from server.
@@ -146,6 +148,9 @@ func do[T any](ctx context.Context, e *Executor, server string, req *actors.Requ
 		e.propagate(ctx, server, req)
 	}
 	resp, err = e.rt.Do(ctx, server, req)
+	if err == nil {
+		err = takeRaw(ctx, resp)
+	}
 	if err != nil {
 		return zero, err
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	segjson "github.com/segmentio/encoding/json"
+
+	"github.com/spine-mcp/spine/executor"
 )
 
 // The direct path answers the plainest and by far the most frequent request of a legacy
@@ -52,7 +54,8 @@ type directPath struct {
 	mu       sync.Mutex
 	sessions map[string]*directSession
 
-	served atomic.Int64 // requests answered directly (tests read it)
+	served atomic.Int64 // requests answered directly (tests read them)
+	passed atomic.Int64 // of which with the upstream's result passed on as sent
 }
 
 // directSession is what the direct path knows of one downstream session.
@@ -190,11 +193,33 @@ func (dp *directPath) serve(w http.ResponseWriter, r *http.Request, p peek) bool
 		Params:  &mcp.CallToolParamsRaw{Name: params.Name, Arguments: params.Arguments},
 		Extra:   &mcp.RequestExtra{TokenInfo: info, Header: r.Header},
 	}
+	// The upstream's result, where it can be passed on as the server sent it: go-sdk's client
+	// then decodes nothing, and the answer re-encodes nothing.
+	raw := &executor.RawToolResult{}
+	ctx = context.WithValue(executor.WithRawToolResult(ctx, raw), rawKey{}, raw)
 	res, err := dp.g.directChain(ctx, "tools/call", req)
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(rpcAnswer(p.id, res, err))
+	if err == nil && raw.Result != nil && res == mcp.Result(raw.Result) {
+		dp.passed.Add(1)
+		_, _ = w.Write(rpcRawAnswer(p.id, raw.JSON))
+	} else {
+		_, _ = w.Write(rpcAnswer(p.id, res, err))
+	}
 	return true
+}
+
+// rawKey keys a direct call's RawToolResult in its context, for callUpstreamTool.
+type rawKey struct{}
+
+// rpcRawAnswer is the JSON-RPC response to request id whose result is the JSON result.
+func rpcRawAnswer(id, result json.RawMessage) []byte {
+	out := make([]byte, 0, len(`{"jsonrpc":"2.0","id":,"result":}`)+len(id)+len(result))
+	out = append(out, `{"jsonrpc":"2.0","id":`...)
+	out = append(out, id...)
+	out = append(out, `,"result":`...)
+	out = append(out, result...)
+	return append(out, '}')
 }
 
 // cancelDirect cancels the direct call that a client's notifications/cancelled names (its
@@ -246,6 +271,9 @@ func (g *Gateway) callUpstreamTool(ctx context.Context, _ string, req mcp.Reques
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown tool \"" + call.Params.Name + "\""}
 	}
 	res, err := h(ctx, call)
+	if raw, _ := ctx.Value(rawKey{}).(*executor.RawToolResult); raw != nil && err == nil && res == raw.Result {
+		return res, nil // the stand-in of a result passed on as sent (serve)
+	}
 	if err == nil && res != nil && res.InputRequests != nil {
 		// A legacy session is asked in passing (asks.go), never in rounds.
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "server bug: input requests for a legacy session"}

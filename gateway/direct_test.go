@@ -96,18 +96,24 @@ func TestDirectPathAnswersAsGoSDK(t *testing.T) {
 		t.Fatalf("%d of 3 calls answered directly, want at least the last 2", n)
 	}
 
-	for _, tc := range []struct{ name, params string }{
-		{"answer", `"name":"demo__echo","arguments":{"text":"<a&b> \u00e9t\u00e9 ✓"}`},
-		{"tool error", `"name":"demo__fail","arguments":{"message":"no"}`},
-		{"arguments not an object", `"name":"demo__echo","arguments":[1]`},
-		{"no arguments", `"name":"demo__add"`},
+	for _, tc := range []struct {
+		name, params string
+		passed       bool // the upstream's result is passed on as sent
+	}{
+		{"answer", `"name":"demo__echo","arguments":{"text":"<a&b> \u00e9t\u00e9 ✓"}`, true},
+		{"tool error", `"name":"demo__fail","arguments":{"message":"no"}`, true},
+		{"arguments not an object", `"name":"demo__echo","arguments":[1]`, false},
+		{"no arguments", `"name":"demo__add"`, true},
 	} {
 		for _, id := range []string{`7`, `"s-7"`} {
 			t.Run(tc.name+" "+id, func(t *testing.T) {
-				before := dp.served.Load()
+				before, passed := dp.served.Load(), dp.passed.Load()
 				code, direct := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":`+id+`,"method":"tools/call","params":{`+tc.params+`}}`)
 				if dp.served.Load() != before+1 {
 					t.Fatalf("not answered directly: %d %s", code, direct)
+				}
+				if got := dp.passed.Load() == passed+1; got != tc.passed {
+					t.Errorf("the upstream's result passed on as sent: %v, want %v", got, tc.passed)
 				}
 				code2, sdk := post(t, url, cs.ID(), `{"jsonrpc":"2.0","id":`+id+`,"method":"tools/call","params":{`+tc.params+`,"_meta":{"k":"v"}}}`)
 				if dp.served.Load() != before+1 {
