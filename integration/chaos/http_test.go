@@ -29,7 +29,10 @@ import (
 type httpDemo struct {
 	cmd  *exec.Cmd
 	url  string
-	done chan struct{}
+	done chan struct{} // closed once the server is reaped
+
+	mu     sync.Mutex
+	reaped bool
 }
 
 // startHTTPDemo starts the demo server over HTTP on addr (127.0.0.1:0 for any port) and
@@ -56,8 +59,7 @@ func startHTTPDemo(t *testing.T, h *hygiene, addr string) *httpDemo {
 		close(urls)
 		for sc.Scan() {
 		}
-		_ = cmd.Wait()
-		close(d.done)
+		d.reap()
 	}()
 	t.Cleanup(d.kill)
 	select {
@@ -71,10 +73,28 @@ func startHTTPDemo(t *testing.T, h *hygiene, addr string) *httpDemo {
 	return d
 }
 
-// kill ends the server's process group at once and waits for it.
+// kill ends the server's process group at once and waits for it. The group is signalled
+// only while its leader is unreaped: once reaped, its pid — the group's id — may be another
+// process's (pids wrap at pid_max, 32,768 here), and kill(-pid) would reach that one's group:
+// another test's servers, or the test run itself.
 func (d *httpDemo) kill() {
-	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	d.mu.Lock()
+	if !d.reaped {
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	d.mu.Unlock()
 	<-d.done
+}
+
+// reap waits for the server to exit, then reaps it, under mu: kill never signals its group
+// after that.
+func (d *httpDemo) reap() {
+	awaitExit(d.cmd.Process.Pid)
+	d.mu.Lock()
+	_ = d.cmd.Wait()
+	d.reaped = true
+	d.mu.Unlock()
+	close(d.done)
 }
 
 // TestHTTPServerGoesAwayAndComesBack kills an HTTP server under a warm session and restarts
