@@ -23,8 +23,9 @@
 // for legacy clients, a stateless one for 2026-07-28 clients, a classifier in front),
 // answering application/json (HTTPOptions.StreamResponses: SSE); the plain tools/call of a
 // legacy session, the request a gateway serves most, is answered on the direct path, without
-// go-sdk's handler but through the same middlewares and tool handler, with the same bytes
-// (direct.go). ServeStdio serves one session on stdio.
+// go-sdk's handler but through the same middlewares and tool handler, with the same bytes,
+// passing a stdio upstream's result on as the server sent it (direct.go). ServeStdio serves
+// one session on stdio.
 //
 // Every downstream request is one log line (Options.Log: debug, warn when it failed) and,
 // with Options.TracerProvider, a server span that continues the caller's traceparent (from
