@@ -190,8 +190,9 @@ func (c *catalogue) apply(got map[string]*lists) {
 			})
 		}
 		c.g.server.RemoveResourceTemplates(gone(old.templates, now.templates)...)
-		c.g.server.RemoveTools(gone(old.tools, now.tools)...)
-		for _, name := range gone(old.tools, now.tools) {
+		goneTools := gone(old.tools, now.tools)
+		c.g.server.RemoveTools(goneTools...)
+		for _, name := range goneTools {
 			delete(handlers, name)
 		}
 		c.g.server.RemovePrompts(gone(old.prompts, now.prompts)...)

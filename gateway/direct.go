@@ -196,21 +196,22 @@ func (dp *directPath) serve(w http.ResponseWriter, r *http.Request, p peek) bool
 	// The upstream's result, where it can be passed on as the server sent it: go-sdk's client
 	// then decodes nothing, and the answer re-encodes nothing.
 	raw := &executor.RawToolResult{}
-	ctx = context.WithValue(executor.WithRawToolResult(ctx, raw), rawKey{}, raw)
-	res, err := dp.g.directChain(ctx, "tools/call", req)
+	res, err := dp.g.directChain(executor.WithRawToolResult(ctx, raw), "tools/call", req)
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	if err == nil && raw.Result != nil && res == mcp.Result(raw.Result) {
+	switch r, _ := res.(*mcp.CallToolResult); {
+	case err == nil && r != nil && r == raw.Result:
 		dp.passed.Add(1)
 		_, _ = w.Write(rpcRawAnswer(p.id, raw.JSON))
-	} else {
+	case err == nil && r != nil && r.Content == nil:
+		out := *r
+		out.Content = []mcp.Content{} // as go-sdk answers: [], not null
+		_, _ = w.Write(rpcAnswer(p.id, &out, nil))
+	default:
 		_, _ = w.Write(rpcAnswer(p.id, res, err))
 	}
 	return true
 }
-
-// rawKey keys a direct call's RawToolResult in its context, for callUpstreamTool.
-type rawKey struct{}
 
 // rpcRawAnswer is the JSON-RPC response to request id whose result is the JSON result.
 func rpcRawAnswer(id, result json.RawMessage) []byte {
@@ -262,8 +263,8 @@ func (ds *directSession) untrack(id string) {
 
 // callUpstreamTool is the innermost handler of the direct path (Gateway.directChain, which
 // runs the middlewares of go-sdk's server before it): the handler of the upstream tool a
-// tools/call names, answered as go-sdk's server answers — a tool gone is invalid params, no
-// content is [], not null.
+// tools/call names, answered as go-sdk's server answers — a tool gone is invalid params
+// (serve writes no content as [], not null, as go-sdk does).
 func (g *Gateway) callUpstreamTool(ctx context.Context, _ string, req mcp.Request) (mcp.Result, error) {
 	call := req.(*mcp.CallToolRequest)
 	h := g.cat.upstreamTool(call.Params.Name)
@@ -271,17 +272,9 @@ func (g *Gateway) callUpstreamTool(ctx context.Context, _ string, req mcp.Reques
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown tool \"" + call.Params.Name + "\""}
 	}
 	res, err := h(ctx, call)
-	if raw, _ := ctx.Value(rawKey{}).(*executor.RawToolResult); raw != nil && err == nil && res == raw.Result {
-		return res, nil // the stand-in of a result passed on as sent (serve)
-	}
 	if err == nil && res != nil && res.InputRequests != nil {
 		// A legacy session is asked in passing (asks.go), never in rounds.
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "server bug: input requests for a legacy session"}
-	}
-	if err == nil && res != nil && res.Content == nil {
-		out := *res
-		out.Content = []mcp.Content{} // as go-sdk answers: [], not null
-		res = &out
 	}
 	return res, err
 }
