@@ -1,0 +1,80 @@
+package actors_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// TestCallCancelledWhileItsCallerRunsIt: a plain call runs on its caller's goroutine
+// (callReplies.handOver), so the caller cannot watch its context meanwhile; a caller that
+// gives up must still end the call at once, with the context's failure, leaving the session
+// to the next call. The demo's ask tool holds the call open in the caller's Asker until the
+// call is cancelled: without the cancellation Do never returns.
+func TestCallCancelledWhileItsCallerRunsIt(t *testing.T) {
+	spinetest.NoLeaks(t)
+	rt, err := actors.Start(spinetest.Project(spinetest.Demo(t, "demo")), actors.RuntimeOptions{
+		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "decline"}, nil
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
+		defer cancel()
+		_ = rt.Close(ctx)
+	})
+	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer stop()
+
+	asked, ended := make(chan struct{}), make(chan error, 1)
+	asker := &actors.Asker{Key: "caller", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		close(asked)
+		<-ctx.Done() // the question ends with the call
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	}}
+	ctx, cancel := context.WithCancel(base)
+	done := make(chan error, 1)
+	go func() {
+		_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask",
+			Args: json.RawMessage(`{"question":"stay?"}`), Asker: asker})
+		done <- err
+	}()
+	select {
+	case <-asked:
+	case <-base.Done():
+		t.Fatal("the question never came")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		var ce *actors.CallError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan {
+			t.Fatalf("cancelled call: %v, want a maybe_ran CallError for context.Canceled", err)
+		}
+	case <-base.Done():
+		t.Fatal("the caller that gave up is still running its call")
+	}
+	select {
+	case <-ended:
+	case <-base.Done():
+		t.Fatal("the question outlived the call")
+	}
+
+	resp, err := rt.Do(base, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo", Args: json.RawMessage(`{"text":"next"}`)})
+	if err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+	if res := resp.Result.(*mcp.CallToolResult); len(res.Content) != 1 || res.Content[0].(*mcp.TextContent).Text != "next" {
+		t.Fatalf("the next call answered %+v", res.Content)
+	}
+}
