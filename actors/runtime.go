@@ -201,7 +201,8 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 		defer h.replies.stopProgress(req.ID)
 	}
 	ch := h.replies.expect(req.ID)
-	if progress == nil { // a caller running its call could not pass notifications on meanwhile
+	req.waiter = nil // a caller running its call could not pass notifications on meanwhile
+	if progress == nil {
 		req.waiter = h.replies
 	}
 	rt.system.Root.RequestWithCustomSender(h.pid, req, h.replies.pid)
