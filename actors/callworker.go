@@ -12,9 +12,7 @@ import (
 // it on directly (the server forgot it), and behaves the same.
 func (a *sessionActor) run(_ actor.Context, d *dispatch) { a.begin(d) }
 
-// begin starts one call: on the goroutine of the caller that waits for it, when it can take
-// it (callReplies.handOver: the caller writes the request and is woken by the answer, as with
-// go-sdk alone), else on one of the session's call runners (long-lived goroutines, one per
+// begin starts one call on one of the session's call runners (long-lived goroutines, one per
 // call in flight at most: runners.go says why). The server actor calls it on its own
 // goroutine when the pool dispatches to this session, so that a call takes one mailbox hop
 // (caller → server actor) before it is written, not two: everything begin touches is guarded
@@ -27,7 +25,7 @@ func (a *sessionActor) run(_ actor.Context, d *dispatch) { a.begin(d) }
 // with a stopped actor's mailbox.
 //
 // A success the server asked to be answered at once (dispatch.reply) goes to the caller
-// from the call's goroutine, before the server hears of it: the answer does not wait behind the server
+// from the runner, before the server hears of it: the answer does not wait behind the server
 // actor's mailbox, which under load holds the arrivals of other calls. The server's pool still
 // decides everything else from the callDone that follows; a failure is never answered here,
 // since the pool may retry it or name it.
@@ -53,7 +51,7 @@ func (a *sessionActor) begin(d *dispatch) {
 	callCtx, call := startCall(withCallHeaders(context.Background(), headers), d.deadline, d.timeout, d.maxTime)
 	a.inflight[req.ID] = call
 	a.mu.Unlock()
-	run := func() {
+	a.workers.Schedule(func() {
 		defer a.calls.Done()
 		opCtx, hint := withCacheHint(callCtx)
 		asking := asks(req.Op)
@@ -97,9 +95,5 @@ func (a *sessionActor) begin(d *dispatch) {
 			done.result, done.replied = nil, true
 		}
 		root.Send(parent, done)
-	}
-	h := handed{run: run, cancel: func() { call.cancel(context.Canceled) }, workers: a.workers}
-	if w := req.waiter; w == nil || !w.handOver(req.ID, h) {
-		a.workers.Schedule(run)
-	}
+	})
 }

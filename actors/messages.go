@@ -68,10 +68,6 @@ type Request struct {
 	// Asker answers what the server asks in the middle of this call (elicitation, sampling)
 	// for its caller; nil: the runtime's ClientHandlers do (see Asker).
 	Asker *Asker
-
-	// waiter is where Runtime.call waits for the answer, when it may run the call on its own
-	// goroutine (callReplies.handOver); nil for any other sender.
-	waiter *callReplies
 }
 
 // Response answers a Request. Result holds the go-sdk result type of the operation

@@ -55,38 +55,8 @@ type callReplies struct {
 	progress map[uint64]chan *Progress // callers that asked for progress notifications
 }
 
-// replyChans recycles the channels of answered calls. Two slots: at most one handed call
-// (handOver) not yet taken by its caller, and the one answer.
-var replyChans = sync.Pool{New: func() any { return make(chan any, 2) }}
-
-// handed is a call its session gave back to the caller waiting for it, to run on the
-// caller's own goroutine (handOver): cancel ends it for a caller that gives up while it runs.
-type handed struct {
-	run     func()
-	cancel  func()
-	workers *runners // where it runs instead if the caller gives up before taking it
-}
-
-// handOver gives run to the caller waiting for request id, if it still waits: it runs the
-// call itself (Runtime.call) instead of a session's call runner, so that the call is
-// written, and its answer read, on the caller's goroutine — two goroutine hand-offs fewer
-// per call. It says false when nobody waits; the session then runs it as usual. The caller
-// keeps waiting for the answer, which comes as ever (from the session for a success, from
-// the server actor for the rest).
-func (r *callReplies) handOver(id uint64, h handed) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ch, ok := r.waiting[id]
-	if !ok {
-		return false
-	}
-	select {
-	case ch <- h: // sent under the lock: forget finds it
-		return true
-	default:
-		return false
-	}
-}
+// replyChans recycles the one-slot channels of answered calls.
+var replyChans = sync.Pool{New: func() any { return make(chan any, 1) }}
 
 func newCallReplies(system *actor.ActorSystem, server string) *callReplies {
 	r := &callReplies{waiting: map[uint64]chan any{}, progress: map[uint64]chan *Progress{}}
@@ -122,23 +92,13 @@ func (r *callReplies) stopProgress(id uint64) {
 // received recycles the channel of an answered call.
 func (r *callReplies) received(ch chan any) { replyChans.Put(ch) }
 
-// forget unregisters a caller that gives up. A call handed to it and not taken runs on its
-// session's runners after all, as if never handed (its caller has sent Cancel first). Its
-// channel is reused only when no answer can still be on its way into it.
+// forget unregisters a caller that gives up. Its channel is reused only when no answer can
+// still be on its way into it.
 func (r *callReplies) forget(id uint64, ch chan any) {
 	r.mu.Lock()
 	_, waiting := r.waiting[id]
 	delete(r.waiting, id)
-	var left []handed
-	for len(ch) > 0 {
-		if h, ok := (<-ch).(handed); ok {
-			left = append(left, h)
-		}
-	}
 	r.mu.Unlock()
-	for _, h := range left {
-		h.workers.Schedule(h.run)
-	}
 	if waiting {
 		replyChans.Put(ch)
 	}
@@ -155,7 +115,7 @@ func (r *callReplies) SendUserMessage(_ *actor.PID, message any) {
 		delete(r.waiting, m.ID)
 		r.mu.Unlock()
 		if ok {
-			ch <- m // one answer, and a slot for it: never blocks
+			ch <- m // one slot, one answer: never blocks
 		}
 	case *Progress:
 		r.mu.Lock()

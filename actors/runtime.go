@@ -201,20 +201,12 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 		defer h.replies.stopProgress(req.ID)
 	}
 	ch := h.replies.expect(req.ID)
-	req.waiter = nil // a caller running its call could not pass notifications on meanwhile
-	if progress == nil {
-		req.waiter = h.replies
-	}
 	rt.system.Root.RequestWithCustomSender(h.pid, req, h.replies.pid)
 	for {
 		select {
 		case p := <-progress:
 			onProgress(*p)
 		case m := <-ch:
-			if run, ok := m.(handed); ok {
-				rt.runHanded(ctx, h, req.ID, run)
-				continue
-			}
 			h.replies.received(ch)
 			for len(progress) > 0 { // notifications sent before the answer come first
 				onProgress(*<-progress)
@@ -224,26 +216,11 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 			}
 			return m, nil
 		case <-ctx.Done():
-			// Cancel first: a call handed to this caller and not taken yet runs on its session
-			// after all (forget), and the pool must know it for cancelled before its outcome.
-			rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
 			h.replies.forget(req.ID, ch)
+			rt.system.Root.Send(h.pid, &Cancel{ID: req.ID})
 			return nil, contextFailure(ctx.Err(), ClassMaybeRan)
 		}
 	}
-}
-
-// runHanded runs a call its session handed to the caller (callReplies.handOver) on the
-// caller's goroutine. A caller that gives up meanwhile cancels it as call does: Cancel to the
-// server actor first, so that the pool knows the call for cancelled before its outcome, then
-// the call's own context, so that it ends without waiting for the pool's word.
-func (rt *Runtime) runHanded(ctx context.Context, h *serverHandle, id uint64, call handed) {
-	stop := context.AfterFunc(ctx, func() {
-		rt.system.Root.Send(h.pid, &Cancel{ID: id})
-		call.cancel()
-	})
-	defer stop()
-	call.run()
 }
 
 // ask sends msg with a channel-backed reply address and waits for the answer or ctx.

@@ -12,12 +12,12 @@ import (
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
-// TestCallCancelledWhileItsCallerRunsIt: a plain call runs on its caller's goroutine
-// (callReplies.handOver), so the caller cannot watch its context meanwhile; a caller that
-// gives up must still end the call at once, with the context's failure, leaving the session
-// to the next call. The demo's ask tool holds the call open in the caller's Asker until the
-// call is cancelled: without the cancellation Do never returns.
-func TestCallCancelledWhileItsCallerRunsIt(t *testing.T) {
+// TestCallCancelledWhileAsking: a caller that gives up while the server is asking it a
+// question gets the context's failure at once (maybe_ran: the call was sent), the call ends
+// on its session — the question, whose context is the call's, ends with it — and the session
+// serves the next call. The demo's ask tool holds the call open in the caller's Asker until
+// the call is cancelled.
+func TestCallCancelledWhileAsking(t *testing.T) {
 	spinetest.NoLeaks(t)
 	rt, err := actors.Start(spinetest.Project(spinetest.Demo(t, "demo")), actors.RuntimeOptions{
 		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -62,7 +62,7 @@ func TestCallCancelledWhileItsCallerRunsIt(t *testing.T) {
 			t.Fatalf("cancelled call: %v, want a maybe_ran CallError for context.Canceled", err)
 		}
 	case <-base.Done():
-		t.Fatal("the caller that gave up is still running its call")
+		t.Fatal("the caller that gave up is still waiting")
 	}
 	select {
 	case <-ended:
