@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -19,18 +20,11 @@ import (
 // the call is cancelled.
 func TestCallCancelledWhileAsking(t *testing.T) {
 	spinetest.NoLeaks(t)
-	rt, err := actors.Start(spinetest.Project(spinetest.Demo(t, "demo")), actors.RuntimeOptions{
+	rt := startRuntimeWith(t, spinetest.Demo(t, "demo"), actors.RuntimeOptions{
+		Log: zerolog.Nop(),
 		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			return &mcp.ElicitResult{Action: "decline"}, nil
 		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), spinetest.Patience)
-		defer cancel()
-		_ = rt.Close(ctx)
 	})
 	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer stop()

@@ -73,7 +73,8 @@ type Request struct {
 // Response answers a Request. Result holds the go-sdk result type of the operation
 // (*mcp.CallToolResult — or *RawToolResult for Request.Raw —, *mcp.ReadResourceResult,
 // *mcp.GetPromptResult, []*mcp.Tool, []*mcp.Resource, []*mcp.ResourceTemplate, []*mcp.Prompt,
-// *mcp.InitializeResult): plain, JSON-serialisable data. Failure, when set, says why there is no result, as data.
+// *mcp.InitializeResult): plain, JSON-serialisable data. Failure, when set, says why there is
+// no result, as data.
 type Response struct {
 	ID      uint64
 	Result  any

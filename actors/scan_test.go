@@ -61,7 +61,13 @@ func failing(method string, err error) func(*mcp.Server) {
 
 func startRuntime(t *testing.T, spec capability.ServerSpec) *actors.Runtime {
 	t.Helper()
-	rt, err := actors.Start(spinetest.Project(spec), actors.RuntimeOptions{Log: zerolog.Nop()})
+	return startRuntimeWith(t, spec, actors.RuntimeOptions{Log: zerolog.Nop()})
+}
+
+// startRuntimeWith starts a runtime for spec with opts, closed when the test ends.
+func startRuntimeWith(t *testing.T, spec capability.ServerSpec, opts actors.RuntimeOptions) *actors.Runtime {
+	t.Helper()
+	rt, err := actors.Start(spinetest.Project(spec), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,12 +199,12 @@ func (dp *directPath) serve(w http.ResponseWriter, r *http.Request, p peek) bool
 	res, err := dp.g.directChain(executor.WithRawToolResult(ctx, raw), "tools/call", req)
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	switch r, _ := res.(*mcp.CallToolResult); {
-	case err == nil && r != nil && r == raw.Result:
+	switch result, _ := res.(*mcp.CallToolResult); {
+	case err == nil && result != nil && result == raw.Result:
 		dp.passed.Add(1)
 		_, _ = w.Write(rpcRawAnswer(p.id, raw.JSON))
-	case err == nil && r != nil && r.Content == nil:
-		out := *r
+	case err == nil && result != nil && result.Content == nil:
+		out := *result
 		out.Content = []mcp.Content{} // as go-sdk answers: [], not null
 		_, _ = w.Write(rpcAnswer(p.id, &out, nil))
 	default:
