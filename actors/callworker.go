@@ -91,8 +91,13 @@ func (a *sessionActor) begin(d *dispatch) {
 		call.end()
 		done := &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint}
 		if f == nil && d.reply != nil {
-			root.Send(d.reply, d.acquired.respond(req.ID, res, nil))
+			// The server hears first, the caller last: the goroutine readied last runs next
+			// on this runner's processor, so the caller does not wait behind the report.
+			answer := d.acquired.respond(req.ID, res, nil)
 			done.result, done.replied = nil, true
+			root.Send(parent, done)
+			root.Send(d.reply, answer)
+			return
 		}
 		root.Send(parent, done)
 	})
