@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -194,6 +195,12 @@ func (f *stdoutFilter) step() {
 			copy(grown, f.buf[:f.w])
 			f.buf = grown
 		}
+	}
+	if f.r == f.w {
+		// Everything read has been handed on, and the goroutine waiting for the last message
+		// was just readied: let it run before this one blocks in the read (a read of an empty
+		// pipe still costs a system call and a park, which it would otherwise wait behind).
+		runtime.Gosched()
 	}
 	n, err := f.src.Read(f.buf[f.w:])
 	f.w += n
