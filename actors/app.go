@@ -90,7 +90,11 @@ func serverOptions(project *capability.Project, events EventHook, log zerolog.Lo
 	eras := newEraMemory() // one per runtime: an origin's era is the same for every server on it
 	for _, spec := range project.Enabled() {
 		spec.Policy = spec.Policy.WithDefaults() // a spec built by hand works too
-		out = append(out, ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td, eras: eras, mailboxes: mailboxes})
+		o := ServerOptions{Spec: spec, Stats: &ServerStats{}, Events: events, Log: log, teardown: td, eras: eras, mailboxes: mailboxes}
+		if spec.Isolation == capability.IsolationShared {
+			o.lanes = &laneSlot{}
+		}
+		out = append(out, o)
 	}
 	return out
 }

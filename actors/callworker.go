@@ -53,43 +53,8 @@ func (a *sessionActor) begin(d *dispatch) {
 	a.mu.Unlock()
 	a.workers.Schedule(func() {
 		defer a.calls.Done()
-		opCtx, hint := withCacheHint(callCtx)
-		asking := asks(req.Op)
-		if asking { // what the server asks during the call goes to its caller (asks.go)
-			if req.Asker != nil {
-				opCtx = WithAsker(opCtx, req.Asker)
-			}
-			askingStarted(c.session, req.ID, req.Asker)
-		}
-		res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
-		if asking {
-			askingEnded(c.session, req.ID)
-		}
-		err = undeclared(err)
-		a.mu.Lock()
-		delete(a.inflight, req.ID)
-		// Released: this session's teardown cancelled the call, which may have run.
-		dead := a.dead || a.released
-		a.mu.Unlock()
-		var f *Failure
-		if err != nil && revisionChanged(err) {
-			// The server no longer speaks what this session settled on: the next session
-			// probes again. The call is answered with the server's error, not re-run.
-			a.eras.forget(a.spec)
-			// Dead at once, not when the session actor reads sessionDied: a call dispatched
-			// here meanwhile is refused unsent and goes to a session that probes again.
-			a.markDead()
-			root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
-		}
-		if err != nil {
-			class, reason := classify(callCtx, err)
-			if dead && class != ClassNotSent && class != ClassProtocol {
-				class, reason = ClassMaybeRan, ReasonSessionLost
-			}
-			f = failure(class, reason, redact(a.spec, err))
-		}
-		call.end()
-		done := &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: *hint}
+		res, f, hint := a.execute(callCtx, req, c, call)
+		done := &callDone{session: a.id, id: req.ID, result: res, failure: f, hint: hint}
 		if f == nil && d.reply != nil {
 			// The server hears first, the caller last: the goroutine readied last runs next
 			// on this runner's processor, so the caller does not wait behind the report.
@@ -101,4 +66,47 @@ func (a *sessionActor) begin(d *dispatch) {
 		}
 		root.Send(parent, done)
 	})
+}
+
+// execute runs req, begun on this session (registered as call, counted in calls), on the
+// goroutine that calls it, and returns its outcome: the result, or the failure classified
+// (a session that died or was released meanwhile makes a sent call one that may have run).
+func (a *sessionActor) execute(callCtx context.Context, req *Request, c *conn, call *inflightCall) (any, *Failure, cacheHint) {
+	opCtx, hint := withCacheHint(callCtx)
+	asking := asks(req.Op)
+	if asking { // what the server asks during the call goes to its caller (asks.go)
+		if req.Asker != nil {
+			opCtx = WithAsker(opCtx, req.Asker)
+		}
+		askingStarted(c.session, req.ID, req.Asker)
+	}
+	res, err := runOp(opCtx, c.session, req, a.spec.ListPages())
+	if asking {
+		askingEnded(c.session, req.ID)
+	}
+	err = undeclared(err)
+	a.mu.Lock()
+	delete(a.inflight, req.ID)
+	// Released: this session's teardown cancelled the call, which may have run.
+	dead := a.dead || a.released
+	a.mu.Unlock()
+	var f *Failure
+	if err != nil && revisionChanged(err) {
+		// The server no longer speaks what this session settled on: the next session
+		// probes again. The call is answered with the server's error, not re-run.
+		a.eras.forget(a.spec)
+		// Dead at once, not when the session actor reads sessionDied: a call dispatched
+		// here meanwhile is refused unsent and goes to a session that probes again.
+		a.markDead()
+		a.system.Root.Send(a.self, &sessionDied{gen: a.gen, err: redact(a.spec, fmt.Errorf("the server no longer speaks protocol %s: %w", c.version, err))})
+	}
+	if err != nil {
+		class, reason := classify(callCtx, err)
+		if dead && class != ClassNotSent && class != ClassProtocol {
+			class, reason = ClassMaybeRan, ReasonSessionLost
+		}
+		f = failure(class, reason, redact(a.spec, err))
+	}
+	call.end()
+	return res, f, *hint
 }

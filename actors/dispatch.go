@@ -45,6 +45,9 @@ func (s *serverActor) accept(ctx actor.Context, pc *pendingCall) {
 		}
 	}
 	s.run(ctx, s.pool.Arrive(in))
+	if pc.req != nil && pc.req.wantsLane {
+		s.lend(ctx)
+	}
 }
 
 // cached answers a list or a read from the cache, or joins the refresh under way; otherwise pc
@@ -81,16 +84,21 @@ func (s *serverActor) callDone(ctx actor.Context, m *callDone) {
 	}
 	if f := m.failure; f != nil {
 		if data, _, ok := s.pool.Lookup(m.id); ok {
-			req := data.(*pendingCall).req
-			f.Safe = s.idempotent(req)
-			if f.Class == ClassTimeout {
-				f.Message = s.timeoutMessage(req, f)
-			}
+			s.explain(data.(*pendingCall).req, f)
 		}
 	}
 	s.result, s.resultFor, s.replied = m.result, m.id, m.replied
 	s.run(ctx, s.pool.Done(m.session, m.id, m.failure))
 	s.result, s.resultFor, s.replied = nil, 0, false
+}
+
+// explain adds to a call's failure what the pool needs and cannot know: whether the call is
+// safe to run twice, and the knob a timeout ran into.
+func (s *serverActor) explain(req *Request, f *Failure) {
+	f.Safe = s.idempotent(req)
+	if f.Class == ClassTimeout {
+		f.Message = s.timeoutMessage(req, f)
+	}
 }
 
 func (s *serverActor) timeoutMessage(req *Request, f *Failure) string {

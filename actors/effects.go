@@ -53,6 +53,10 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		s.recordAcquire(e)
 		ctx.Send(pc.sender, &Pinned{ID: pc.pin.ID, Session: e.Session})
 	case pool.Reply:
+		if l, ok := e.Data.(*lane); ok { // a lease the pool ended itself
+			s.laneEnded(l)
+			return
+		}
 		pc := e.Data.(*pendingCall)
 		var result any
 		if e.Failure == nil && e.Call == s.resultFor {
@@ -63,6 +67,12 @@ func (s *serverActor) carry(ctx actor.Context, e *pool.Effect) {
 		}
 		s.reply(ctx, pc, result, e.Failure)
 	case pool.CancelCall:
+		if data, _, _ := s.pool.Lookup(e.Call); data != nil {
+			if l, ok := data.(*lane); ok { // a lease: what runs on it is its caller's call
+				s.cancelLane(ctx, l)
+				return
+			}
+		}
 		if pid := s.pids[e.Session]; pid != nil {
 			ctx.Send(pid, &Cancel{ID: e.Call})
 		}

@@ -74,3 +74,12 @@ func (s *Scan) Stopped() bool {
 		return false
 	}
 }
+
+// LaneCalls returns how many calls to server ran on its lanes, and whether one is open now.
+func LaneCalls(rt *Runtime, server string) (int64, bool) {
+	h := rt.servers[server]
+	if h == nil || h.lanes == nil {
+		return 0, false
+	}
+	return h.lanes.served.Load(), h.lanes.open.Load() != nil
+}

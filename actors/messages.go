@@ -68,6 +68,8 @@ type Request struct {
 	// Asker answers what the server asks in the middle of this call (elicitation, sampling)
 	// for its caller; nil: the runtime's ClientHandlers do (see Asker).
 	Asker *Asker
+
+	wantsLane bool // its caller asked for a lane and found none open (lane.go)
 }
 
 // Response answers a Request. Result holds the go-sdk result type of the operation

@@ -52,6 +52,7 @@ type serverHandle struct {
 	stats   *ServerStats
 	spec    capability.ServerSpec
 	replies *callReplies // the reply address of the requests sent to pid
+	lanes   *laneSlot    // the server's open lane (lane.go); nil: the server has none
 }
 
 // init registers the handle's reply address in system.
@@ -99,7 +100,7 @@ func Start(project *capability.Project, opts RuntimeOptions) (*Runtime, error) {
 		nameError: errorNamer(opts.NameError), shutdown: make(chan struct{})}
 	shared.logs.add(rt, log)
 	for i, o := range servers {
-		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec}
+		h := &serverHandle{pid: pids[i], stats: o.Stats, spec: o.Spec, lanes: o.lanes}
 		h.init(system)
 		rt.servers[o.Spec.Name] = h
 		rt.order = append(rt.order, o.Spec.Name)
@@ -200,8 +201,19 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 		progress = h.replies.expectProgress(req.ID)
 		defer h.replies.stopProgress(req.ID)
 	}
+	if h.lanes != nil && progress == nil && laneable(req) && wantsLane(ctx) {
+		if msg, err, ok := rt.onLane(ctx, h, req); ok {
+			return msg, err
+		}
+	}
 	ch := h.replies.expect(req.ID)
 	rt.system.Root.RequestWithCustomSender(h.pid, req, h.replies.pid)
+	return rt.await(ctx, h, req, ch, progress, onProgress)
+}
+
+// await waits for the answer to req on ch (and for its progress notifications), or for ctx:
+// when ctx ends first, the call is cancelled on its session.
+func (rt *Runtime) await(ctx context.Context, h *serverHandle, req *Request, ch chan any, progress chan *Progress, onProgress func(Progress)) (any, error) {
 	for {
 		select {
 		case p := <-progress:

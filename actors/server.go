@@ -63,7 +63,9 @@ type serverActor struct {
 	eras      *eraMemory
 	handlers  ClientHandlers
 	mailboxes *runners
-	upstream  upstream // the sessions (or links) its session actors hold: sessions_created/closed
+	upstream  upstream  // the sessions (or links) its session actors hold: sessions_created/closed
+	lanes     *laneSlot // where its open lane is published (shared servers); nil: no lanes
+	lane      *lane     // its open lane, nil for none (lane.go)
 
 	self   *actor.PID
 	client *mcp.Client
@@ -106,6 +108,7 @@ type ServerOptions struct {
 	teardown  *teardown  // shared with the runtime's Close; nil outside a Runtime
 	eras      *eraMemory // shared by the runtime's servers; nil: each server remembers its own
 	mailboxes *runners   // runs the server's and its sessions' mailboxes; nil: protoactor's own
+	lanes     *laneSlot  // shared with the runtime's callers (lane.go); nil: no lanes
 }
 
 // NewServerProps returns the props of a server actor.
@@ -117,7 +120,7 @@ func NewServerProps(opts ServerOptions) *actor.Props {
 	}
 	events = redactEvents(&spec, events)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers, mailboxes: opts.mailboxes}
+		return &serverActor{spec: &spec, stats: opts.Stats, events: events, log: opts.Log, teardown: opts.teardown, eras: opts.eras, handlers: opts.Handlers, mailboxes: opts.mailboxes, lanes: opts.lanes}
 	}, withMailboxes(opts.mailboxes, actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive {
 		// A session actor that panicked is stopped; the server actor replaces it like any
 		// lost session, with its own backoff (protoactor's restarts are immediate).
@@ -135,6 +138,13 @@ func withMailboxes(r *runners, opts ...actor.PropsOption) []actor.PropsOption {
 
 // Receive implements actor.Actor.
 func (s *serverActor) Receive(ctx actor.Context) {
+	s.receive(ctx)
+	if s.lane != nil {
+		s.reviewLane(ctx)
+	}
+}
+
+func (s *serverActor) receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.start(ctx)
@@ -148,6 +158,8 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.run(ctx, s.pool.Cancel(m.ID))
 	case *callDone:
 		s.callDone(ctx, m)
+	case *laneDone:
+		s.laneDone(ctx, m)
 	case *sessionReady:
 		s.ready = m
 		if m.calls != nil && s.pids[m.session] != nil {
@@ -173,13 +185,16 @@ func (s *serverActor) Receive(ctx actor.Context) {
 	case *timerFired:
 		if a, ok := s.timers[m.timer]; ok && a.gen == m.gen {
 			delete(s.timers, m.timer)
+			if m.timer.Kind == pool.TickTimer { // maintenance sees the session as it is
+				s.closeLane(ctx)
+			}
 			s.run(ctx, s.pool.Fire(m.timer))
 		}
 	case *Progress:
 		// Forwarded to the caller, whose request is still pending (a late one is dropped),
 		// and to the session running the call.
 		if data, session, ok := s.pool.Lookup(m.ID); ok {
-			if pc := data.(*pendingCall); pc.sender != nil {
+			if pc, _ := data.(*pendingCall); pc != nil && pc.sender != nil {
 				ctx.Send(pc.sender, m)
 				if pid := s.pids[session]; pid != nil { // a sign of life: the call's timeout starts again
 					ctx.Send(pid, m)
@@ -193,6 +208,7 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		s.subs = append(s.subs, m.PID)
 		ctx.Watch(m.PID)
 	case *Reconnect:
+		s.closeLane(ctx)
 		effects, n := s.pool.Reconnect()
 		s.run(ctx, effects)
 		ctx.Respond(&Reconnected{Replaced: n})
@@ -202,6 +218,7 @@ func (s *serverActor) Receive(ctx actor.Context) {
 		ctx.Respond(&Released{Sessions: n})
 	case *Drain:
 		s.drainSender = ctx.Sender()
+		s.closeLane(ctx)
 		s.run(ctx, s.pool.Drain(m.Deadline))
 	case *drainExpired:
 		s.run(ctx, s.pool.Fire(pool.Timer{Kind: pool.DrainTimer}))
@@ -300,6 +317,7 @@ func (s *serverActor) stop(ctx actor.Context) {
 		return
 	}
 	s.stopping = true
+	s.closeLane(ctx)
 	effects, order := s.pool.Stop()
 	s.run(ctx, effects)
 	for t, a := range s.timers {

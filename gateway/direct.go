@@ -196,7 +196,8 @@ func (dp *directPath) serve(w http.ResponseWriter, r *http.Request, p peek) bool
 	// The upstream's result, where it can be passed on as the server sent it: go-sdk's client
 	// then decodes nothing, and the answer re-encodes nothing.
 	raw := &executor.RawToolResult{}
-	res, err := dp.g.directChain(executor.WithRawToolResult(ctx, raw), "tools/call", req)
+	// The call runs on this request's goroutine, a connection's (executor.WithLane).
+	res, err := dp.g.directChain(executor.WithLane(executor.WithRawToolResult(ctx, raw)), "tools/call", req)
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
 	switch result, _ := res.(*mcp.CallToolResult); {

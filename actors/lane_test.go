@@ -1,0 +1,147 @@
+package actors_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/internal/spinetest"
+)
+
+// TestLane: tool calls whose callers ask for a lane run on a slot the pool lends, on the
+// callers' goroutines, against the stdio demo server; what fails there is decided by the pool
+// as ever — a timeout named after its knob, a crash not replayed — a caller that gives up
+// gets its failure at once, and the lane opens again for the next calls.
+func TestLane(t *testing.T) {
+	spinetest.NoLeaks(t)
+	spec := spinetest.Demo(t, "demo")
+	spec.ToolTimeouts = map[string]time.Duration{"sleep": 300 * time.Millisecond}
+	rt := startRuntimeWith(t, spec, actors.RuntimeOptions{
+		Log: zerolog.Nop(),
+		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "decline"}, nil // declared; each caller's Asker answers
+		}},
+	})
+	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer stop()
+	lane := actors.WithLane(base)
+
+	call := func(ctx context.Context, tool, args string) (*actors.Response, error) {
+		return rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: tool, Args: json.RawMessage(args)})
+	}
+	echo := func(ctx context.Context, text string) {
+		t.Helper()
+		resp, err := call(ctx, "echo", `{"text":"`+text+`"}`)
+		if err != nil {
+			t.Fatalf("echo %s: %v", text, err)
+		}
+		if res := resp.Result.(*mcp.CallToolResult); len(res.Content) != 1 || res.Content[0].(*mcp.TextContent).Text != text {
+			t.Fatalf("echo %s answered %+v", text, res.Content)
+		}
+	}
+	// onLane echoes until a call has run on an open lane (the first call of a caller that
+	// asks for one opens it, behind itself), and returns how many ran there.
+	onLane := func() int64 {
+		t.Helper()
+		for i := 0; ; i++ {
+			before, _ := actors.LaneCalls(rt, "demo")
+			echo(lane, "warm")
+			if after, open := actors.LaneCalls(rt, "demo"); after > before && open {
+				return after
+			}
+			if i == 100 {
+				t.Fatal("no call ran on a lane in 100 calls")
+			}
+		}
+	}
+
+	served := onLane()
+	for i := range 20 {
+		echo(lane, strings.Repeat("x", i+1))
+	}
+	if n, _ := actors.LaneCalls(rt, "demo"); n != served+20 {
+		t.Fatalf("%d of 20 calls ran on the open lane", n-served)
+	}
+	echo(base, "plain") // a caller that did not ask takes the usual path
+	if n, _ := actors.LaneCalls(rt, "demo"); n != served+20 {
+		t.Fatal("a call that did not ask for a lane ran on one")
+	}
+
+	t.Run("timeout", func(t *testing.T) {
+		before := onLane()
+		_, err := call(lane, "sleep", `{"ms":60000}`)
+		var ce *actors.CallError
+		if !errors.As(err, &ce) || ce.Class != actors.ClassTimeout || !strings.Contains(err.Error(), "tool_timeouts.sleep") {
+			t.Fatalf("a call past its tool timeout on a lane: %v, want a timeout naming tool_timeouts.sleep", err)
+		}
+		if n, _ := actors.LaneCalls(rt, "demo"); n != before+1 {
+			t.Fatal("the sleep did not run on the lane")
+		}
+		echo(lane, "after the timeout")
+	})
+
+	t.Run("cancel", func(t *testing.T) {
+		// The demo's ask tool holds the call open in its caller's Asker until it ends.
+		before := onLane()
+		asked, ended := make(chan struct{}), make(chan error, 1)
+		asker := &actors.Asker{Key: "caller", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			close(asked)
+			<-ctx.Done() // the question ends with the call
+			ended <- ctx.Err()
+			return nil, ctx.Err()
+		}}
+		ctx, cancel := context.WithCancel(lane)
+		done := make(chan error, 1)
+		go func() {
+			_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask",
+				Args: json.RawMessage(`{"question":"stay?"}`), Asker: asker})
+			done <- err
+		}()
+		select {
+		case <-asked:
+		case err := <-done:
+			t.Fatalf("the call ended before its question: %v", err)
+		case <-base.Done():
+			t.Fatal("the question never came")
+		}
+		if n, _ := actors.LaneCalls(rt, "demo"); n != before+1 {
+			t.Fatal("the asking call did not run on the lane")
+		}
+		cancel()
+		select {
+		case err := <-done:
+			var ce *actors.CallError
+			if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan {
+				t.Fatalf("a cancelled call on a lane: %v, want a maybe_ran CallError for context.Canceled", err)
+			}
+		case <-base.Done():
+			t.Fatal("the caller that gave up is still waiting")
+		}
+		select {
+		case <-ended:
+		case <-base.Done():
+			t.Fatal("the question outlived the call")
+		}
+		echo(lane, "after the cancel")
+	})
+
+	t.Run("crash", func(t *testing.T) {
+		before := onLane()
+		_, err := call(lane, "crash", `{}`)
+		var ce *actors.CallError
+		if !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan || !strings.Contains(err.Error(), "not retried") {
+			t.Fatalf("a crash on a lane: %v, want maybe_ran, not retried", err)
+		}
+		if n, _ := actors.LaneCalls(rt, "demo"); n != before+1 {
+			t.Fatal("the crash did not run on the lane")
+		}
+		onLane() // a new session, and a lane on it
+	})
+}
