@@ -107,7 +107,8 @@ func (rt *Runtime) onLane(ctx context.Context, h *serverHandle, req *Request) (a
 
 // laneable reports whether req may run on a lane: a plain tool call, with nothing for the
 // server actor to carry (progress, trace context, per-call headers, an isolation key, a
-// batch's session).
+// batch's session). The caller checks that the tool is enabled: a disabled one is refused by
+// the server actor.
 func laneable(req *Request) bool {
 	return req.Op == OpCallTool && !req.Progress && req.TraceParent == "" && len(req.Headers) == 0 &&
 		req.Identity == "" && req.Affinity == "" && req.Session == 0

@@ -23,6 +23,7 @@ func TestLane(t *testing.T) {
 	spinetest.NoLeaks(t)
 	spec := spinetest.Demo(t, "demo")
 	spec.ToolTimeouts = map[string]time.Duration{"sleep": 300 * time.Millisecond}
+	spec.DisabledTools = []string{"fail"}
 	rt := startRuntimeWith(t, spec, actors.RuntimeOptions{
 		Log: zerolog.Nop(),
 		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -73,6 +74,13 @@ func TestLane(t *testing.T) {
 	if n, _ := actors.LaneCalls(rt, "demo"); n != served+20 {
 		t.Fatal("a call that did not ask for a lane ran on one")
 	}
+
+	t.Run("disabled tool", func(t *testing.T) {
+		onLane()
+		if _, err := call(lane, "fail", `{}`); !errors.Is(err, actors.ErrToolDisabled) {
+			t.Fatalf("a disabled tool called by a caller that asks for a lane: %v, want ErrToolDisabled", err)
+		}
+	})
 
 	t.Run("timeout", func(t *testing.T) {
 		before := onLane()
@@ -144,4 +152,67 @@ func TestLane(t *testing.T) {
 		}
 		onLane() // a new session, and a lane on it
 	})
+}
+
+// TestLaneYieldsToWaitingCalls: a lane gives its slot up to a call that waits for a session.
+// One session of two slots: the lane holds one, a call held open by its question the other;
+// the next call gets the lane's slot rather than waiting for the question to end. (The
+// server actor closes the lane on the call's arrival; the maintenance tick, within a second,
+// would close it too: the pool's own tests pin the first.)
+func TestLaneYieldsToWaitingCalls(t *testing.T) {
+	spinetest.NoLeaks(t)
+	spec := spinetest.Demo(t, "demo")
+	spec.MaxSessions, spec.MaxInflight = 1, 2
+	rt := startRuntimeWith(t, spec, actors.RuntimeOptions{
+		Log: zerolog.Nop(),
+		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "decline"}, nil
+		}},
+	})
+	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
+	defer stop()
+	lane := actors.WithLane(base)
+	echo := func(ctx context.Context) error {
+		_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo", Args: json.RawMessage(`{"text":"x"}`)})
+		return err
+	}
+	for i := 0; ; i++ {
+		if err := echo(lane); err != nil {
+			t.Fatal(err)
+		}
+		if _, open := actors.LaneCalls(rt, "demo"); open {
+			break
+		}
+		if i == 100 {
+			t.Fatal("no lane opened in 100 calls")
+		}
+	}
+
+	asked := make(chan struct{})
+	asker := &actors.Asker{Key: "holder", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		close(asked)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	hold, release := context.WithCancel(base)
+	held := make(chan error, 1)
+	go func() {
+		_, err := rt.Do(hold, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask", Args: json.RawMessage(`{"question":"hold"}`), Asker: asker})
+		held <- err
+	}()
+	select {
+	case <-asked:
+	case err := <-held:
+		t.Fatalf("the holding call ended: %v", err)
+	case <-base.Done():
+		t.Fatal("the holding call never asked")
+	}
+	if err := echo(base); err != nil { // waits for a slot: the lane's, or none until the question ends
+		t.Fatalf("the call that waited: %v", err)
+	}
+	if _, open := actors.LaneCalls(rt, "demo"); open {
+		t.Fatal("the lane is still open after a call waited")
+	}
+	release()
+	<-held
 }
