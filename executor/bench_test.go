@@ -16,6 +16,8 @@ import (
 // BenchmarkCall: one echo call of the demo server, over stdio and over loopback HTTP:
 //
 //	pooled           through the executor, on a warm pooled session
+//	pooled-lane      the same from a caller that asks for a lane (executor.WithLane): the call
+//	                 runs on the benchmark's goroutine, without the hops through the pool
 //	raw              on one persistent go-sdk session (bench.Connect): the limit
 //	cold             a fresh session per call: spawn or dial, handshake, call, close
 //	pooled-parallel  through the executor from 4 goroutines per CPU (default pool: up to 4
@@ -29,7 +31,8 @@ func BenchmarkCall(b *testing.B) {
 			spec := benchSpec(b, "demo", transport)
 			// One executor for the pooled runs: its session stays warm across b.N rounds.
 			ex := benchExecutor(b, spec)
-			b.Run("pooled", func(b *testing.B) { benchPooled(b, ex) })
+			b.Run("pooled", func(b *testing.B) { benchPooled(b, ex, false) })
+			b.Run("pooled-lane", func(b *testing.B) { benchPooled(b, ex, true) })
 			b.Run("raw", func(b *testing.B) { benchRaw(b, spec) })
 			b.Run("cold", func(b *testing.B) { benchCold(b, spec) })
 			b.Run("pooled-parallel", func(b *testing.B) { benchPooledParallel(b, ex) })
@@ -37,8 +40,11 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
-func benchPooled(b *testing.B, ex *executor.Executor) {
+func benchPooled(b *testing.B, ex *executor.Executor, lane bool) {
 	ctx := context.Background()
+	if lane {
+		ctx = executor.WithLane(ctx)
+	}
 	warmPool(b, ex, "demo", 1)
 	lat := newLatencies(b.N)
 	b.ReportAllocs()

@@ -42,7 +42,7 @@ func BenchmarkTracing(b *testing.B) {
 				defer cancel()
 				_ = ex.Close(ctx)
 			})
-			benchPooled(b, ex)
+			benchPooled(b, ex, false)
 		})
 	}
 }
