@@ -245,6 +245,9 @@ func (s *serverActor) start(ctx actor.Context) {
 		s.deps.http = newHTTPTransport()
 	}
 	s.pool = pool.New(poolConfig(s.spec), pool.SystemClock{})
+	if s.lanes != nil {
+		s.lanes.open.Store(nil) // a lane of an earlier incarnation is not this pool's
+	}
 	s.run(ctx, s.pool.Start())
 }
 
