@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/spine-mcp/spine/actors"
+	"github.com/spine-mcp/spine/capability"
 	"github.com/spine-mcp/spine/internal/spinetest"
 )
 
@@ -20,22 +21,11 @@ import (
 // the call is cancelled.
 func TestCallCancelledWhileAsking(t *testing.T) {
 	spinetest.NoLeaks(t)
-	rt := startRuntimeWith(t, spinetest.Demo(t, "demo"), actors.RuntimeOptions{
-		Log: zerolog.Nop(),
-		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return &mcp.ElicitResult{Action: "decline"}, nil
-		}},
-	})
+	rt := startAskingRuntime(t, spinetest.Demo(t, "demo"))
 	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer stop()
 
-	asked, ended := make(chan struct{}), make(chan error, 1)
-	asker := &actors.Asker{Key: "caller", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-		close(asked)
-		<-ctx.Done() // the question ends with the call
-		ended <- ctx.Err()
-		return nil, ctx.Err()
-	}}
+	asker, asked, ended := holdingAsker("caller")
 	ctx, cancel := context.WithCancel(base)
 	done := make(chan error, 1)
 	go func() {
@@ -71,4 +61,30 @@ func TestCallCancelledWhileAsking(t *testing.T) {
 	if res := resp.Result.(*mcp.CallToolResult); len(res.Content) != 1 || res.Content[0].(*mcp.TextContent).Text != "next" {
 		t.Fatalf("the next call answered %+v", res.Content)
 	}
+}
+
+// startAskingRuntime starts a runtime for spec that declares elicitation (declining what no
+// caller's Asker answers), closed when the test ends.
+func startAskingRuntime(t *testing.T, spec capability.ServerSpec) *actors.Runtime {
+	t.Helper()
+	return startRuntimeWith(t, spec, actors.RuntimeOptions{
+		Log: zerolog.Nop(),
+		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "decline"}, nil
+		}},
+	})
+}
+
+// holdingAsker returns an Asker whose question holds its call open until the call ends (the
+// demo's ask tool waits for the answer): asked is closed when the question comes, and ended
+// gets the question's context error once the call is over.
+func holdingAsker(key string) (asker *actors.Asker, asked chan struct{}, ended chan error) {
+	asked, ended = make(chan struct{}), make(chan error, 1)
+	asker = &actors.Asker{Key: key, Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		close(asked)
+		<-ctx.Done() // the question ends with the call
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	}}
+	return asker, asked, ended
 }

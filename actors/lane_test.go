@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/rs/zerolog"
 
 	"github.com/spine-mcp/spine/actors"
 	"github.com/spine-mcp/spine/internal/spinetest"
@@ -24,12 +23,7 @@ func TestLane(t *testing.T) {
 	spec := spinetest.Demo(t, "demo")
 	spec.ToolTimeouts = map[string]time.Duration{"sleep": 300 * time.Millisecond}
 	spec.DisabledTools = []string{"fail"}
-	rt := startRuntimeWith(t, spec, actors.RuntimeOptions{
-		Log: zerolog.Nop(),
-		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return &mcp.ElicitResult{Action: "decline"}, nil // declared; each caller's Asker answers
-		}},
-	})
+	rt := startAskingRuntime(t, spec)
 	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer stop()
 	lane := actors.WithLane(base)
@@ -98,13 +92,7 @@ func TestLane(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
 		// The demo's ask tool holds the call open in its caller's Asker until it ends.
 		before := onLane()
-		asked, ended := make(chan struct{}), make(chan error, 1)
-		asker := &actors.Asker{Key: "caller", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			close(asked)
-			<-ctx.Done() // the question ends with the call
-			ended <- ctx.Err()
-			return nil, ctx.Err()
-		}}
+		asker, asked, ended := holdingAsker("caller")
 		ctx, cancel := context.WithCancel(lane)
 		done := make(chan error, 1)
 		go func() {
@@ -163,12 +151,7 @@ func TestLaneYieldsToWaitingCalls(t *testing.T) {
 	spinetest.NoLeaks(t)
 	spec := spinetest.Demo(t, "demo")
 	spec.MaxSessions, spec.MaxInflight = 1, 2
-	rt := startRuntimeWith(t, spec, actors.RuntimeOptions{
-		Log: zerolog.Nop(),
-		Handlers: actors.ClientHandlers{Elicit: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return &mcp.ElicitResult{Action: "decline"}, nil
-		}},
-	})
+	rt := startAskingRuntime(t, spec)
 	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer stop()
 	lane := actors.WithLane(base)
@@ -188,12 +171,7 @@ func TestLaneYieldsToWaitingCalls(t *testing.T) {
 		}
 	}
 
-	asked := make(chan struct{})
-	asker := &actors.Asker{Key: "holder", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-		close(asked)
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}}
+	asker, asked, _ := holdingAsker("holder")
 	hold, release := context.WithCancel(base)
 	held := make(chan error, 1)
 	go func() {
