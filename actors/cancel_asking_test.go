@@ -38,21 +38,7 @@ func TestCallCancelledWhileAsking(t *testing.T) {
 	case <-base.Done():
 		t.Fatal("the question never came")
 	}
-	cancel()
-	select {
-	case err := <-done:
-		var ce *actors.CallError
-		if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan {
-			t.Fatalf("cancelled call: %v, want a maybe_ran CallError for context.Canceled", err)
-		}
-	case <-base.Done():
-		t.Fatal("the caller that gave up is still waiting")
-	}
-	select {
-	case <-ended:
-	case <-base.Done():
-		t.Fatal("the question outlived the call")
-	}
+	cancelAsked(t, base, cancel, done, ended)
 
 	resp, err := rt.Do(base, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo", Args: json.RawMessage(`{"text":"next"}`)})
 	if err != nil {
@@ -87,4 +73,26 @@ func holdingAsker(key string) (asker *actors.Asker, asked chan struct{}, ended c
 		return nil, ctx.Err()
 	}}
 	return asker, asked, ended
+}
+
+// cancelAsked cancels a call whose question is open, and checks that its caller gets a
+// maybe_ran failure for context.Canceled at once (done: the call's error), and that the
+// question ends with the call (ended, from holdingAsker). base bounds the waits.
+func cancelAsked(t *testing.T, base context.Context, cancel context.CancelFunc, done, ended <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		var ce *actors.CallError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan {
+			t.Fatalf("cancelled call: %v, want a maybe_ran CallError for context.Canceled", err)
+		}
+	case <-base.Done():
+		t.Fatal("the caller that gave up is still waiting")
+	}
+	select {
+	case <-ended:
+	case <-base.Done():
+		t.Fatal("the question outlived the call")
+	}
 }

@@ -110,21 +110,7 @@ func TestLane(t *testing.T) {
 		if n, _ := actors.LaneCalls(rt, "demo"); n != before+1 {
 			t.Fatal("the asking call did not run on the lane")
 		}
-		cancel()
-		select {
-		case err := <-done:
-			var ce *actors.CallError
-			if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Class != actors.ClassMaybeRan {
-				t.Fatalf("a cancelled call on a lane: %v, want a maybe_ran CallError for context.Canceled", err)
-			}
-		case <-base.Done():
-			t.Fatal("the caller that gave up is still waiting")
-		}
-		select {
-		case <-ended:
-		case <-base.Done():
-			t.Fatal("the question outlived the call")
-		}
+		cancelAsked(t, base, cancel, done, ended)
 		echo(lane, "after the cancel")
 	})
 
