@@ -25,19 +25,8 @@ func TestCallCancelledWhileAsking(t *testing.T) {
 	base, stop := context.WithTimeout(context.Background(), spinetest.Patience)
 	defer stop()
 
-	asker, asked, ended := holdingAsker("caller")
 	ctx, cancel := context.WithCancel(base)
-	done := make(chan error, 1)
-	go func() {
-		_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask",
-			Args: json.RawMessage(`{"question":"stay?"}`), Asker: asker})
-		done <- err
-	}()
-	select {
-	case <-asked:
-	case <-base.Done():
-		t.Fatal("the question never came")
-	}
+	done, ended := holdCall(t, rt, base, ctx)
 	cancelAsked(t, base, cancel, done, ended)
 
 	resp, err := rt.Do(base, "demo", &actors.Request{Op: actors.OpCallTool, Name: "echo", Args: json.RawMessage(`{"text":"next"}`)})
@@ -61,18 +50,32 @@ func startAskingRuntime(t *testing.T, spec capability.ServerSpec) *actors.Runtim
 	})
 }
 
-// holdingAsker returns an Asker whose question holds its call open until the call ends (the
-// demo's ask tool waits for the answer): asked is closed when the question comes, and ended
-// gets the question's context error once the call is over.
-func holdingAsker(key string) (asker *actors.Asker, asked chan struct{}, ended chan error) {
-	asked, ended = make(chan struct{}), make(chan error, 1)
-	asker = &actors.Asker{Key: key, Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+// holdCall starts a call of the demo's ask tool under ctx, whose question its caller's Asker
+// holds open until the call ends, and returns once the question has come: done gets the
+// call's error, ended the question's context error once the call is over. base bounds the
+// wait.
+func holdCall(t *testing.T, rt *actors.Runtime, base, ctx context.Context) (done, ended <-chan error) {
+	t.Helper()
+	asked, over, result := make(chan struct{}), make(chan error, 1), make(chan error, 1)
+	asker := &actors.Asker{Key: "holder", Elicit: func(ctx context.Context, _ *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 		close(asked)
 		<-ctx.Done() // the question ends with the call
-		ended <- ctx.Err()
+		over <- ctx.Err()
 		return nil, ctx.Err()
 	}}
-	return asker, asked, ended
+	go func() {
+		_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask",
+			Args: json.RawMessage(`{"question":"hold?"}`), Asker: asker})
+		result <- err
+	}()
+	select {
+	case <-asked:
+	case err := <-result:
+		t.Fatalf("the call ended before its question: %v", err)
+	case <-base.Done():
+		t.Fatal("the question never came")
+	}
+	return result, over
 }
 
 // cancelAsked cancels a call whose question is open, and checks that its caller gets a

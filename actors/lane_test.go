@@ -92,21 +92,8 @@ func TestLane(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
 		// The demo's ask tool holds the call open in its caller's Asker until it ends.
 		before := onLane()
-		asker, asked, ended := holdingAsker("caller")
 		ctx, cancel := context.WithCancel(lane)
-		done := make(chan error, 1)
-		go func() {
-			_, err := rt.Do(ctx, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask",
-				Args: json.RawMessage(`{"question":"stay?"}`), Asker: asker})
-			done <- err
-		}()
-		select {
-		case <-asked:
-		case err := <-done:
-			t.Fatalf("the call ended before its question: %v", err)
-		case <-base.Done():
-			t.Fatal("the question never came")
-		}
+		done, ended := holdCall(t, rt, base, ctx)
 		if n, _ := actors.LaneCalls(rt, "demo"); n != before+1 {
 			t.Fatal("the asking call did not run on the lane")
 		}
@@ -157,20 +144,8 @@ func TestLaneYieldsToWaitingCalls(t *testing.T) {
 		}
 	}
 
-	asker, asked, _ := holdingAsker("holder")
 	hold, release := context.WithCancel(base)
-	held := make(chan error, 1)
-	go func() {
-		_, err := rt.Do(hold, "demo", &actors.Request{Op: actors.OpCallTool, Name: "ask", Args: json.RawMessage(`{"question":"hold"}`), Asker: asker})
-		held <- err
-	}()
-	select {
-	case <-asked:
-	case err := <-held:
-		t.Fatalf("the holding call ended: %v", err)
-	case <-base.Done():
-		t.Fatal("the holding call never asked")
-	}
+	held, _ := holdCall(t, rt, base, hold)
 	if err := echo(base); err != nil { // waits for a slot: the lane's, or none until the question ends
 		t.Fatalf("the call that waited: %v", err)
 	}

@@ -201,7 +201,7 @@ func (rt *Runtime) call(ctx context.Context, h *serverHandle, req *Request) (any
 		progress = h.replies.expectProgress(req.ID)
 		defer h.replies.stopProgress(req.ID)
 	}
-	if h.lanes != nil && progress == nil && laneable(req) && h.spec.ToolAllowed(req.Name) && wantsLane(ctx) {
+	if h.lanes != nil && laneable(req) && wantsLane(ctx) && h.spec.ToolAllowed(req.Name) {
 		if msg, err, ok := rt.onLane(ctx, h, req); ok {
 			return msg, err
 		}

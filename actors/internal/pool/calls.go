@@ -103,12 +103,17 @@ func (p *Pool) dispatch(c *call, s *session) {
 		p.emit(Effect{Kind: Grant, Call: c.ID, Data: c.Data, Session: s.id, Wait: wait, Miss: c.spawned})
 		return
 	}
+	p.occupy(c, s)
+	p.emit(Effect{Kind: Dispatch, Call: c.ID, Data: c.Data, Session: s.id, Attempt: c.attempts, Wait: wait, Miss: c.spawned})
+}
+
+// occupy puts c on s: one of its slots, one attempt.
+func (p *Pool) occupy(c *call, s *session) {
 	s.inflight++
 	c.session = s
 	s.running = append(s.running, c)
 	p.runningN++
 	c.attempts++
-	p.emit(Effect{Kind: Dispatch, Call: c.ID, Data: c.Data, Session: s.id, Attempt: c.attempts, Wait: wait, Miss: c.spawned})
 }
 
 // Done takes a session's outcome of a call (f nil: it succeeded; f.Safe already says whether

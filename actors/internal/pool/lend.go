@@ -29,11 +29,7 @@ func (p *Pool) Lend(id uint64, data any) (uint64, []Effect, bool) {
 	}
 	c.only, c.Only = s.id, s.id // pinned: never moved to another session
 	p.calls[id] = c
-	s.inflight++
-	c.session = s
-	s.running = append(s.running, c)
-	p.runningN++
-	c.attempts++
+	p.occupy(c, s)
 	return s.id, p.out, true
 }
 
