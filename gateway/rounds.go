@@ -59,6 +59,7 @@ type run struct {
 	done             chan callOutcome
 	abandoned        chan struct{} // closed when no client will follow the run any more
 	abandon          sync.Once
+	life             context.Context // the gateway's: ends when it closes
 
 	// while parked (guarded by parking.mu)
 	token   string
@@ -97,6 +98,7 @@ func (p *parking) start(ctx context.Context, identity, target string, caps *mcp.
 	r := &run{
 		identity: identity, target: target,
 		questions: make(chan *question), done: make(chan callOutcome, 1), abandoned: make(chan struct{}),
+		life: p.life,
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
@@ -140,6 +142,15 @@ func (p *parking) start(ctx context.Context, identity, target string, caps *mcp.
 	return r, nil
 }
 
+// ended is why a question whose context ended gets no answer: the gateway closing (which ends
+// the runs' contexts before it declines their parked questions), or the context's own end.
+func (r *run) ended(qctx context.Context) error {
+	if r.life.Err() != nil {
+		return declined("the gateway is closing")
+	}
+	return qctx.Err()
+}
+
 // ask hands ir to the handler following r and waits for the answer.
 func (r *run) ask(qctx context.Context, ir mcp.InputRequest) (mcp.InputResponse, error) {
 	q := &question{ask: ir, answer: make(chan answer, 1)}
@@ -148,13 +159,13 @@ func (r *run) ask(qctx context.Context, ir mcp.InputRequest) (mcp.InputResponse,
 	case <-r.abandoned:
 		return nil, declined("the client that made this call is no longer following it")
 	case <-qctx.Done():
-		return nil, qctx.Err()
+		return nil, r.ended(qctx)
 	}
 	select {
 	case a := <-q.answer:
 		return a.res, a.err
 	case <-qctx.Done():
-		return nil, qctx.Err()
+		return nil, r.ended(qctx)
 	}
 }
 
